@@ -1,0 +1,143 @@
+"""Argument checks shared by the public functions.
+
+Every check raises ``TypeError`` (wrong kind of object / dtype) or ``ValueError`` (wrong shape or
+values) whose message names the argument and says what was expected and what was got. The
+canonicalising helpers return C-contiguous arrays of the dtype the Rust core borrows without
+copying; they copy only when the input is not already in that form, and never modify the input.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import _core
+
+ABSTAIN = -1
+METRICS = ("cosine", "ip", "euclidean")
+
+
+def check_metric(metric: Any) -> str:
+    if not isinstance(metric, str) or metric not in METRICS:
+        raise ValueError(f"metric: expected one of {METRICS}, got {metric!r}")
+    return metric
+
+
+def resolve_n_jobs(n_jobs: Any) -> int:
+    """Threads for ``n_jobs``: None or -1 = all cores, k > 0 = k, -k = all but k - 1 (joblib)."""
+    if n_jobs is None:
+        return _core.resolve_threads(None)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(f"n_jobs: expected None or an int, got {type(n_jobs).__name__}")
+    if n_jobs == 0:
+        raise ValueError("n_jobs: expected None, a positive int or a negative int, got 0")
+    return _core.resolve_threads(int(n_jobs))
+
+
+def _as_array(name: str, value: Any) -> np.ndarray:
+    if value is None:
+        raise TypeError(f"{name}: expected an array, got None")
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}: expected an array, could not convert: {exc}") from exc
+
+
+def _check_2d(name: str, array: np.ndarray, allow_empty_rows: bool = False) -> None:
+    if array.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D array, got {array.ndim}-D with shape {array.shape}")
+    rows, cols = array.shape
+    if cols == 0 or (rows == 0 and not allow_empty_rows):
+        raise ValueError(f"{name}: expected a non-empty array, got shape {array.shape}")
+
+
+def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
+    """A finite (n, d) float32 C-contiguous array (zero-copy when it already is one)."""
+    array = _as_array(name, value)
+    if array.dtype == np.bool_ or not (
+        np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
+    ):
+        raise TypeError(f"{name}: expected a real-valued (float) array, got dtype {array.dtype}")
+    _check_2d(name, array)
+    converted = np.ascontiguousarray(array, dtype=np.float32)
+    bad = _core.first_non_finite(converted, threads)
+    if bad >= 0:
+        row, col = divmod(int(bad), converted.shape[1])
+        original = array[row, col]
+        detail = "" if not np.isfinite(original) else " (it overflows float32)"
+        raise ValueError(
+            f"{name}: expected finite values, got {original} at row {row}, column {col}{detail}"
+        )
+    return converted
+
+
+def as_votes(name: str, value: Any, allow_empty_rows: bool = False) -> np.ndarray:
+    """An (n, m) int64 C-contiguous vote matrix with values in {-1, 0, 1, ...}."""
+    array = _as_array(name, value)
+    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(
+            f"{name}: expected an integer vote matrix (-1 = abstain, classes 0..K-1), "
+            f"got dtype {array.dtype}; convert with .astype(int) if the values are whole numbers"
+        )
+    _check_2d(name, array, allow_empty_rows)
+    votes = np.ascontiguousarray(array, dtype=np.int64)
+    if votes.size and votes.min() < ABSTAIN:
+        row, col = np.argwhere(votes < ABSTAIN)[0]
+        raise ValueError(
+            f"{name}: expected votes of -1 (abstain) or a class 0..K-1, got {votes[row, col]} "
+            f"at row {row}, column {col}"
+        )
+    return votes
+
+
+def check_rows(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{name_a} and {name_b}: expected the same number of rows, got {a.shape[0]} and "
+            f"{b.shape[0]}"
+        )
+
+
+def check_dims(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"{name_a} and {name_b}: expected the same embedding dimension, got {a.shape[1]} "
+            f"and {b.shape[1]}"
+        )
+
+
+def check_lfs(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"{name_a} and {name_b}: expected the same number of LFs (columns), got "
+            f"{a.shape[1]} and {b.shape[1]}"
+        )
+
+
+def as_thresholds(value: Any, n_lfs: int) -> np.ndarray:
+    """Thresholds as an (m,) float32 array; None and NaN entries become NaN ("do not extend")."""
+    if value is None:
+        return np.full(n_lfs, np.nan, dtype=np.float32)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return np.full(n_lfs, float(value), dtype=np.float32)
+    if isinstance(value, (list, tuple)):
+        value = [np.nan if v is None else v for v in value]
+    array = np.asarray(value)
+    if array.dtype == object:
+        array = np.array([np.nan if v is None else v for v in array.ravel()]).reshape(array.shape)
+    if array.dtype == np.bool_ or not (
+        np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
+    ):
+        raise TypeError(
+            f"thresholds: expected None, a number or an array of numbers, got dtype {array.dtype}"
+        )
+    if array.ndim == 0:
+        return np.full(n_lfs, float(array), dtype=np.float32)
+    if array.shape != (n_lfs,):
+        raise ValueError(
+            f"thresholds: expected a scalar or an array of shape ({n_lfs},) (one per LF), got "
+            f"shape {array.shape}"
+        )
+    return np.ascontiguousarray(array, dtype=np.float32)

@@ -1,0 +1,259 @@
+//! For every query and every labeling function (LF) j, the best base row among LF j's support
+//! (the base rows where LF j voted), for all LFs in one sweep over the union of the supports.
+
+use rayon::prelude::*;
+
+use crate::error::{CoreError, CoreResult};
+use crate::matrix::Matrix;
+use crate::metric::{squared_norm, Metric};
+use crate::sweep::{Sweep, TileConsumer, TileView};
+use crate::threads::run_in_pool;
+use crate::ABSTAIN;
+
+const NO_CANDIDATE: u32 = u32::MAX;
+
+/// Which LFs voted on each searched base row, in CSR form over the sweep's column list.
+struct SupportLists {
+    starts: Vec<u32>,
+    lfs: Vec<u32>,
+}
+
+impl SupportLists {
+    /// The union of all supports (ascending base rows) and, for each, the LFs that voted on it.
+    fn build(votes: Matrix<'_, i64>) -> CoreResult<(Vec<u32>, SupportLists)> {
+        let mut columns = Vec::new();
+        let mut starts = vec![0u32];
+        let mut lfs = Vec::new();
+        for row in 0..votes.rows() {
+            let before = lfs.len();
+            for (j, &vote) in votes.row(row).iter().enumerate() {
+                if vote < ABSTAIN {
+                    return Err(CoreError::Value(format!(
+                        "L_base: votes must be -1 (abstain) or a class >= 0, got {vote} at [{row}, {j}]"
+                    )));
+                }
+                if vote != ABSTAIN {
+                    lfs.push(j as u32);
+                }
+            }
+            if lfs.len() > before {
+                columns.push(row as u32);
+                starts.push(lfs.len() as u32);
+            }
+        }
+        Ok((columns, SupportLists { starts, lfs }))
+    }
+
+    #[inline(always)]
+    fn of(&self, column: usize) -> &[u32] {
+        &self.lfs[self.starts[column] as usize..self.starts[column + 1] as usize]
+    }
+}
+
+/// Running best per (LF, query) of one task, LF-major so updates are contiguous over queries.
+struct BestPerLf<'s> {
+    supports: &'s SupportLists,
+    rows: usize,
+    value: Vec<f32>,
+    position: Vec<u32>,
+}
+
+impl<'s> BestPerLf<'s> {
+    fn new(supports: &'s SupportLists, lfs: usize, rows: usize) -> Self {
+        BestPerLf {
+            supports,
+            rows,
+            value: vec![f32::NEG_INFINITY; lfs * rows],
+            position: vec![NO_CANDIDATE; lfs * rows],
+        }
+    }
+
+    /// Keeps, per entry, the better of two partial results over disjoint column ranges
+    /// (higher value, then lower position): associative, so any merge order gives one answer.
+    fn merge(mut self, other: Self) -> Self {
+        for ((v, p), (&ov, &op)) in self
+            .value
+            .iter_mut()
+            .zip(self.position.iter_mut())
+            .zip(other.value.iter().zip(&other.position))
+        {
+            if op != NO_CANDIDATE && (ov > *v || (ov == *v && op < *p)) {
+                *v = ov;
+                *p = op;
+            }
+        }
+        self
+    }
+}
+
+impl TileConsumer for BestPerLf<'_> {
+    #[inline(always)]
+    fn consume_portable(&mut self, tile: &TileView<'_>) {
+        let width = tile.width;
+        for (p, scores) in tile.values.chunks_exact(width).enumerate() {
+            let column = tile.first_column + p;
+            for &lf in self.supports.of(column) {
+                let start = lf as usize * self.rows + tile.query_offset;
+                let best = &mut self.value[start..start + width];
+                let position = &mut self.position[start..start + width];
+                // Columns arrive in ascending order, so a strict `>` keeps the lowest index on ties.
+                for ((b, pos), &s) in best.iter_mut().zip(position.iter_mut()).zip(scores) {
+                    let better = s > *b;
+                    *b = if better { s } else { *b };
+                    *pos = if better { column as u32 } else { *pos };
+                }
+            }
+        }
+    }
+}
+
+/// Nearest support point of every LF for every query.
+///
+/// `scores` and `indices` are `queries.rows() x base_votes.cols()`, row-major. For LF j with an
+/// empty support, `indices = -1` and `scores = metric.worst_score()`. Ties go to the lowest base
+/// index. The result does not depend on `threads`.
+pub fn nearest_support(
+    queries: Matrix<'_, f32>,
+    base: Matrix<'_, f32>,
+    base_votes: Matrix<'_, i64>,
+    metric: Metric,
+    threads: usize,
+    scores: &mut [f32],
+    indices: &mut [i64],
+) -> CoreResult<()> {
+    let (q, m) = (queries.rows(), base_votes.cols());
+    check_inputs(queries, base, base_votes, scores.len(), indices.len())?;
+    let (columns, supports) = SupportLists::build(base_votes)?;
+    scores.fill(metric.worst_score());
+    indices.fill(-1);
+    if q == 0 || m == 0 || columns.is_empty() {
+        return Ok(());
+    }
+    run_in_pool(threads, || {
+        let sweep = Sweep::new(queries, base, metric, columns).map_err(|row| {
+            CoreError::Value(format!(
+                "base: row {row} has zero norm; cosine similarity is undefined for it"
+            ))
+        })?;
+        check_query_norms(queries, metric)?;
+        let plan = sweep.plan(threads);
+        let chunk = plan.block_rows * m;
+        scores
+            .par_chunks_mut(chunk)
+            .zip(indices.par_chunks_mut(chunk))
+            .enumerate()
+            .for_each(|(task, (task_scores, task_indices))| {
+                let first = task * plan.block_rows;
+                let rows = task_scores.len() / m;
+                let partial = |chunk_id: usize| {
+                    let mut best = BestPerLf::new(&supports, m, rows);
+                    sweep.run(
+                        first..first + rows,
+                        sweep.chunk_tiles(chunk_id, plan.column_chunks),
+                        &mut best,
+                    );
+                    best
+                };
+                let best = if plan.column_chunks == 1 {
+                    partial(0)
+                } else {
+                    (0..plan.column_chunks)
+                        .into_par_iter()
+                        .map(partial)
+                        .reduce_with(BestPerLf::merge)
+                        .expect("at least one column chunk")
+                };
+                write_results(&sweep, &best, first, task_scores, task_indices);
+            });
+        Ok(())
+    })
+}
+
+fn check_inputs(
+    queries: Matrix<'_, f32>,
+    base: Matrix<'_, f32>,
+    base_votes: Matrix<'_, i64>,
+    scores_len: usize,
+    indices_len: usize,
+) -> CoreResult<()> {
+    if queries.cols() != base.cols() {
+        return Err(CoreError::Shape(format!(
+            "queries and base: expected the same number of columns, got {} and {}",
+            queries.cols(),
+            base.cols()
+        )));
+    }
+    if base_votes.rows() != base.rows() {
+        return Err(CoreError::Shape(format!(
+            "L_base: expected {} rows (one per base row), got {}",
+            base.rows(),
+            base_votes.rows()
+        )));
+    }
+    let expected = queries.rows() * base_votes.cols();
+    if scores_len != expected || indices_len != expected {
+        return Err(CoreError::Shape(format!(
+            "outputs: expected {expected} entries, got {scores_len} scores and {indices_len} indices"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_query_norms(queries: Matrix<'_, f32>, metric: Metric) -> CoreResult<()> {
+    if metric != Metric::Cosine {
+        return Ok(());
+    }
+    match (0..queries.rows())
+        .into_par_iter()
+        .find_first(|&i| squared_norm(queries.row(i)) == 0.0)
+    {
+        Some(row) => Err(CoreError::Value(format!(
+            "queries: row {row} has zero norm; cosine similarity is undefined for it"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Converts one task's running bests into base indices and exactly recomputed scores.
+fn write_results(
+    sweep: &Sweep<'_>,
+    best: &BestPerLf<'_>,
+    first_query: usize,
+    scores: &mut [f32],
+    indices: &mut [i64],
+) {
+    let m = scores.len() / best.rows;
+    let (queries, base, metric) = (sweep.queries(), sweep.base(), sweep.metric());
+    // Several LFs often share a query's nearest row: score each distinct row once.
+    let mut winners: Vec<(u32, u32)> = Vec::with_capacity(m);
+    for r in 0..best.rows {
+        let query = queries.row(first_query + r);
+        let query_norm = squared_norm(query).sqrt();
+        winners.clear();
+        winners.extend(
+            (0..m)
+                .map(|lf| (best.position[lf * best.rows + r], lf as u32))
+                .filter(|&(position, _)| position != NO_CANDIDATE),
+        );
+        winners.sort_unstable();
+        let mut previous: Option<(u32, f32)> = None;
+        for &(position, lf) in &winners {
+            let score = match previous {
+                Some((p, s)) if p == position => s,
+                _ => {
+                    let row = sweep.columns()[position as usize] as usize;
+                    let s = metric.exact_score(
+                        query,
+                        base.row(row),
+                        query_norm,
+                        sweep.column_norm(position as usize),
+                    );
+                    previous = Some((position, s));
+                    s
+                }
+            };
+            scores[r * m + lf as usize] = score;
+            indices[r * m + lf as usize] = sweep.columns()[position as usize] as i64;
+        }
+    }
+}
