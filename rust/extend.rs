@@ -76,3 +76,48 @@ pub fn extend_votes(
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extends_only_abstentions_that_clear_the_threshold() {
+        let votes = [-1i64, 1, -1, -1];
+        let scores = [0.9f32, 0.9, 0.4, 0.95];
+        let indices = [0i64, 1, 1, -1];
+        let base_votes = [0i64, 0, 1, 1];
+        let thresholds = [0.5f32, f32::NAN];
+        let mut out = vec![0; 4];
+        extend_votes(
+            Matrix::new("L", &votes[..], 2, 2).unwrap(),
+            Matrix::new("scores", &scores[..], 2, 2).unwrap(),
+            Matrix::new("indices", &indices[..], 2, 2).unwrap(),
+            Matrix::new("L_base", &base_votes[..], 2, 2).unwrap(),
+            &thresholds,
+            Metric::Cosine,
+            2,
+            &mut out,
+        )
+        .unwrap();
+        // [0,0]: extended from base row 0; [0,1]: own vote kept; [1,0]: below threshold; [1,1]: none.
+        assert_eq!(out, vec![0, 1, -1, -1]);
+    }
+
+    #[test]
+    fn out_of_range_index_is_an_error() {
+        let mut out = vec![0; 1];
+        let err = extend_votes(
+            Matrix::new("L", &[-1i64][..], 1, 1).unwrap(),
+            Matrix::new("scores", &[1.0f32][..], 1, 1).unwrap(),
+            Matrix::new("indices", &[5i64][..], 1, 1).unwrap(),
+            Matrix::new("L_base", &[0i64][..], 1, 1).unwrap(),
+            &[0.0],
+            Metric::Cosine,
+            1,
+            &mut out,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("indices"));
+    }
+}

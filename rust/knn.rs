@@ -226,3 +226,67 @@ fn write_results(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{embeddings, oriented, reference_score, Rng};
+
+    #[test]
+    fn matches_brute_force_with_and_without_self() {
+        let (n, d, k) = (1300, 6, 5);
+        let mut rng = Rng::new(3);
+        let base = embeddings(&mut rng, n, d);
+        let bm = Matrix::new("X", &base[..], n, d).unwrap();
+        for metric in [Metric::Cosine, Metric::InnerProduct, Metric::Euclidean] {
+            let mut reference = None;
+            for threads in [1, 2, 5] {
+                let mut scores = vec![0.0; n * k];
+                let mut indices = vec![0; n * k];
+                knn(bm, bm, k, metric, true, threads, &mut scores, &mut indices).unwrap();
+                if let Some((s, i)) = &reference {
+                    assert_eq!(i, &indices);
+                    assert_eq!(s, &scores);
+                    continue;
+                }
+                for q in (0..n).step_by(7) {
+                    let mut all: Vec<f64> = (0..n)
+                        .filter(|&t| t != q)
+                        .map(|t| oriented(metric, reference_score(metric, bm.row(q), bm.row(t))))
+                        .collect();
+                    all.sort_by(|a, b| b.total_cmp(a));
+                    for slot in 0..k {
+                        let index = indices[q * k + slot];
+                        assert_ne!(index as usize, q, "self is excluded");
+                        let got = reference_score(metric, bm.row(q), bm.row(index as usize));
+                        assert!(
+                            (oriented(metric, got) - all[slot]).abs() < 1e-4,
+                            "{metric:?} q={q} slot={slot}"
+                        );
+                        assert!((got - scores[q * k + slot] as f64).abs() < 1e-4);
+                    }
+                }
+                reference = Some((scores, indices));
+            }
+        }
+    }
+
+    #[test]
+    fn k_out_of_range_is_an_error() {
+        let base = [1.0f32, 0.0, 0.0, 1.0];
+        let bm = Matrix::new("X", &base[..], 2, 2).unwrap();
+        let (mut s, mut i) = (vec![0.0; 4], vec![0; 4]);
+        assert!(knn(bm, bm, 2, Metric::Cosine, true, 1, &mut s, &mut i).is_err());
+        assert!(knn(
+            bm,
+            bm,
+            0,
+            Metric::Cosine,
+            false,
+            1,
+            &mut s[..0],
+            &mut i[..0]
+        )
+        .is_err());
+    }
+}

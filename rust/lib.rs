@@ -24,3 +24,6 @@ pub use knn::knn;
 pub use matrix::Matrix;
 pub use metric::Metric;
 pub use nearest_support::nearest_support;
+
+#[cfg(test)]
+mod testutil;

@@ -257,3 +257,146 @@ fn write_results(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{assert_is_best, embeddings, votes, Rng};
+
+    fn run(
+        queries: &[f32],
+        base: &[f32],
+        base_votes: &[i64],
+        (q, n, d, m): (usize, usize, usize, usize),
+        metric: Metric,
+        threads: usize,
+    ) -> CoreResult<(Vec<f32>, Vec<i64>)> {
+        let mut scores = vec![0.0; q * m];
+        let mut indices = vec![0; q * m];
+        nearest_support(
+            Matrix::new("queries", queries, q, d)?,
+            Matrix::new("base", base, n, d)?,
+            Matrix::new("L_base", base_votes, n, m)?,
+            metric,
+            threads,
+            &mut scores,
+            &mut indices,
+        )?;
+        Ok((scores, indices))
+    }
+
+    #[test]
+    fn matches_brute_force_across_tiles_and_threads() {
+        // Sizes cross the tile grid: q > QUERY_BLOCK, n > COLUMN_TILE, a ragged last tile.
+        let (q, n, d) = (600, 2500, 7);
+        let coverage = [0.0, 0.02, 0.3, 0.9, 1.0];
+        let m = coverage.len();
+        let mut rng = Rng::new(7);
+        let base = embeddings(&mut rng, n, d);
+        let queries = embeddings(&mut rng, q, d);
+        let base_votes = votes(&mut rng, n, &coverage, 3);
+        for metric in [Metric::Cosine, Metric::InnerProduct, Metric::Euclidean] {
+            let (scores, indices) =
+                run(&queries, &base, &base_votes, (q, n, d, m), metric, 1).unwrap();
+            let qm = Matrix::new("q", &queries[..], q, d).unwrap();
+            let bm = Matrix::new("b", &base[..], n, d).unwrap();
+            for j in 0..m {
+                let support: Vec<usize> = (0..n).filter(|&t| base_votes[t * m + j] != -1).collect();
+                for i in 0..q {
+                    if support.is_empty() {
+                        assert_eq!(indices[i * m + j], -1);
+                        assert_eq!(scores[i * m + j], metric.worst_score());
+                    } else {
+                        let (index, score) = (indices[i * m + j], scores[i * m + j]);
+                        assert_is_best(metric, qm, bm, i, &support, index, score);
+                    }
+                }
+            }
+            for threads in [2, 3, 8] {
+                let again =
+                    run(&queries, &base, &base_votes, (q, n, d, m), metric, threads).unwrap();
+                assert_eq!(again.1, indices, "{metric:?} with {threads} threads");
+                let same_bits = again
+                    .0
+                    .iter()
+                    .zip(&scores)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same_bits, "{metric:?} with {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn exact_ties_go_to_the_lowest_index() {
+        // Base rows 1, 3 and 4 are identical; both LFs vote on 3 and 4, LF 1 also on 1.
+        let d = 3;
+        let base = [
+            0.0, 0.0, 1.0, 1.0, 2.0, 0.5, 0.0, 0.0, 1.0, 1.0, 2.0, 0.5, 1.0, 2.0, 0.5,
+        ];
+        let base_votes = [-1, -1, -1, 1, 1, 1, 0, 0, 0, 0];
+        let queries = [1.0, 2.0, 0.5];
+        let (_, indices) = run(
+            &queries,
+            &base,
+            &base_votes,
+            (1, 5, d, 2),
+            Metric::Cosine,
+            2,
+        )
+        .unwrap();
+        assert_eq!(indices, vec![3, 1]);
+    }
+
+    #[test]
+    fn few_queries_split_columns_without_changing_results() {
+        let (q, n, d) = (3, 5000, 5);
+        let coverage = [0.5, 0.1];
+        let mut rng = Rng::new(11);
+        let base = embeddings(&mut rng, n, d);
+        let queries = embeddings(&mut rng, q, d);
+        let base_votes = votes(&mut rng, n, &coverage, 2);
+        let one = run(
+            &queries,
+            &base,
+            &base_votes,
+            (q, n, d, 2),
+            Metric::Euclidean,
+            1,
+        )
+        .unwrap();
+        let many = run(
+            &queries,
+            &base,
+            &base_votes,
+            (q, n, d, 2),
+            Metric::Euclidean,
+            6,
+        )
+        .unwrap();
+        assert_eq!(one.1, many.1);
+        assert_eq!(one.0, many.0);
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        let base = [1.0, 0.0, 0.0, 0.0];
+        let queries = [1.0, 1.0];
+        let err = run(&queries, &base, &[-2, 0], (1, 2, 2, 1), Metric::Cosine, 1).unwrap_err();
+        assert!(err.to_string().contains("-2"), "{err}");
+        let err = run(&queries, &base, &[0, 0], (1, 2, 2, 1), Metric::Cosine, 1).unwrap_err();
+        assert!(err.to_string().contains("zero norm"), "{err}");
+        let mut scores = vec![0.0; 1];
+        let mut indices = vec![0; 1];
+        let err = nearest_support(
+            Matrix::new("queries", &queries[..], 1, 2).unwrap(),
+            Matrix::new("base", &base[..], 2, 2).unwrap(),
+            Matrix::new("L_base", &[0i64, 0, 0][..], 3, 1).unwrap(),
+            Metric::Cosine,
+            1,
+            &mut scores,
+            &mut indices,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("L_base"), "{err}");
+    }
+}

@@ -71,7 +71,6 @@ fn nearest_support<'py>(
 }
 
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
 fn knn<'py>(
     py: Python<'py>,
     queries: PyReadonlyArray2<'py, f32>,
@@ -103,7 +102,6 @@ fn knn<'py>(
 }
 
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
 fn extend_votes<'py>(
     py: Python<'py>,
     votes: PyReadonlyArray2<'py, i64>,

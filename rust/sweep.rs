@@ -17,7 +17,7 @@ use crate::matrix::Matrix;
 use crate::metric::{squared_norm, Metric};
 
 /// Queries per GEMM block.
-pub const QUERY_BLOCK: usize = 256;
+pub const QUERY_BLOCK: usize = 512;
 /// Base rows per tile.
 pub const COLUMN_TILE: usize = 1024;
 /// At most this many query blocks share one gathered tile (amortises the gather).
