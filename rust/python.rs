@@ -23,6 +23,12 @@ fn matrix<'a, T: numpy::Element>(
     array: &'a PyReadonlyArray2<'_, T>,
 ) -> PyResult<Matrix<'a, T>> {
     let [rows, cols] = [array.shape()[0], array.shape()[1]];
+    // `as_slice` also accepts Fortran order, which would silently transpose the data.
+    if !array.is_c_contiguous() {
+        return Err(PyValueError::new_err(format!(
+            "{name}: expected a C-contiguous array"
+        )));
+    }
     let data = array
         .as_slice()
         .map_err(|_| PyValueError::new_err(format!("{name}: expected a C-contiguous array")))?;

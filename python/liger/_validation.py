@@ -61,7 +61,8 @@ def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
     ):
         raise TypeError(f"{name}: expected a real-valued (float) array, got dtype {array.dtype}")
     _check_2d(name, array)
-    converted = np.ascontiguousarray(array, dtype=np.float32)
+    with np.errstate(over="ignore"):  # overflow is reported below, with its position
+        converted = np.ascontiguousarray(array, dtype=np.float32)
     bad = _core.first_non_finite(converted, threads)
     if bad >= 0:
         row, col = divmod(int(bad), converted.shape[1])
