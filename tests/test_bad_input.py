@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import liger
 import numpy as np
 import pytest
-
-import liger
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((20, 4)).astype(np.float32)
@@ -17,11 +16,23 @@ L = rng.integers(-1, 2, (20, 3))
     [
         ({"queries": X[0]}, ValueError, r"queries: expected a 2-D array, got 1-D"),
         ({"base": X[:, :2]}, ValueError, r"queries and base: expected the same embedding dim"),
-        ({"L_base": L[:5]}, ValueError, r"base and L_base: expected the same number of rows, got 20 and 5"),
+        (
+            {"L_base": L[:5]},
+            ValueError,
+            r"base and L_base: expected the same number of rows, got 20 and 5",
+        ),
         ({"L_base": L - 1}, ValueError, r"L_base: expected votes of -1 \(abstain\).*got -2"),
         ({"L_base": L.astype(float)}, TypeError, r"L_base: expected an integer vote matrix"),
-        ({"queries": np.full((2, 4), np.nan)}, ValueError, r"queries: expected finite values, got nan at row 0"),
-        ({"base": np.where(np.arange(4) == 2, np.inf, X)}, ValueError, r"base: expected finite values, got inf"),
+        (
+            {"queries": np.full((2, 4), np.nan)},
+            ValueError,
+            r"queries: expected finite values, got nan at row 0",
+        ),
+        (
+            {"base": np.where(np.arange(4) == 2, np.inf, X)},
+            ValueError,
+            r"base: expected finite values, got inf",
+        ),
         ({"base": X.astype(np.float64) * 1e300}, ValueError, r"overflows float32"),
         ({"queries": np.zeros((0, 4))}, ValueError, r"queries: expected a non-empty array"),
         ({"base": np.zeros((20, 0))}, ValueError, r"base: expected a non-empty array"),
@@ -30,7 +41,11 @@ L = rng.integers(-1, 2, (20, 3))
         ({"queries": np.array([["a"]])}, TypeError, r"queries: expected a real-valued"),
         ({"n_jobs": 0}, ValueError, r"n_jobs"),
         ({"n_jobs": 1.5}, TypeError, r"n_jobs"),
-        ({"base": np.vstack([X[:19], np.zeros((1, 4))])}, ValueError, r"base: row 19 has zero norm"),
+        (
+            {"base": np.vstack([X[:19], np.zeros((1, 4))])},
+            ValueError,
+            r"base: row 19 has zero norm",
+        ),
         ({"queries": np.zeros((1, 4))}, ValueError, r"queries: row 0 has zero norm"),
     ],
 )

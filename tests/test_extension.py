@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import liger
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import liger
 
 from . import reference
 from .test_search import nonzero_rows, problems
@@ -20,12 +19,14 @@ def test_extend_matches_reference(problem, metric, data):
     if metric == "cosine":
         queries, base = nonzero_rows(queries), nonzero_rows(base)
     m = L_base.shape[1]
-    L = data.draw(st.lists(st.integers(-1, 1), min_size=queries.shape[0] * m,
-                           max_size=queries.shape[0] * m))
+    L = data.draw(
+        st.lists(st.integers(-1, 1), min_size=queries.shape[0] * m, max_size=queries.shape[0] * m)
+    )
     L = np.array(L, dtype=np.int64).reshape(queries.shape[0], m)
     thresholds = np.array(
-        data.draw(st.lists(st.sampled_from([np.nan, -1.0, 0.0, 0.5, 1.0, 3.0]), min_size=m,
-                           max_size=m))
+        data.draw(
+            st.lists(st.sampled_from([np.nan, -1.0, 0.0, 0.5, 1.0, 3.0]), min_size=m, max_size=m)
+        )
     )
     L_before = L.copy()
     scores, indices = liger.nearest_support(queries, base, L_base, metric=metric)
@@ -52,7 +53,9 @@ def test_threshold_forms():
     np.testing.assert_array_equal(
         liger.extend_votes(*args, 0.5, metric="euclidean"), [[-1, -1], [1, 1]]
     )
-    with pytest.raises(ValueError, match=r"thresholds: expected a scalar or an array of shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"thresholds: expected a scalar or an array of shape \(2,\)"
+    ):
         liger.extend_votes(*args, [0.1, 0.2, 0.3])
 
 

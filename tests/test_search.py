@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import liger
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
-import liger
 
 from . import reference
 
@@ -79,7 +78,9 @@ def test_nearest_support_matches_reference(problem, metric):
     assert_valid_nearest(queries, base, votes, metric, scores, indices)
     if metric != "cosine":
         # Small integers make ip / euclidean arithmetic exact: the picks must be identical.
-        np.testing.assert_array_equal(indices, reference.nearest_support(queries, base, votes, metric)[1])
+        np.testing.assert_array_equal(
+            indices, reference.nearest_support(queries, base, votes, metric)[1]
+        )
 
 
 @given(st.integers(0, 2**32 - 1), st.sampled_from(METRICS))
@@ -145,7 +146,11 @@ def knn_problems(draw):
     X = draw(arrays(np.float32, (n, d), elements=st.integers(-2, 2).map(float)))
     with_queries = draw(st.booleans())
     queries = (
-        draw(arrays(np.float32, (draw(st.integers(1, 20)), d), elements=st.integers(-2, 2).map(float)))
+        draw(
+            arrays(
+                np.float32, (draw(st.integers(1, 20)), d), elements=st.integers(-2, 2).map(float)
+            )
+        )
         if with_queries
         else None
     )

@@ -47,7 +47,9 @@ def _as_array(name: str, value: Any) -> np.ndarray:
 
 def _check_2d(name: str, array: np.ndarray, allow_empty_rows: bool = False) -> None:
     if array.ndim != 2:
-        raise ValueError(f"{name}: expected a 2-D array, got {array.ndim}-D with shape {array.shape}")
+        raise ValueError(
+            f"{name}: expected a 2-D array, got {array.ndim}-D with shape {array.shape}"
+        )
     rows, cols = array.shape
     if cols == 0 or (rows == 0 and not allow_empty_rows):
         raise ValueError(f"{name}: expected a non-empty array, got shape {array.shape}")

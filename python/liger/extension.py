@@ -3,7 +3,7 @@ point, when that point is close enough. Cast votes never change."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -30,13 +30,14 @@ def extend_votes(
     thresholds: Any,
     *,
     metric: str = "cosine",
-    n_jobs: Optional[int] = None,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
     """Extend LF votes from their nearest support points (the output of :func:`nearest_support`).
 
     ``L_extended[i, j] = L[i, j]`` where LF ``j`` voted on point ``i``; otherwise
     ``L_base[indices[i, j], j]`` when ``indices[i, j] >= 0`` and ``scores[i, j]`` clears
-    ``thresholds[j]`` (``score >= t`` for cosine / ip, ``distance <= t`` for euclidean); otherwise -1.
+    ``thresholds[j]`` (``score >= t`` for cosine / ip, ``distance <= t`` for euclidean);
+    otherwise -1.
 
     Parameters
     ----------
@@ -102,7 +103,7 @@ def extend(
     thresholds: Any,
     *,
     metric: str = "cosine",
-    n_jobs: Optional[int] = None,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
     """:func:`nearest_support` then :func:`extend_votes`, in one call.
 

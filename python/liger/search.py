@@ -8,7 +8,7 @@ every ``n_jobs``.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +31,7 @@ def nearest_support(
     L_base: Any,
     *,
     metric: str = "cosine",
-    n_jobs: Optional[int] = None,
+    n_jobs: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """For every query and every LF, the closest base row on which that LF voted.
 
@@ -83,7 +83,7 @@ def knn_graph(
     *,
     metric: str = "cosine",
     queries: Any = None,
-    n_jobs: Optional[int] = None,
+    n_jobs: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The exact ``k`` nearest neighbours of every query among the rows of ``X``, best first.
 
