@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+
 from liger.datasets import SPLITS, load_wrench
 
 REPO = Path(__file__).resolve().parents[1]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import liger
 import numpy as np
 import pytest
+
+import liger
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((20, 4)).astype(np.float32)

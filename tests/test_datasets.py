@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+
 from liger.datasets import Dataset, Split, load_example, load_wrench
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-# Stand-in for the shared `data_dir` fixture of tests/conftest.py (same behaviour): the data root
-# from $LIGER_DATA, default ../shared/data next to the repo; skip if absent unless
-# LIGER_REQUIRE_DATA=1, in which case fail.
-@pytest.fixture(scope="session")
-def _data_dir() -> Path:
-    root = Path(os.environ.get("LIGER_DATA", REPO.parent / "shared" / "data"))
-    if not root.is_dir():
-        if os.environ.get("LIGER_REQUIRE_DATA") == "1":
-            pytest.fail(f"LIGER_REQUIRE_DATA=1 but the data directory {root} does not exist")
-        pytest.skip(f"data directory {root} not found (set LIGER_DATA)")
-    return root
 
 
 # name: (train, valid, test sizes), m, K, majority-vote test accuracy from the data README
@@ -43,9 +30,9 @@ def _majority_vote(L: np.ndarray, n_classes: int, default: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", sorted(SHAPES))
-def test_load_wrench_shapes_and_majority_vote(_data_dir: Path, name: str) -> None:
+def test_load_wrench_shapes_and_majority_vote(data_dir: Path, name: str) -> None:
     (sizes, m, K, mv_acc) = SHAPES[name]
-    ds = load_wrench(_data_dir / name)
+    ds = load_wrench(data_dir / name)
     assert isinstance(ds, Dataset)
     assert ds.name == name and ds.n_classes == K and len(ds.class_names) == K
     assert ds.lf_names is not None and len(ds.lf_names) == m
@@ -65,8 +52,8 @@ def test_load_wrench_shapes_and_majority_vote(_data_dir: Path, name: str) -> Non
     assert abs((pred == ds.test.y).mean() - mv_acc) < 0.0025
 
 
-def test_load_wrench_options(_data_dir: Path) -> None:
-    ds = load_wrench(str(_data_dir / "youtube"), embeddings=None, splits=("valid",))
+def test_load_wrench_options(data_dir: Path) -> None:
+    ds = load_wrench(str(data_dir / "youtube"), embeddings=None, splits=("valid",))
     assert ds.train is None and ds.test is None and list(ds.splits) == ["valid"]
     assert ds.valid.X is None and ds.valid.L.shape == (120, 10)
     with pytest.raises(KeyError, match="not loaded"):
@@ -74,7 +61,7 @@ def test_load_wrench_options(_data_dir: Path) -> None:
     with pytest.raises(KeyError, match="expected one of"):
         ds["dev"]
     with pytest.raises(ValueError, match="splits"):
-        load_wrench(_data_dir / "youtube", splits=("dev",))
+        load_wrench(data_dir / "youtube", splits=("dev",))
 
 
 # ---------------------------------------------------------------------------------- bad inputs
@@ -204,8 +191,8 @@ def test_load_example_standalone() -> None:
         assert len(sp.texts) == n
 
 
-def test_load_example_matches_shared_data(_data_dir: Path) -> None:
-    ex, ref = load_example("youtube"), load_wrench(_data_dir / "youtube")
+def test_load_example_matches_shared_data(data_dir: Path) -> None:
+    ex, ref = load_example("youtube"), load_wrench(data_dir / "youtube")
     assert ex.class_names == ref.class_names and ex.lf_names == ref.lf_names
     for split in ("train", "valid", "test"):
         a, b = ex[split], ref[split]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import liger
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+import liger
 
 from . import reference
 from .test_search import nonzero_rows, problems

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import liger
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+
+import liger
 
 from . import reference
 

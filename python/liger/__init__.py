@@ -6,8 +6,15 @@ vote extension; this package validates arguments and adds the pieces written in 
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import metrics
+from ._estimator import NotFittedError
 from ._validation import ABSTAIN
+from .conventions import from_pm1, to_pm1
+from .datasets import Dataset, Split, load_example, load_wrench
+from .estimator import Liger
 from .extension import extend, extend_votes
+from .label_model import LabelModel, LabelModelWarning
+from .majority import MajorityVoter
 from .search import knn_graph, nearest_support
 
 try:
@@ -17,9 +24,21 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "ABSTAIN",
+    "Dataset",
+    "LabelModel",
+    "LabelModelWarning",
+    "Liger",
+    "MajorityVoter",
+    "NotFittedError",
+    "Split",
     "__version__",
     "extend",
     "extend_votes",
+    "from_pm1",
     "knn_graph",
+    "load_example",
+    "load_wrench",
+    "metrics",
     "nearest_support",
+    "to_pm1",
 ]

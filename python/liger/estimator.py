@@ -1,0 +1,465 @@
+"""The Liger estimator: extend LF votes through embeddings, tune on dev, fit label model(s)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from ._estimator import ParamsMixin
+from ._validation import (
+    as_embeddings,
+    as_thresholds,
+    as_votes,
+    check_dims,
+    check_lfs,
+    check_metric,
+    check_rows,
+    resolve_n_jobs,
+)
+from .lf_summary import LFSummary
+from .metrics import compute
+from .partition import assign, spherical_kmeans
+from .search import nearest_support
+from .tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid, tune_thresholds
+
+PARTITION_CANDIDATES = (1, 2, 3, 4)
+TUNE_METRICS = ("accuracy", "f1", "macro_f1")
+# Below this share of the minority class on dev, accuracy rewards predicting the majority: use F1.
+IMBALANCED_SHARE = 0.3
+
+
+def _score(metric: str, y: np.ndarray, predictions: np.ndarray, K: int) -> float:
+    return compute(metric, y, predictions, K)[metric]
+
+
+def resolve_tune_metric(tune_metric: str, K: int, y_dev) -> str:
+    """The dev objective ``"auto"`` stands for: accuracy (balanced binary), F1 of class 1
+    (imbalanced binary), macro-F1 (multiclass)."""
+    if tune_metric != "auto":
+        if tune_metric not in TUNE_METRICS:
+            raise ValueError(
+                f"tune_metric: expected 'auto' or one of {TUNE_METRICS}, got {tune_metric!r}"
+            )
+        if tune_metric == "f1" and K != 2:
+            raise ValueError(f"tune_metric: 'f1' needs a binary task, got K={K}; use 'macro_f1'")
+        return tune_metric
+    if K > 2:
+        return "macro_f1"
+    if y_dev is None:
+        return "accuracy"
+    share = np.bincount(y_dev, minlength=2) / y_dev.size
+    return "f1" if share.min() < IMBALANCED_SHARE else "accuracy"
+
+
+class Liger(ParamsMixin):
+    """Weak supervision with embeddings (Liger / Epoxy), scikit-learn style.
+
+    Every LF is extended from the train points where it voted (its support) to points where it
+    abstains: such a point takes the vote of its nearest support point when their similarity clears
+    the LF's threshold. The extended train votes are fit by a closed-form label model (optionally
+    one per k-means region of the embedding space), which then gives ``P(y | votes)`` for any point.
+
+    Parameters
+    ----------
+    metric : {"cosine", "ip", "euclidean"}, default="cosine"
+        How embeddings are compared.
+    thresholds : "tune", float, array-like of shape (m,), or None, default="tune"
+        ``"tune"``: chosen on the dev split (needs ``L_dev, X_dev, y_dev`` in :meth:`fit`); a float
+        or an (m,) array: fixed similarity (or distance) thresholds, NaN = do not extend that LF;
+        ``None``: no extension at all (the plain label model, the baseline to compare against).
+    n_partitions : int or "tune", default=1
+        Number of k-means parts of the train embeddings with a label model each; ``"tune"`` picks
+        from 1-4 on dev. Parts too small for a label model use the global model.
+    label_model : {"triplet", "majority"}, default="triplet"
+    tune_metric : {"auto", "accuracy", "f1", "macro_f1"}, default="auto"
+        Dev objective. ``"auto"``: accuracy for balanced binary tasks, F1 of class 1 for imbalanced
+        binary tasks (minority share below 30 % on dev), macro-F1 for multiclass.
+    threshold_search : {"per_lf", "global"}, default="per_lf"
+        ``"global"``: one extension level for all LFs; ``"per_lf"``: then guarded coordinate
+        ascent LF by LF.
+    min_gain : float, default=0.01
+        Smallest dev improvement that justifies a more complex setting (a per-LF threshold that
+        differs from the global one, or more partitions). Guards small dev sets against overfitting.
+    cardinality : int, optional
+        Number of classes K; inferred from the votes and dev labels when None.
+    random_state : int, optional
+        Seed of the k-means partitioning.
+    n_jobs : int, optional
+        Threads of the nearest-support search (None or -1 = all cores).
+    verbose : bool, default=False
+        Print tuning progress to stderr.
+
+    Attributes
+    ----------
+    thresholds_ : ndarray of shape (m,)
+        Threshold per LF (NaN = not extended).
+    levels_ : ndarray of shape (m,)
+        Fraction of the train points where each LF abstains that it was extended to (when tuned).
+    classes_ : ndarray of shape (K,)
+    partitions_ : int
+        Number of parts used.
+    centroids_ : ndarray of shape (partitions_, d)
+    label_models_ : list
+        One fitted label model per part; entry ``p`` is None where part ``p`` uses the global model.
+    global_label_model_ : label model fitted on all train points.
+    dev_score_ : float or None
+        Dev score of the chosen setting (``tune_metric_``).
+    fit_time_ : float
+        Seconds spent in :meth:`fit`.
+    """
+
+    def __init__(
+        self,
+        *,
+        metric: str = "cosine",
+        thresholds: Any = "tune",
+        n_partitions: Any = 1,
+        label_model: str = "triplet",
+        tune_metric: str = "auto",
+        threshold_search: str = "per_lf",
+        min_gain: float = 0.01,
+        cardinality: int | None = None,
+        random_state: int | None = None,
+        n_jobs: int | None = None,
+        verbose: bool = False,
+    ):
+        self.metric = metric
+        self.thresholds = thresholds
+        self.n_partitions = n_partitions
+        self.label_model = label_model
+        self.tune_metric = tune_metric
+        self.threshold_search = threshold_search
+        self.min_gain = min_gain
+        self.cardinality = cardinality
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        L_train: Any,
+        X_train: Any,
+        L_dev: Any = None,
+        X_dev: Any = None,
+        y_dev: Any = None,
+    ) -> Liger:
+        """Extend the train votes, tune on dev (only), fit the label model(s).
+
+        Parameters
+        ----------
+        L_train : array-like of int, shape (n, m)
+            LF votes on the train points (-1 = abstain). Their supports are what gets extended.
+        X_train : array-like of shape (n, d)
+            Train embeddings.
+        L_dev, X_dev, y_dev : array-like of shapes (n_dev, m), (n_dev, d), (n_dev,), optional
+            A small labelled split: the only data tuning looks at. Required when anything is
+            ``"tune"``. Test labels must never be passed here.
+
+        Returns
+        -------
+        self : Liger
+        """
+        started = time.perf_counter()
+        metric = check_metric(self.metric)
+        threads = resolve_n_jobs(self.n_jobs)
+        L_train = as_votes("L_train", L_train)
+        X_train = as_embeddings("X_train", X_train, threads)
+        check_rows("L_train", L_train, "X_train", X_train)
+        dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, threads)
+        self.n_classes_ = self._infer_cardinality(L_train, dev)
+        self.classes_ = np.arange(self.n_classes_)
+        self.n_lfs_ = L_train.shape[1]
+        self._L_support = L_train
+        self._X_support = X_train
+
+        train_scores, train_indices = nearest_support(
+            X_train, X_train, L_train, metric=metric, n_jobs=self.n_jobs
+        )
+        train = NearestVotes.from_search(L_train, train_scores, train_indices, L_train, metric)
+        dev_votes = None
+        if dev is not None:
+            dev_scores, dev_indices = nearest_support(
+                dev[1], X_train, L_train, metric=metric, n_jobs=self.n_jobs
+            )
+            dev_votes = NearestVotes.from_search(dev[0], dev_scores, dev_indices, L_train, metric)
+        self.tune_metric_ = resolve_tune_metric(
+            self.tune_metric, self.n_classes_, None if dev is None else dev[2]
+        )
+
+        self.thresholds_, self.levels_, self.dev_score_ = self._choose_thresholds(
+            train, dev_votes, dev
+        )
+        L_train_ext = train.extend(self.thresholds_)
+        L_dev_ext = None if dev_votes is None else dev_votes.extend(self.thresholds_)
+        self._coverage_train = ((L_train != -1).mean(0), (L_train_ext != -1).mean(0))
+        self._dev_for_summary = None if dev is None else (dev[0], L_dev_ext, dev[2])
+        self.global_label_model_ = self._new_label_model().fit(L_train_ext)
+        self._fit_partitions(X_train, L_train_ext, dev, L_dev_ext)
+        self.fit_time_ = time.perf_counter() - started
+        return self
+
+    def _check_dev(self, L_train, X_train, L_dev, X_dev, y_dev, threads):
+        given = {"L_dev": L_dev, "X_dev": X_dev, "y_dev": y_dev}
+        missing = [name for name, value in given.items() if value is None]
+        needs_dev = isinstance(self.thresholds, str) or isinstance(self.n_partitions, str)
+        if len(missing) == 3:
+            if needs_dev:
+                raise ValueError(
+                    "L_dev, X_dev, y_dev: tuning (thresholds='tune' or n_partitions='tune') needs "
+                    "a labelled dev split; pass all three, or fix thresholds / n_partitions"
+                )
+            return None
+        if missing:
+            present = [name for name in given if name not in missing]
+            raise ValueError(
+                f"{', '.join(missing)}: expected together with {', '.join(present)} (a dev split "
+                f"needs its votes, embeddings and labels), got None"
+            )
+        L_dev = as_votes("L_dev", L_dev)
+        X_dev = as_embeddings("X_dev", X_dev, threads)
+        y_dev = _as_labels("y_dev", y_dev)
+        check_rows("L_dev", L_dev, "X_dev", X_dev)
+        check_rows("L_dev", L_dev, "y_dev", y_dev[:, None])
+        check_lfs("L_train", L_train, "L_dev", L_dev)
+        check_dims("X_train", X_train, "X_dev", X_dev)
+        return L_dev, X_dev, y_dev
+
+    def _infer_cardinality(self, L_train, dev) -> int:
+        observed = [("L_train", int(L_train.max()))]
+        if dev is not None:
+            observed += [("L_dev", int(dev[0].max())), ("y_dev", int(dev[2].max()))]
+        if self.cardinality is None:
+            return max(2, max(value for _, value in observed) + 1)
+        K = self.cardinality
+        if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
+            raise ValueError(f"cardinality: expected None or an int >= 2, got {K!r}")
+        for name, value in observed:
+            if value >= K:
+                raise ValueError(
+                    f"{name}: expected classes in 0..{K - 1} (cardinality={K}), got {value}"
+                )
+        return int(K)
+
+    def _choose_thresholds(self, train, dev_votes, dev):
+        m = train.L.shape[1]
+        if not (isinstance(self.thresholds, str)):
+            thresholds = as_thresholds(self.thresholds, m)
+            levels = np.full(m, np.nan)
+            score = None if dev is None else self._dev_score(train, dev_votes, dev, thresholds)
+            return thresholds, levels, score
+        if self.thresholds != "tune":
+            raise ValueError(
+                f"thresholds: expected 'tune', a number, an array of shape ({m},) or None, "
+                f"got {self.thresholds!r}"
+            )
+        if self.threshold_search not in ("per_lf", "global"):
+            raise ValueError(
+                f"threshold_search: expected 'per_lf' or 'global', got {self.threshold_search!r}"
+            )
+        grid = threshold_grid(train, DEFAULT_LEVELS)
+        result = tune_thresholds(
+            lambda thresholds: self._dev_score(train, dev_votes, dev, thresholds),
+            grid,
+            DEFAULT_LEVELS,
+            per_lf=self.threshold_search == "per_lf",
+            min_gain=self.min_gain,
+        )
+        self._log(
+            f"thresholds: global level {result.global_level}, dev {self.tune_metric_} "
+            f"{result.dev_score:.4f} after {result.evaluations} evaluations"
+        )
+        return result.thresholds, result.levels, result.dev_score
+
+    def _dev_score(self, train, dev_votes, dev, thresholds) -> float:
+        model = self._new_label_model().fit(train.extend(thresholds))
+        proba = model.predict_proba(dev_votes.extend(thresholds))
+        return _score(self.tune_metric_, dev[2], np.argmax(proba, axis=1), self.n_classes_)
+
+    def _fit_partitions(self, X_train, L_train_ext, dev, L_dev_ext):
+        s = self.n_partitions
+        if isinstance(s, str):
+            if s != "tune":
+                raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
+            self._set_partitions(1, X_train, L_train_ext)
+            best = _score(
+                self.tune_metric_,
+                dev[2],
+                np.argmax(self._proba_extended(L_dev_ext, dev[1]), 1),
+                self.n_classes_,
+            )
+            chosen = self._partition_state()
+            for candidate in PARTITION_CANDIDATES[1:]:
+                if candidate > X_train.shape[0]:
+                    break
+                self._set_partitions(candidate, X_train, L_train_ext)
+                score = _score(
+                    self.tune_metric_,
+                    dev[2],
+                    np.argmax(self._proba_extended(L_dev_ext, dev[1]), 1),
+                    self.n_classes_,
+                )
+                self._log(f"partitions: {candidate} parts, dev {self.tune_metric_} {score:.4f}")
+                if score >= best + self.min_gain:
+                    best, chosen = score, self._partition_state()
+            self.partitions_, self.centroids_, self.label_models_ = chosen
+            self.dev_score_ = best
+            return
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
+        self._set_partitions(int(s), X_train, L_train_ext)
+
+    def _set_partitions(self, s, X_train, L_train_ext):
+        if s == 1:
+            self.partitions_, self.centroids_ = 1, None
+            self.label_models_ = [self.global_label_model_]
+            return
+        centroids, labels = spherical_kmeans(X_train, s, random_state=self.random_state)
+        models = []
+        for part in range(s):
+            rows = L_train_ext[labels == part]
+            # A part needs enough points for its moments; otherwise it uses the global model.
+            models.append(
+                self._new_label_model().fit(rows) if rows.shape[0] >= MIN_PART_SIZE else None
+            )
+        self.partitions_, self.centroids_, self.label_models_ = s, centroids, models
+
+    def _partition_state(self):
+        return self.partitions_, self.centroids_, self.label_models_
+
+    def _new_label_model(self):
+        if self.label_model == "triplet":
+            from .label_model import LabelModel
+
+            return LabelModel(cardinality=self.n_classes_)
+        if self.label_model == "majority":
+            from .majority import MajorityVoter
+
+            return MajorityVoter(cardinality=self.n_classes_)
+        raise ValueError(f"label_model: expected 'triplet' or 'majority', got {self.label_model!r}")
+
+    def _log(self, message: str) -> None:
+        if self.verbose:
+            import sys
+
+            print(f"[liger] {message}", file=sys.stderr)
+
+    # -------------------------------------------------------------- predict
+    def transform(self, L: Any, X: Any) -> np.ndarray:
+        """Extend the votes of any points from the train supports with the fitted thresholds.
+
+        Parameters
+        ----------
+        L : array-like of int, shape (q, m)
+        X : array-like of shape (q, d)
+
+        Returns
+        -------
+        L_extended : ndarray of int64, shape (q, m)
+        """
+        self._check_fitted("thresholds_")
+        L = as_votes("L", L, allow_empty_rows=True)
+        threads = resolve_n_jobs(self.n_jobs)
+        X = as_embeddings("X", X, threads)
+        check_rows("L", L, "X", X)
+        check_lfs("L_train", self._L_support, "L", L)
+        check_dims("X_train", self._X_support, "X", X)
+        if L.size and L.max() >= self.n_classes_:
+            raise ValueError(
+                f"L: expected votes in -1..{self.n_classes_ - 1} (K={self.n_classes_} from fit), "
+                f"got {L.max()}"
+            )
+        scores, indices = nearest_support(
+            X, self._X_support, self._L_support, metric=self.metric, n_jobs=self.n_jobs
+        )
+        votes = NearestVotes.from_search(L, scores, indices, self._L_support, self.metric)
+        return votes.extend(self.thresholds_)
+
+    def predict_proba(self, L: Any, X: Any) -> np.ndarray:
+        """``P(y | extended votes)`` for any points.
+
+        Parameters
+        ----------
+        L : array-like of int, shape (q, m)
+        X : array-like of shape (q, d)
+
+        Returns
+        -------
+        proba : ndarray of shape (q, K)
+            Rows sum to 1.
+        """
+        L_ext = self.transform(L, X)
+        return self._proba_extended(L_ext, as_embeddings("X", X))
+
+    def predict(self, L: Any, X: Any) -> np.ndarray:
+        """Most probable class per point (ties to the lowest class), shape (q,)."""
+        return np.argmax(self.predict_proba(L, X), axis=1)
+
+    def score(self, L: Any, X: Any, y: Any, metric: str = "accuracy") -> float:
+        """``metric`` ("accuracy", "f1" or "macro_f1") of :meth:`predict` against labels ``y``."""
+        if metric not in TUNE_METRICS:
+            raise ValueError(f"metric: expected one of {TUNE_METRICS}, got {metric!r}")
+        y = _as_labels("y", y)
+        predictions = self.predict(L, X)
+        if y.shape[0] != predictions.shape[0]:
+            raise ValueError(
+                f"L and y: expected the same number of rows, got {predictions.shape[0]} and "
+                f"{y.shape[0]}"
+            )
+        return _score(metric, y, predictions, self.n_classes_)
+
+    def lf_summary(self) -> LFSummary:
+        """Per-LF table: train coverage before / after extension, dev accuracy before / after,
+        threshold and level, and the label model's estimated accuracy."""
+        self._check_fitted("thresholds_")
+        before, after = self._coverage_train
+        dev_before = dev_after = None
+        if self._dev_for_summary is not None:
+            L_dev, L_dev_ext, y_dev = self._dev_for_summary
+            dev_before = _vote_accuracy(L_dev, y_dev)
+            dev_after = _vote_accuracy(L_dev_ext, y_dev)
+        return LFSummary(
+            coverage=before,
+            coverage_extended=after,
+            dev_accuracy=dev_before,
+            dev_accuracy_extended=dev_after,
+            thresholds=self.thresholds_,
+            levels=self.levels_,
+            estimated_accuracy=getattr(self.global_label_model_, "accuracies_", None),
+        )
+
+    def _proba_extended(self, L_ext: np.ndarray, X: np.ndarray) -> np.ndarray:
+        if self.partitions_ == 1:
+            return self.global_label_model_.predict_proba(L_ext)
+        part = assign(X, self.centroids_)
+        proba = np.empty((L_ext.shape[0], self.n_classes_))
+        for p, model in enumerate(self.label_models_):
+            rows = part == p
+            if rows.any():
+                proba[rows] = (model or self.global_label_model_).predict_proba(L_ext[rows])
+        return proba
+
+
+MIN_PART_SIZE = 100
+
+
+def _as_labels(name: str, value: Any) -> np.ndarray:
+    y = np.asarray(value)
+    if y.dtype == np.bool_ or not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"{name}: expected integer class labels 0..K-1, got dtype {y.dtype}")
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"{name}: expected a non-empty 1-D array, got shape {y.shape}")
+    if y.min() < 0:
+        raise ValueError(f"{name}: expected class labels 0..K-1, got {y.min()}")
+    return y.astype(np.int64, copy=False)
+
+
+def _vote_accuracy(L: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per LF: fraction of its (non-abstain) votes equal to the label; NaN if it never votes."""
+    voted = L != -1
+    correct = (L == y[:, None]) & voted
+    counts = voted.sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, correct.sum(0) / counts, np.nan)

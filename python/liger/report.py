@@ -1,0 +1,104 @@
+"""Side-by-side evaluation on a dataset: tuned on dev, scored once on test.
+
+Every Liger number is reported next to the baselines it must beat: majority vote and the same label
+model without extension.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+
+from .datasets import Dataset
+from .estimator import Liger
+from .majority import MajorityVoter
+from .metrics import SCORERS
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    method: str
+    accuracy: float
+    f1: float
+    f1_name: str
+    coverage: float
+    fit_seconds: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def evaluate(
+    dataset: Dataset,
+    *,
+    random_state: int | None = 0,
+    n_jobs: int | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+) -> list[MethodResult]:
+    """Majority vote, label model without extension, and Liger on ``dataset`` (test split).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Needs embeddings and labels on ``valid`` and ``test``.
+    random_state : int, optional
+    n_jobs : int, optional
+    progress : callable
+        Receives a short message before each step.
+
+    Returns
+    -------
+    list of MethodResult
+    """
+    train, dev, test = dataset.train, dataset.valid, dataset.test
+    K = dataset.n_classes
+    f1_name = "f1" if K == 2 else "macro_f1"
+    results = []
+
+    def record(method, predictions, L_used, seconds):
+        results.append(
+            MethodResult(
+                method=method,
+                accuracy=SCORERS["accuracy"](test.y, predictions, K),
+                f1=SCORERS[f1_name](test.y, predictions, K),
+                f1_name=f1_name,
+                coverage=float((L_used != -1).any(axis=1).mean()),
+                fit_seconds=seconds,
+            )
+        )
+
+    progress("majority vote")
+    started = time.perf_counter()
+    voter = MajorityVoter(cardinality=K, class_balance=np.bincount(dev.y, minlength=K) / dev.y.size)
+    voter.fit(train.L)
+    record(
+        "majority vote",
+        voter.predict(test.L, tie_break_policy="lowest"),
+        test.L,
+        time.perf_counter() - started,
+    )
+
+    common = dict(random_state=random_state, n_jobs=n_jobs, cardinality=K)
+    for method, model in (
+        ("label model", Liger(thresholds=None, **common)),
+        ("liger", Liger(thresholds="tune", n_partitions="tune", **common)),
+    ):
+        progress(method)
+        model.fit(train.L, train.X, dev.L, dev.X, dev.y)
+        L_test = model.transform(test.L, test.X)
+        record(method, model.predict(test.L, test.X), L_test, model.fit_time_)
+    return results
+
+
+def format_table(name: str, results: list[MethodResult]) -> str:
+    f1_name = results[0].f1_name
+    header = f"{'method':<16}{'accuracy':>10}{f1_name:>10}{'coverage':>10}{'fit (s)':>10}"
+    lines = [f"{name} (test split; tuned on valid)", header, "-" * len(header)]
+    for r in results:
+        lines.append(
+            f"{r.method:<16}{r.accuracy:>10.3f}{r.f1:>10.3f}{r.coverage:>10.3f}{r.fit_seconds:>10.3f}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,52 @@
+"""Shared pytest fixtures and the loader of the shared real datasets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def missing_data(message: str) -> None:
+    """Skip the test, or fail it when ``LIGER_REQUIRE_DATA=1`` (CI with the data present)."""
+    if os.environ.get("LIGER_REQUIRE_DATA") == "1":
+        pytest.fail(f"{message} (LIGER_REQUIRE_DATA=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The shared real datasets: ``$LIGER_DATA``, default ``../shared/data`` from the repo root."""
+    path = Path(os.environ.get("LIGER_DATA", REPO_ROOT.parent / "shared" / "data"))
+    if not path.is_dir():
+        missing_data(f"shared data not found at {path}; set LIGER_DATA")
+    return path
+
+
+def load_votes(data_dir: Path, name: str, split: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(L, y)`` of one split, in Liger's convention (-1 = abstain, classes 0..K-1).
+
+    WRENCH JSON for youtube / sms / trec; FlyingSquid's {-1, +1} / 0 = abstain ``.npy`` for tennis
+    (splits "train" and "valid"; its train split has no labels, so y is None there).
+    """
+    from liger.conventions import from_pm1
+
+    folder = data_dir / name
+    if name == "tennis":
+        stem = {"train": "L_train_video", "valid": "L_dev_video"}[split]
+        path = folder / f"{stem}.npy"
+        if not path.is_file():
+            missing_data(f"{path} not found")
+        L = from_pm1(np.load(path))
+        y = None if split == "train" else from_pm1(np.load(folder / "Y_dev_video.npy"))
+        return L, y
+    from liger.datasets import load_wrench
+
+    if not (folder / f"{split}.json").is_file():
+        missing_data(f"{folder / f'{split}.json'} not found")
+    part = load_wrench(folder, embeddings=None, splits=(split,))[split]
+    return part.L, part.y

@@ -1,0 +1,159 @@
+"""The Liger estimator: scikit-learn conventions, extension semantics, honest tuning, bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import liger
+from liger import estimator as estimator_module
+from liger._estimator import NotFittedError
+from liger.estimator import Liger
+from liger.label_model import LabelModel
+
+
+def _toy(seed=0, n=600, n_dev=150, d=16, m=6):
+    """Two Gaussian blobs; unipolar LFs that fire on part of their class, some noise."""
+    rng = np.random.default_rng(seed)
+
+    def split(size):
+        y = rng.integers(0, 2, size)
+        centers = np.where(y[:, None] == 1, 1.0, -1.0) * np.linspace(1, 0.2, d)
+        X = (centers + rng.standard_normal((size, d))).astype(np.float32)
+        lf_class = np.arange(m) % 2
+        fires = rng.random((size, m)) < 0.25
+        correct = rng.random((size, m)) < 0.85
+        target = y[:, None] == lf_class[None, :]
+        L = np.where(fires & (target == correct), lf_class[None, :], -1)
+        return L, X, y
+
+    return split(n), split(n_dev), split(n_dev)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_label_model():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def test_scikit_learn_conventions():
+    model = Liger(thresholds=0.5, n_partitions=2, random_state=3)
+    params = model.get_params()
+    assert params["thresholds"] == 0.5 and params["n_partitions"] == 2
+    assert not [k for k in vars(model) if k.endswith("_")], "__init__ only stores parameters"
+    assert model.set_params(n_partitions=1) is model and model.n_partitions == 1
+    (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
+    assert model.fit(L, X, L_dev, X_dev, y_dev) is model
+    for attribute in ("thresholds_", "partitions_", "label_models_", "classes_", "fit_time_"):
+        assert hasattr(model, attribute)
+    assert model.thresholds_.shape == (L.shape[1],)
+    np.testing.assert_array_equal(model.classes_, [0, 1])
+
+
+def test_no_extension_is_the_plain_label_model():
+    (L, X, _), _, (L_test, X_test, _) = _toy()
+    model = Liger(thresholds=None).fit(L, X)
+    np.testing.assert_array_equal(model.transform(L_test, X_test), L_test)
+    expected = LabelModel(cardinality=2).fit(L).predict_proba(L_test)
+    np.testing.assert_allclose(model.predict_proba(L_test, X_test), expected)
+
+
+def test_fixed_thresholds_extend_from_the_train_supports():
+    (L, X, _), _, (L_test, X_test, _) = _toy()
+    thresholds = np.linspace(0.2, 0.6, L.shape[1])
+    model = Liger(thresholds=thresholds).fit(L, X)
+    np.testing.assert_array_equal(
+        model.transform(L_test, X_test), liger.extend(L_test, X_test, L, X, thresholds)
+    )
+    proba = model.predict_proba(L_test, X_test)
+    assert proba.shape == (L_test.shape[0], 2)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    np.testing.assert_array_equal(model.predict(L_test, X_test), proba.argmax(1))
+
+
+def test_tuning_scores_dev_labels_only(monkeypatch):
+    """Every label vector scored while fitting is y_dev: test labels cannot leak in."""
+    (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
+    seen = []
+    original = estimator_module.compute
+
+    def spy(names, y_true, y_pred, cardinality):
+        seen.append(np.asarray(y_true))
+        return original(names, y_true, y_pred, cardinality)
+
+    monkeypatch.setattr(estimator_module, "compute", spy)
+    Liger(n_partitions="tune", random_state=0).fit(L, X, L_dev, X_dev, y_dev)
+    assert seen, "tuning scored nothing"
+    for y_true in seen:
+        np.testing.assert_array_equal(y_true, y_dev)
+
+
+def test_tuning_needs_dev_and_uses_it():
+    (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
+    with pytest.raises(ValueError, match="needs a labelled dev split"):
+        Liger().fit(L, X)
+    tuned = Liger(random_state=0).fit(L, X, L_dev, X_dev, y_dev)
+    assert tuned.dev_score_ is not None and 0 <= tuned.dev_score_ <= 1
+    assert tuned.tune_metric_ == "accuracy"
+
+
+def test_random_state_makes_partitions_reproducible():
+    (L, X, _), _, (L_test, X_test, _) = _toy()
+    a = Liger(thresholds=0.3, n_partitions=3, random_state=7).fit(L, X)
+    b = Liger(thresholds=0.3, n_partitions=3, random_state=7).fit(L, X)
+    np.testing.assert_array_equal(a.centroids_, b.centroids_)
+    np.testing.assert_array_equal(a.predict_proba(L_test, X_test), b.predict_proba(L_test, X_test))
+
+
+def test_lf_summary_reports_coverage_before_and_after():
+    (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
+    model = Liger(thresholds=0.0).fit(L, X, L_dev, X_dev, y_dev)
+    summary = model.lf_summary()
+    np.testing.assert_allclose(summary.coverage, (L != -1).mean(0))
+    assert (summary.coverage_extended >= summary.coverage).all()
+    assert "coverage_extended" in str(summary)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "pattern"),
+    [
+        ({"X": "rows"}, ValueError, r"L_train and X_train: expected the same number of rows"),
+        ({"y_dev": None}, ValueError, r"y_dev: expected together with L_dev, X_dev"),
+        ({"y_dev": "negative"}, ValueError, r"y_dev: expected class labels 0..K-1"),
+        ({"y_dev": "too_many"}, ValueError, r"y_dev: expected classes in 0..1 \(cardinality=2\)"),
+        ({"X_dev": "dims"}, ValueError, r"X_train and X_dev: expected the same embedding dim"),
+        ({"L_dev": "lfs"}, ValueError, r"L_train and L_dev: expected the same number of LFs"),
+        ({"L_dev": "rows"}, ValueError, r"L_dev and X_dev: expected the same number of rows"),
+    ],
+)
+def test_fit_rejects_bad_input(change, error, pattern):
+    (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
+    args = {"L": L, "X": X, "L_dev": L_dev, "X_dev": X_dev, "y_dev": y_dev}
+    edits = {
+        "rows": lambda a: a[:-1],
+        "dims": lambda a: a[:, :-1],
+        "lfs": lambda a: a[:, :-1],
+        "negative": lambda a: a - 1,
+        "too_many": lambda a: a * 2,
+        None: lambda a: None,
+    }
+    for key, how in change.items():
+        args[key] = edits[how](args[key])
+    with pytest.raises(error, match=pattern):
+        Liger(cardinality=2).fit(args["L"], args["X"], args["L_dev"], args["X_dev"], args["y_dev"])
+
+
+def test_predict_rejects_votes_outside_the_fitted_classes():
+    (L, X, _), _, (L_test, X_test, _) = _toy()
+    model = Liger(thresholds=0.3).fit(L, X)
+    bad = L_test.copy()
+    bad[0, 0] = 2
+    with pytest.raises(ValueError, match=r"L: expected votes in -1..1 \(K=2 from fit\), got 2"):
+        model.predict_proba(bad, X_test)
+    with pytest.raises(ValueError, match="L and X: expected the same number of rows"):
+        model.predict(L_test[:3], X_test)
+    with pytest.raises(NotFittedError):
+        Liger().predict(L_test, X_test)
