@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 
 
@@ -32,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from .datasets import load_example, load_wrench
+    from .label_model import LabelModelWarning
     from .report import evaluate, format_table
 
     progress = _progress_printer()
@@ -41,7 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         progress(f"loading {args.path}")
         dataset = load_wrench(args.path, embeddings=args.embeddings)
-    results = evaluate(dataset, random_state=args.seed, n_jobs=args.n_jobs, progress=progress)
+    with warnings.catch_warnings():
+        # Fallback notes of the label model (rare LFs get the prior) are for library users.
+        warnings.simplefilter("ignore", LabelModelWarning)
+        results = evaluate(dataset, random_state=args.seed, n_jobs=args.n_jobs, progress=progress)
     if args.json:
         print(json.dumps({"dataset": dataset.name, "results": [r.to_dict() for r in results]}))
     else:

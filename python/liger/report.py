@@ -10,12 +10,10 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-import numpy as np
-
 from .datasets import Dataset
 from .estimator import Liger
 from .majority import MajorityVoter
-from .metrics import SCORERS
+from .metrics import compute
 
 
 @dataclass(frozen=True)
@@ -62,8 +60,8 @@ def evaluate(
         results.append(
             MethodResult(
                 method=method,
-                accuracy=SCORERS["accuracy"](test.y, predictions, K),
-                f1=SCORERS[f1_name](test.y, predictions, K),
+                accuracy=compute("accuracy", test.y, predictions, K)["accuracy"],
+                f1=compute(f1_name, test.y, predictions, K)[f1_name],
                 f1_name=f1_name,
                 coverage=float((L_used != -1).any(axis=1).mean()),
                 fit_seconds=seconds,
@@ -72,8 +70,8 @@ def evaluate(
 
     progress("majority vote")
     started = time.perf_counter()
-    voter = MajorityVoter(cardinality=K, class_balance=np.bincount(dev.y, minlength=K) / dev.y.size)
-    voter.fit(train.L)
+    # Items no LF covers get the most frequent dev class (the data README's convention).
+    voter = MajorityVoter(cardinality=K, class_balance="dev").fit(train.L, y_dev=dev.y)
     record(
         "majority vote",
         voter.predict(test.L, tie_break_policy="lowest"),
@@ -84,7 +82,7 @@ def evaluate(
     common = dict(random_state=random_state, n_jobs=n_jobs, cardinality=K)
     for method, model in (
         ("label model", Liger(thresholds=None, **common)),
-        ("liger", Liger(thresholds="tune", n_partitions="tune", **common)),
+        ("liger", Liger(thresholds="tune", **common)),
     ):
         progress(method)
         model.fit(train.L, train.X, dev.L, dev.X, dev.y)
