@@ -84,16 +84,17 @@ impl TileConsumer for TopK {
         let width = tile.width;
         for (p, scores) in tile.values.chunks_exact(width).enumerate() {
             let column = tile.first_column + p;
+            let (scale, offset) = (tile.scale[p], tile.offset[p]);
             let bars = &self.bar[tile.query_offset..tile.query_offset + width];
             // Branch-free test first (vectorises); most columns beat no query's bar.
-            let any = scores
-                .iter()
-                .zip(bars)
-                .fold(false, |any, (&s, &bar)| any | (s > bar));
+            let any = scores.iter().zip(bars).fold(false, |any, (&raw, &bar)| {
+                any | (raw * scale + offset > bar)
+            });
             if !any {
                 continue;
             }
-            for (i, &s) in scores.iter().enumerate() {
+            for (i, &raw) in scores.iter().enumerate() {
+                let s = raw * scale + offset;
                 let r = tile.query_offset + i;
                 if s > self.bar[r] && self.exclude_self_from.map_or(true, |f| f + r != column) {
                     self.insert(r, s, column as u32);

@@ -92,12 +92,14 @@ impl TileConsumer for BestPerLf<'_> {
         let width = tile.width;
         for (p, scores) in tile.values.chunks_exact(width).enumerate() {
             let column = tile.first_column + p;
+            let (scale, offset) = (tile.scale[p], tile.offset[p]);
             for &lf in self.supports.of(column) {
                 let start = lf as usize * self.rows + tile.query_offset;
                 let best = &mut self.value[start..start + width];
                 let position = &mut self.position[start..start + width];
                 // Columns arrive in ascending order, so a strict `>` keeps the lowest index on ties.
-                for ((b, pos), &s) in best.iter_mut().zip(position.iter_mut()).zip(scores) {
+                for ((b, pos), &raw) in best.iter_mut().zip(position.iter_mut()).zip(scores) {
+                    let s = raw * scale + offset;
                     let better = s > *b;
                     *b = if better { s } else { *b };
                     *pos = if better { column as u32 } else { *pos };

@@ -3,8 +3,8 @@
 //! For each tile of `COLUMN_TILE` base rows (gathered into one contiguous buffer once per query
 //! block) and each `QUERY_BLOCK` queries, one GEMM computes the dot products *transposed*
 //! (`tile_rows x queries`), so that a consumer can fold a base row into its per-query state with
-//! contiguous, vectorised passes. Scores are transformed per base row (see `metric.rs`) before a
-//! consumer sees them. Memory is one gathered tile plus one score tile per task, whatever n and q are.
+//! contiguous, vectorised passes. Consumers apply the per-base-row transform of `metric.rs`
+//! (`raw * scale + offset`) as they read each score, which saves a separate pass over the tile. Memory is one gathered tile plus one score tile per task, whatever n and q are.
 //!
 //! Reproducibility: the tile grid is fixed (query blocks start at multiples of `QUERY_BLOCK`, column
 //! tiles at multiples of `COLUMN_TILE`), so every score is computed by the same operations whatever
@@ -23,7 +23,7 @@ pub const COLUMN_TILE: usize = 1024;
 /// At most this many query blocks share one gathered tile (amortises the gather).
 const MAX_BLOCKS_PER_TASK: usize = 8;
 
-/// One tile of transformed scores handed to a consumer.
+/// One tile of raw dot products handed to a consumer, with the transform of its rows.
 pub struct TileView<'t> {
     /// Position (in the sweep's column list) of the tile's first row.
     pub first_column: usize,
@@ -33,6 +33,9 @@ pub struct TileView<'t> {
     pub width: usize,
     /// `columns x width`, row-major: row `p` is column `first_column + p` against each query.
     pub values: &'t [f32],
+    /// Per row `p`: the score is `values[p * width + i] * scale[p] + offset[p]`.
+    pub scale: &'t [f32],
+    pub offset: &'t [f32],
 }
 
 /// Folds score tiles into per-query state. `consume_portable` should be `#[inline(always)]` so
@@ -156,10 +159,13 @@ impl<'a> Sweep<'a> {
         (tiles * chunk / chunks)..(tiles * (chunk + 1) / chunks)
     }
 
-    /// Splits `q` queries over `threads`: enough tasks to balance, few enough to amortise gathers.
+    /// Splits the queries over `threads`: equal tasks, few enough to amortise the tile gathers.
     pub fn plan(&self, threads: usize) -> Plan {
         let query_blocks = self.queries.rows().div_ceil(QUERY_BLOCK).max(1);
-        let per_task = (query_blocks / (4 * threads)).clamp(1, MAX_BLOCKS_PER_TASK);
+        // A whole number of rounds of `threads` equal tasks (no straggler round), each task at
+        // most MAX_BLOCKS_PER_TASK blocks: balance and gather amortisation together.
+        let rounds = query_blocks.div_ceil(threads * MAX_BLOCKS_PER_TASK);
+        let per_task = query_blocks.div_ceil(threads * rounds).max(1);
         let block_rows = per_task * QUERY_BLOCK;
         let tasks = self.queries.rows().div_ceil(block_rows).max(1);
         let column_chunks = if tasks >= 2 * threads || threads == 1 {
@@ -195,7 +201,6 @@ impl<'a> Sweep<'a> {
                 let block = &self.queries.data()[block_start * d..block_end * d];
                 let out = &mut scores[..rows.len() * width];
                 transposed_product(tile_data, rows.len(), block, width, d, out);
-                self.transform(first, width, out);
                 consume(
                     consumer,
                     &TileView {
@@ -203,6 +208,8 @@ impl<'a> Sweep<'a> {
                         query_offset: block_start - query_rows.start,
                         width,
                         values: out,
+                        scale: &self.scale[first..first + rows.len()],
+                        offset: &self.offset[first..first + rows.len()],
                     },
                 );
             }
@@ -221,18 +228,6 @@ impl<'a> Sweep<'a> {
             gathered.extend_from_slice(self.base.row(row as usize));
         }
         gathered
-    }
-
-    fn transform(&self, first: usize, width: usize, out: &mut [f32]) {
-        if self.metric == Metric::InnerProduct {
-            return;
-        }
-        for (p, row) in out.chunks_exact_mut(width).enumerate() {
-            let (scale, offset) = (self.scale[first + p], self.offset[first + p]);
-            for v in row {
-                *v = *v * scale + offset;
-            }
-        }
     }
 }
 
