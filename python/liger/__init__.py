@@ -11,6 +11,7 @@ from ._estimator import NotFittedError
 from ._validation import ABSTAIN
 from .conventions import from_pm1, to_pm1
 from .datasets import Dataset, Split, load_example, load_wrench
+from .end_model import EndModel
 from .estimator import Liger
 from .extension import extend, extend_votes
 from .label_model import LabelModel, LabelModelWarning
@@ -25,6 +26,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "ABSTAIN",
     "Dataset",
+    "EndModel",
     "LabelModel",
     "LabelModelWarning",
     "Liger",

@@ -18,6 +18,7 @@ from ._validation import (
     check_rows,
     resolve_n_jobs,
 )
+from .end_model import EndModel
 from .lf_summary import LFSummary
 from .metrics import compute
 from .partition import assign, spherical_kmeans
@@ -91,6 +92,11 @@ class Liger(ParamsMixin):
         model of abstentions; on youtube, sms and trec (tuned on valid) fitting on the original
         votes scored higher, and it makes tuning cheap: a threshold candidate costs one
         vectorised extension and one posterior of the dev split, no refit.
+    end_model : {None, "logreg"}, default=None
+        ``"logreg"``: also train a multinomial logistic regression on the embeddings from the
+        label model's posteriors on train (weighted by confidence) and the gold dev labels, its
+        penalty chosen by cross-validation on dev (:class:`liger.EndModel`). It generalises past
+        the LFs' coverage; :meth:`predict_proba` then comes from it.
     cardinality : int, optional
         Number of classes K; inferred from the votes and dev labels when None.
     random_state : int, optional
@@ -130,6 +136,7 @@ class Liger(ParamsMixin):
         threshold_search: str = "per_lf",
         min_gain: float = 0.01,
         fit_on: str = "original",
+        end_model: str | None = None,
         cardinality: int | None = None,
         random_state: int | None = None,
         n_jobs: int | None = None,
@@ -143,6 +150,7 @@ class Liger(ParamsMixin):
         self.threshold_search = threshold_search
         self.min_gain = min_gain
         self.fit_on = fit_on
+        self.end_model = end_model
         self.cardinality = cardinality
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -213,8 +221,18 @@ class Liger(ParamsMixin):
         self._coverage_train = ((L_train != -1).mean(0), (L_train_ext != -1).mean(0))
         self._dev_for_summary = None if dev is None else (dev[0], L_dev_ext, dev[2])
         self._choose_partitions(X_train, L_fit, dev, L_dev_ext)
+        self.end_model_ = self._fit_end_model(X_train, L_train_ext, dev)
         self.fit_time_ = time.perf_counter() - started
         return self
+
+    def _fit_end_model(self, X_train, L_train_ext, dev):
+        if self.end_model is None:
+            return None
+        if self.end_model != "logreg":
+            raise ValueError(f"end_model: expected None or 'logreg', got {self.end_model!r}")
+        proba = self._proba_extended(L_train_ext, X_train)
+        X_dev, y_dev = (None, None) if dev is None else (dev[1], dev[2])
+        return EndModel(random_state=self.random_state).fit(X_train, proba, X_dev, y_dev)
 
     def _check_dev(self, L_train, X_train, L_dev, X_dev, y_dev, threads):
         given = {"L_dev": L_dev, "X_dev": X_dev, "y_dev": y_dev}
@@ -388,25 +406,37 @@ class Liger(ParamsMixin):
         votes = NearestVotes.from_search(L, scores, indices, self._L_support, self.metric)
         return votes.extend(self.thresholds_)
 
-    def predict_proba(self, L: Any, X: Any) -> np.ndarray:
-        """``P(y | extended votes)`` for any points.
+    def predict_proba(self, L: Any, X: Any, *, source: str = "auto") -> np.ndarray:
+        """Class probabilities for any points.
 
         Parameters
         ----------
         L : array-like of int, shape (q, m)
         X : array-like of shape (q, d)
+        source : {"auto", "label_model", "end_model"}, default="auto"
+            ``"label_model"``: ``P(y | extended votes)``; ``"end_model"``: the end model's
+            ``P(y | x)`` (needs ``end_model="logreg"``); ``"auto"``: the end model if fitted.
 
         Returns
         -------
         proba : ndarray of shape (q, K)
             Rows sum to 1.
         """
+        if source not in ("auto", "label_model", "end_model"):
+            raise ValueError(
+                f"source: expected 'auto', 'label_model' or 'end_model', got {source!r}"
+            )
         L_ext = self.transform(L, X)
-        return self._proba_extended(L_ext, as_embeddings("X", X))
+        X = as_embeddings("X", X)
+        if source == "end_model" and self.end_model_ is None:
+            raise ValueError("source: 'end_model' needs Liger(end_model='logreg')")
+        if source != "label_model" and self.end_model_ is not None:
+            return self.end_model_.predict_proba(X)
+        return self._proba_extended(L_ext, X)
 
-    def predict(self, L: Any, X: Any) -> np.ndarray:
+    def predict(self, L: Any, X: Any, *, source: str = "auto") -> np.ndarray:
         """Most probable class per point (ties to the lowest class), shape (q,)."""
-        return np.argmax(self.predict_proba(L, X), axis=1)
+        return np.argmax(self.predict_proba(L, X, source=source), axis=1)
 
     def score(self, L: Any, X: Any, y: Any, metric: str = "accuracy") -> float:
         """``metric`` ("accuracy", "f1" or "macro_f1") of :meth:`predict` against labels ``y``."""
