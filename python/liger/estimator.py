@@ -451,9 +451,15 @@ class Liger(ParamsMixin):
             )
         return _score(metric, y, predictions, self.n_classes_)
 
-    def lf_summary(self) -> LFSummary:
+    def lf_summary(self, names=None) -> LFSummary:
         """Per-LF table: train coverage before / after extension, dev accuracy before / after,
-        threshold and level, and the label model's estimated accuracy."""
+        threshold and level, and the label model's estimated accuracy.
+
+        Parameters
+        ----------
+        names : sequence of m str, optional
+            LF names for the first column (e.g. ``Dataset.lf_names``).
+        """
         self._check_fitted("thresholds_")
         before, after = self._coverage_train
         dev_before = dev_after = None
@@ -469,6 +475,7 @@ class Liger(ParamsMixin):
             thresholds=self.thresholds_,
             levels=self.levels_,
             estimated_accuracy=getattr(self.global_label_model_, "accuracies_", None),
+            names=None if names is None else list(names),
         )
 
     def _proba_extended(self, L_ext: np.ndarray, X: np.ndarray) -> np.ndarray:

@@ -564,7 +564,85 @@ def _marginal_log_likelihood(log_lik: np.ndarray, weights: np.ndarray, p: np.nda
 # --------------------------------------------------------------------------------------------
 
 
-class LabelModel(ParamsMixin):
+class VoteModel(ParamsMixin):
+    """What every model of a vote matrix shares: checking votes against the fit, ``predict`` with a
+    tie-break policy, and ``score``. Subclasses set ``_FITTED`` (an attribute that exists once
+    fitted) and implement ``fit`` and ``predict_proba``."""
+
+    _FITTED = "class_balance_"
+
+    def _checked_votes(self, L: Any) -> np.ndarray:
+        self._check_fitted(self._FITTED)
+        votes = check_votes("L", L, self._cardinality, allow_empty_rows=True)
+        if votes.shape[1] != self.n_lfs_:
+            raise ValueError(
+                f"L: expected {self.n_lfs_} columns (the LFs seen in fit), got {votes.shape[1]}"
+            )
+        return votes
+
+    def predict(
+        self, L: Any, tie_break_policy: str = "abstain", random_state: Any = None
+    ) -> np.ndarray:
+        """Most probable class per row.
+
+        Parameters
+        ----------
+        L : array-like of int, shape (n, m)
+            Votes.
+        tie_break_policy : {"abstain", "random", "lowest"}, default="abstain"
+            Rows whose top probabilities tie (within 1e-9): -1, a random tied class, or the lowest.
+        random_state : None, int or numpy Generator, optional
+            Seed for ``"random"``.
+
+        Returns
+        -------
+        ndarray of int64, shape (n,)
+            Classes ``0..K-1``, or -1 for an abstention on a tie.
+        """
+        if tie_break_policy not in TIE_BREAK_POLICIES:
+            raise ValueError(
+                f"tie_break_policy: expected one of {TIE_BREAK_POLICIES}, got {tie_break_policy!r}"
+            )
+        return break_ties(self.predict_proba(L), tie_break_policy, random_state)
+
+    def score(
+        self,
+        L: Any,
+        y: Any,
+        metrics: Any = ("accuracy",),
+        tie_break_policy: str = "abstain",
+        random_state: Any = None,
+    ) -> dict:
+        """Evaluate predictions against gold labels.
+
+        Parameters
+        ----------
+        L : array-like of int, shape (n, m)
+            Votes.
+        y : array-like of int, shape (n,)
+            Gold labels in ``0..K-1`` (dev or test labels — this never fits anything).
+        metrics : str or sequence of str, default=("accuracy",)
+            Among ``"accuracy"``, ``"f1"`` (binary, class 1 positive) and ``"macro_f1"``.
+        tie_break_policy, random_state
+            As in :meth:`predict`; abstentions count as wrong.
+
+        Returns
+        -------
+        dict
+            ``{metric name: value}``.
+        """
+        self._check_fitted(self._FITTED)
+        y = check_labels("y", y, self._cardinality)
+        votes = self._checked_votes(L)
+        if votes.shape[0] != y.shape[0]:
+            raise ValueError(
+                f"L and y: expected the same number of rows, got {votes.shape[0]} and {y.shape[0]}"
+            )
+        pred = self.predict(votes, tie_break_policy, random_state)
+        return compute_metrics(metrics, y, pred, self._cardinality)
+
+
+class LabelModel(VoteModel):
     """Closed-form triplet label model: fits in one pass over the votes, multiclass natively.
 
     See the module docstring for the model and the estimator. ``fit`` stores the learned
@@ -631,6 +709,8 @@ class LabelModel(ParamsMixin):
     by a grid search on the *valid* splits of the youtube, sms and trec data (never their test
     splits); ``benches/bench_label_model.py --datasets`` prints the resulting test scores.
     """
+
+    _FITTED = "cond_probs_"
 
     def __init__(
         self,
@@ -891,15 +971,6 @@ class LabelModel(ParamsMixin):
 
     # ----------------------------------------------------------------------------------------
 
-    def _checked_votes(self, L: Any) -> np.ndarray:
-        self._check_fitted("cond_probs_")
-        votes = check_votes("L", L, self._cardinality, allow_empty_rows=True)
-        if votes.shape[1] != self.n_lfs_:
-            raise ValueError(
-                f"L: expected {self.n_lfs_} columns (the LFs seen in fit), got {votes.shape[1]}"
-            )
-        return votes
-
     def predict_log_joint(self, L: Any) -> np.ndarray:
         """``log P(Y = c) + sum_j log P(L_j | Y = c)`` per row, shape (n, K).
 
@@ -941,64 +1012,3 @@ class LabelModel(ParamsMixin):
         proba[:, 1] = np.where(positive, big, small)
         proba[:, 0] = np.where(positive, small, big)
         return proba
-
-    def predict(
-        self, L: Any, tie_break_policy: str = "abstain", random_state: Any = None
-    ) -> np.ndarray:
-        """Most probable class per row.
-
-        Parameters
-        ----------
-        L : array-like of int, shape (n, m)
-            Votes.
-        tie_break_policy : {"abstain", "random", "lowest"}, default="abstain"
-            Rows whose top probabilities tie (within 1e-9): -1, a random tied class, or the lowest.
-        random_state : None, int or numpy Generator, optional
-            Seed for ``"random"``.
-
-        Returns
-        -------
-        ndarray of int64, shape (n,)
-            Classes ``0..K-1``, or -1 for an abstention on a tie.
-        """
-        if tie_break_policy not in TIE_BREAK_POLICIES:
-            raise ValueError(
-                f"tie_break_policy: expected one of {TIE_BREAK_POLICIES}, got {tie_break_policy!r}"
-            )
-        return break_ties(self.predict_proba(L), tie_break_policy, random_state)
-
-    def score(
-        self,
-        L: Any,
-        y: Any,
-        metrics: Any = ("accuracy",),
-        tie_break_policy: str = "abstain",
-        random_state: Any = None,
-    ) -> dict:
-        """Evaluate predictions against gold labels.
-
-        Parameters
-        ----------
-        L : array-like of int, shape (n, m)
-            Votes.
-        y : array-like of int, shape (n,)
-            Gold labels in ``0..K-1`` (dev or test labels — this never fits anything).
-        metrics : str or sequence of str, default=("accuracy",)
-            Among ``"accuracy"``, ``"f1"`` (binary, class 1 positive) and ``"macro_f1"``.
-        tie_break_policy, random_state
-            As in :meth:`predict`; abstentions count as wrong.
-
-        Returns
-        -------
-        dict
-            ``{metric name: value}``.
-        """
-        self._check_fitted("cond_probs_")
-        y = check_labels("y", y, self._cardinality)
-        votes = self._checked_votes(L)
-        if votes.shape[0] != y.shape[0]:
-            raise ValueError(
-                f"L and y: expected the same number of rows, got {votes.shape[0]} and {y.shape[0]}"
-            )
-        pred = self.predict(votes, tie_break_policy, random_state)
-        return compute_metrics(metrics, y, pred, self._cardinality)

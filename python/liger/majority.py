@@ -6,20 +6,17 @@ from typing import Any
 
 import numpy as np
 
-from ._estimator import ParamsMixin
-from .conventions import check_labels, check_votes
+from .conventions import check_votes
 from .label_model import (
-    TIE_BREAK_POLICIES,
+    VoteModel,
     balance_from_majority,
-    break_ties,
     check_cardinality,
     check_chunk_size,
     resolve_fit_balance,
 )
-from .metrics import compute as compute_metrics
 
 
-class MajorityVoter(ParamsMixin):
+class MajorityVoter(VoteModel):
     """Each row's probabilities are the fractions of its (non-abstaining) votes per class.
 
     Rows where every LF abstains get ``class_balance_`` as probabilities, so :meth:`predict`
@@ -84,15 +81,6 @@ class MajorityVoter(ParamsMixin):
         self._cardinality = K
         return self
 
-    def _checked_votes(self, L: Any) -> np.ndarray:
-        self._check_fitted("class_balance_")
-        votes = check_votes("L", L, self._cardinality, allow_empty_rows=True)
-        if votes.shape[1] != self.n_lfs_:
-            raise ValueError(
-                f"L: expected {self.n_lfs_} columns (the LFs seen in fit), got {votes.shape[1]}"
-            )
-        return votes
-
     def predict_proba(self, L: Any) -> np.ndarray:
         """Vote fractions per class, shape (n, K); rows without votes get ``class_balance_``."""
         L = self._checked_votes(L)
@@ -109,46 +97,3 @@ class MajorityVoter(ParamsMixin):
         proba[covered] /= total[covered]
         proba[~covered] = self.class_balance_
         return proba
-
-    def predict(
-        self, L: Any, tie_break_policy: str = "abstain", random_state: Any = None
-    ) -> np.ndarray:
-        """Majority class per row; ties follow ``tie_break_policy``.
-
-        Parameters
-        ----------
-        L : array-like of int, shape (n, m)
-            Votes.
-        tie_break_policy : {"abstain", "random", "lowest"}, default="abstain"
-            -1, a random tied class (seeded by ``random_state``), or the lowest tied class.
-        random_state : None, int or numpy Generator, optional
-            Seed for ``"random"``.
-
-        Returns
-        -------
-        ndarray of int64, shape (n,)
-        """
-        if tie_break_policy not in TIE_BREAK_POLICIES:
-            raise ValueError(
-                f"tie_break_policy: expected one of {TIE_BREAK_POLICIES}, got {tie_break_policy!r}"
-            )
-        return break_ties(self.predict_proba(L), tie_break_policy, random_state)
-
-    def score(
-        self,
-        L: Any,
-        y: Any,
-        metrics: Any = ("accuracy",),
-        tie_break_policy: str = "abstain",
-        random_state: Any = None,
-    ) -> dict:
-        """``{metric: value}`` of the predictions against ``y`` (see ``LabelModel.score``)."""
-        self._check_fitted("class_balance_")
-        y = check_labels("y", y, self._cardinality)
-        votes = self._checked_votes(L)
-        if votes.shape[0] != y.shape[0]:
-            raise ValueError(
-                f"L and y: expected the same number of rows, got {votes.shape[0]} and {y.shape[0]}"
-            )
-        pred = self.predict(votes, tie_break_policy, random_state)
-        return compute_metrics(metrics, y, pred, self._cardinality)
