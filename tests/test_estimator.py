@@ -122,8 +122,16 @@ def test_lf_summary_reports_coverage_before_and_after():
     [
         ({"X": "rows"}, ValueError, r"L_train and X_train: expected the same number of rows"),
         ({"y_dev": None}, ValueError, r"y_dev: expected together with L_dev, X_dev"),
-        ({"y_dev": "negative"}, ValueError, r"y_dev: expected class labels 0..K-1"),
-        ({"y_dev": "too_many"}, ValueError, r"y_dev: expected classes in 0..1 \(cardinality=2\)"),
+        (
+            {"y_dev": "negative"},
+            ValueError,
+            r"y_dev: expected classes 0..1 \(cardinality=2\), got -1",
+        ),
+        (
+            {"y_dev": "too_many"},
+            ValueError,
+            r"y_dev: expected classes 0..1 \(cardinality=2\), got 2",
+        ),
         ({"X_dev": "dims"}, ValueError, r"X_train and X_dev: expected the same embedding dim"),
         ({"L_dev": "lfs"}, ValueError, r"L_train and L_dev: expected the same number of LFs"),
         ({"L_dev": "rows"}, ValueError, r"L_dev and X_dev: expected the same number of rows"),

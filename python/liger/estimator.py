@@ -18,6 +18,7 @@ from ._validation import (
     check_rows,
     resolve_n_jobs,
 )
+from .conventions import check_labels
 from .end_model import EndModel
 from .lf_summary import LFSummary
 from .metrics import compute
@@ -253,7 +254,12 @@ class Liger(ParamsMixin):
             )
         L_dev = as_votes("L_dev", L_dev)
         X_dev = as_embeddings("X_dev", X_dev, threads)
-        y_dev = _as_labels("y_dev", y_dev)
+        # Without a given cardinality, K is inferred later from all splits; here only y_dev >= 0.
+        if _is_int(self.cardinality):
+            bound = int(self.cardinality)
+        else:
+            bound = max(2, int(np.max(y_dev)) + 1) if np.size(y_dev) else 2
+        y_dev = check_labels("y_dev", y_dev, bound)
         check_rows("L_dev", L_dev, "X_dev", X_dev)
         check_rows("L_dev", L_dev, "y_dev", y_dev[:, None])
         check_lfs("L_train", L_train, "L_dev", L_dev)
@@ -388,6 +394,10 @@ class Liger(ParamsMixin):
         -------
         L_extended : ndarray of int64, shape (q, m)
         """
+        return self._extend(L, X)[0]
+
+    def _extend(self, L: Any, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Validated, extended votes and the embeddings as float32 (converted once)."""
         self._check_fitted("thresholds_")
         L = as_votes("L", L, allow_empty_rows=True)
         threads = resolve_n_jobs(self.n_jobs)
@@ -404,7 +414,7 @@ class Liger(ParamsMixin):
             X, self._X_support, self._L_support, metric=self.metric, n_jobs=self.n_jobs
         )
         votes = NearestVotes.from_search(L, scores, indices, self._L_support, self.metric)
-        return votes.extend(self.thresholds_)
+        return votes.extend(self.thresholds_), X
 
     def predict_proba(self, L: Any, X: Any, *, source: str = "auto") -> np.ndarray:
         """Class probabilities for any points.
@@ -426,8 +436,7 @@ class Liger(ParamsMixin):
             raise ValueError(
                 f"source: expected 'auto', 'label_model' or 'end_model', got {source!r}"
             )
-        L_ext = self.transform(L, X)
-        X = as_embeddings("X", X)
+        L_ext, X = self._extend(L, X)
         if source == "end_model" and self.end_model_ is None:
             raise ValueError("source: 'end_model' needs Liger(end_model='logreg')")
         if source != "label_model" and self.end_model_ is not None:
@@ -442,7 +451,7 @@ class Liger(ParamsMixin):
         """``metric`` ("accuracy", "f1" or "macro_f1") of :meth:`predict` against labels ``y``."""
         if metric not in TUNE_METRICS:
             raise ValueError(f"metric: expected one of {TUNE_METRICS}, got {metric!r}")
-        y = _as_labels("y", y)
+        y = check_labels("y", y, self.n_classes_)
         predictions = self.predict(L, X)
         if y.shape[0] != predictions.shape[0]:
             raise ValueError(
@@ -493,15 +502,8 @@ class Liger(ParamsMixin):
 MIN_PART_SIZE = 100
 
 
-def _as_labels(name: str, value: Any) -> np.ndarray:
-    y = np.asarray(value)
-    if y.dtype == np.bool_ or not np.issubdtype(y.dtype, np.integer):
-        raise TypeError(f"{name}: expected integer class labels 0..K-1, got dtype {y.dtype}")
-    if y.ndim != 1 or y.size == 0:
-        raise ValueError(f"{name}: expected a non-empty 1-D array, got shape {y.shape}")
-    if y.min() < 0:
-        raise ValueError(f"{name}: expected class labels 0..K-1, got {y.min()}")
-    return y.astype(np.int64, copy=False)
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _vote_accuracy(L: np.ndarray, y: np.ndarray) -> np.ndarray:
