@@ -357,24 +357,18 @@ mod tests {
         let base = embeddings(&mut rng, n, d);
         let queries = embeddings(&mut rng, q, d);
         let base_votes = votes(&mut rng, n, &coverage, 2);
-        let one = run(
-            &queries,
-            &base,
-            &base_votes,
-            (q, n, d, 2),
-            Metric::Euclidean,
-            1,
-        )
-        .unwrap();
-        let many = run(
-            &queries,
-            &base,
-            &base_votes,
-            (q, n, d, 2),
-            Metric::Euclidean,
-            6,
-        )
-        .unwrap();
+        let with_threads = |threads| {
+            run(
+                &queries,
+                &base,
+                &base_votes,
+                (q, n, d, 2),
+                Metric::Euclidean,
+                threads,
+            )
+            .unwrap()
+        };
+        let (one, many) = (with_threads(1), with_threads(6));
         assert_eq!(one.1, many.1);
         assert_eq!(one.0, many.0);
     }
