@@ -10,7 +10,7 @@ from scipy.special import softmax
 
 from liger import EndModel, Liger
 from liger import end_model as end_model_module
-from liger.end_model import fit_softmax_regression
+from liger.end_model import _stratified_folds, fit_softmax_regression
 
 
 def _blobs(n, seed, K=3, d=8):
@@ -89,3 +89,45 @@ def test_end_model_never_sees_test_labels(monkeypatch):
     assert label_model_proba.shape == (10, 2)
     with pytest.raises(ValueError, match="source"):
         model.predict_proba(L[:10], X[:10], source="oracle")
+
+
+def test_folds_are_stratified():
+    y = np.repeat([0, 1, 2], [50, 7, 3])
+    folds = _stratified_folds(y, 3, 3, random_state=0)
+    for c, size in ((0, 50), (1, 7), (2, 3)):
+        counts = np.bincount(folds[y == c], minlength=3)
+        assert counts.max() - counts.min() <= 1 and counts.sum() == size
+    assert np.bincount(folds).max() - np.bincount(folds).min() <= 1
+
+
+@pytest.mark.parametrize("cv_metric", ["accuracy", "macro_f1"])
+def test_cv_scores_are_the_chosen_metric_of_out_of_fold_predictions(cv_metric, monkeypatch):
+    X, y = _blobs(200, 3)
+    X_dev, y_dev = _blobs(60, 3)
+    soft = np.eye(3)[y]
+    scored = []
+    original = end_model_module.compute
+
+    def spy(name, y_true, y_pred, K):
+        scored.append((name, len(y_true)))
+        return original(name, y_true, y_pred, K)
+
+    monkeypatch.setattr(end_model_module, "compute", spy)
+    model = EndModel(cv_metric=cv_metric, random_state=0).fit(X, soft, X_dev, y_dev)
+    n_candidates = len(model.train_weights) * len(model.penalties)
+    assert scored == [(cv_metric, 60)] * n_candidates
+    assert (
+        model.cv_scores_.max()
+        == model.cv_scores_[
+            model.train_weights.index(model.train_weight_),
+            sorted(model.penalties, reverse=True).index(model.penalty_),
+        ]
+    )
+
+
+def test_cv_metric_is_checked():
+    X, y = _blobs(50, 3)
+    with pytest.raises(ValueError, match="cv_metric: expected one of"):
+        EndModel(cv_metric="auc").fit(X, np.eye(3)[y], X[:20], y[:20])
+    with pytest.raises(ValueError, match="'f1' for binary tasks only"):
+        EndModel(cv_metric="f1").fit(X, np.eye(3)[y], X[:20], y[:20])

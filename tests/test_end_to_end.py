@@ -10,6 +10,7 @@ import pytest
 
 from liger import EndModel, Liger, load_wrench
 from liger.cli import main
+from liger.estimator import resolve_tune_metric
 from liger.metrics import compute
 
 # Measured (README), task metric on test: liger / label model without extension / liger + end
@@ -56,7 +57,8 @@ def scores(datasets):
 def end_model_scores(datasets):
     table = {}
     for name, dataset in datasets.items():
-        probe = EndModel(random_state=0).fit(
+        cv_metric = resolve_tune_metric("auto", dataset.n_classes, dataset.valid.y)
+        probe = EndModel(cv_metric=cv_metric, random_state=0).fit(
             np.empty((0, dataset.valid.X.shape[1]), dtype=np.float32),
             np.empty((0, dataset.n_classes)),
             dataset.valid.X,

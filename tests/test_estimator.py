@@ -100,6 +100,47 @@ def test_tuning_needs_dev_and_uses_it():
     assert tuned.tune_metric_ == "accuracy"
 
 
+def test_class_balance_modes():
+    """ "auto" with dev labels: the binary likelihood weighs the votes against the dev labels,
+    multiclass takes the dev frequencies; without dev: the label model's own estimate."""
+    (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
+
+    def balance(**params):
+        model = Liger(thresholds=None, **params).fit(L, X, L_dev, X_dev, y_dev)
+        return model.global_label_model_.class_balance_
+
+    expected = LabelModel(class_balance="likelihood").fit(L, y_dev=y_dev).class_balance_
+    np.testing.assert_allclose(balance(), expected)
+    np.testing.assert_allclose(
+        balance(class_balance="likelihood"), LabelModel().fit(L).class_balance_
+    )
+    frequencies = (np.bincount(y_dev, minlength=2) + 1) / (y_dev.size + 2)
+    np.testing.assert_allclose(balance(class_balance="dev"), frequencies)
+    np.testing.assert_allclose(balance(class_balance=[0.3, 0.7]), [0.3, 0.7])
+    no_dev = Liger(thresholds=None).fit(L, X).global_label_model_.class_balance_
+    np.testing.assert_allclose(no_dev, LabelModel().fit(L).class_balance_)
+    # Multiclass: the dev frequencies.
+    y3 = y_dev + (np.arange(y_dev.size) % 3 == 0)
+    model = Liger(thresholds=None, cardinality=3).fit(L, X, L_dev, X_dev, y3)
+    frequencies = (np.bincount(y3, minlength=3) + 1) / (y3.size + 3)
+    np.testing.assert_allclose(model.global_label_model_.class_balance_, frequencies)
+
+
+def test_part_balances_shrink_routed_dev_frequencies_to_the_global_one():
+    (L, X, _), (L_dev, X_dev, y_dev), _ = _toy(n=1200)
+    model = Liger(thresholds=None, n_partitions=2, class_balance="dev", random_state=0)
+    model.fit(L, X, L_dev, X_dev, y_dev)
+    global_balance = model.global_label_model_.class_balance_
+    routed = estimator_module.assign(X_dev, model.centroids_)
+    for part, part_model in enumerate(model.label_models_):
+        counts = np.bincount(y_dev[routed == part], minlength=2)
+        pseudo = estimator_module.PART_BALANCE_PSEUDO_COUNT * global_balance
+        expected = (counts + pseudo) / (counts.sum() + pseudo.sum())
+        np.testing.assert_allclose(part_model.class_balance_, expected)
+    # The blobs are the classes: each part's balance leans to its own class.
+    assert {int(np.argmax(m.class_balance_)) for m in model.label_models_} == {0, 1}
+
+
 def test_random_state_makes_partitions_reproducible():
     (L, X, _), _, (L_test, X_test, _) = _toy()
     a = Liger(thresholds=0.3, n_partitions=3, random_state=7).fit(L, X)
@@ -152,6 +193,16 @@ def test_fit_rejects_bad_input(change, error, pattern):
         args[key] = edits[how](args[key])
     with pytest.raises(error, match=pattern):
         Liger(cardinality=2).fit(args["L"], args["X"], args["L_dev"], args["X_dev"], args["y_dev"])
+
+
+def test_class_balance_is_checked():
+    (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
+    with pytest.raises(ValueError, match=r"class_balance: expected one of \('auto'"):
+        Liger(thresholds=None, class_balance="test").fit(L, X, L_dev, X_dev, y_dev)
+    with pytest.raises(ValueError, match="class_balance: 'dev' needs a dev split"):
+        Liger(thresholds=None, class_balance="dev").fit(L, X)
+    with pytest.raises(ValueError, match=r"class_balance: expected shape \(2,\)"):
+        Liger(thresholds=None, class_balance=[0.2, 0.3, 0.5]).fit(L, X)
 
 
 def test_predict_rejects_votes_outside_the_fitted_classes():

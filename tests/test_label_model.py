@@ -143,6 +143,28 @@ def test_multiclass_recovers_accuracies(multi_data, class_balance):
     assert np.abs(model.cond_probs_ - MULTI_TABLE).max() < 0.02
 
 
+@pytest.mark.parametrize("which", ["binary", "multi"])
+def test_likelihood_balance_weighs_dev_labels_against_the_votes(binary_data, multi_data, which):
+    """``fit(L, y_dev=...)`` with "likelihood": the votes' profile likelihood times the dev
+    labels' multinomial likelihood. Few dev labels barely move a balance that many rows pin down;
+    many dev labels dominate the votes of a few rows."""
+    (L, _), K = (binary_data, 2) if which == "binary" else (multi_data, 4)
+    votes_only = LabelModel(K, class_balance="likelihood").fit(L).class_balance_
+    few = LabelModel(K, class_balance="likelihood").fit(L, y_dev=np.arange(K)).class_balance_
+    assert np.abs(few - votes_only).max() < 0.01
+    target = np.linspace(1.0, 2.0, K) / np.linspace(1.0, 2.0, K).sum()
+    distances = []
+    for n_dev in (0, 100, 10_000):
+        y_dev = np.repeat(np.arange(K), np.round(target * n_dev).astype(int))
+        model = LabelModel(K, class_balance="likelihood")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LabelModelWarning)
+            model.fit(L[:300], y_dev=y_dev if n_dev else None)
+        distances.append(np.abs(model.class_balance_ - target).max())
+    assert distances[2] < 0.03, distances
+    assert distances[2] < distances[1] <= distances[0] + 1e-9, distances
+
+
 def test_multiclass_default_balance_is_the_majority_estimate(multi_data):
     L, _ = multi_data
     model = LabelModel(4).fit(L)
@@ -475,7 +497,19 @@ L_OK = np.array([[0, 1, -1], [1, 1, 0], [-1, 0, 0], [1, -1, 1]])
         ({"class_balance": [1.2, -0.2]}, {}, ValueError, r"class_balance: expected positive"),
         ({"class_balance": "test"}, {}, ValueError, r"class_balance: expected None, one of"),
         ({"class_balance": "dev"}, {}, ValueError, r"y_dev: class_balance='dev' needs"),
-        ({}, {"y_dev": [0, 1]}, ValueError, r"y_dev: only used with class_balance='dev'"),
+        (
+            {"class_balance": "majority"},
+            {"y_dev": [0, 1]},
+            ValueError,
+            r"y_dev: only used with class_balance='dev' or 'likelihood'",
+        ),
+        (
+            {"class_balance": [0.5, 0.5]},
+            {"y_dev": [0, 1]},
+            ValueError,
+            r"y_dev: only used .* got a fixed class_balance",
+        ),
+        ({}, {"y_dev": [0, 2]}, ValueError, r"y_dev: expected classes 0"),
         ({"class_balance": "dev"}, {"y_dev": [0, 2]}, ValueError, r"y_dev: expected classes 0"),
         ({"class_balance": "dev"}, {"y_dev": [0.0, 1.0]}, TypeError, r"y_dev: expected integer"),
         ({"prior_accuracy": 1.5}, {}, ValueError, r"prior_accuracy: expected None or a number"),

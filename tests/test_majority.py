@@ -55,6 +55,9 @@ def test_class_balance_modes():
     assert dev.predict(binary[3:]).tolist() == [1]
     with pytest.raises(ValueError, match="y_dev: class_balance='dev' needs"):
         MajorityVoter(class_balance="dev").fit(binary)
+    # Majority vote has no vote likelihood: "likelihood" with dev labels uses those labels.
+    combined = MajorityVoter(class_balance="likelihood").fit(binary, y_dev=[1, 1, 1, 0])
+    assert np.allclose(combined.class_balance_, dev.class_balance_)
 
 
 def test_protocol_and_errors():

@@ -17,9 +17,11 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from ._estimator import ParamsMixin
+from .metrics import compute
 
 DEFAULT_PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1)
 DEFAULT_TRAIN_WEIGHTS = (0.0, 0.1, 1.0)
+CV_METRICS = ("accuracy", "f1", "macro_f1")
 
 
 def _softmax(Z: np.ndarray) -> np.ndarray:
@@ -81,7 +83,10 @@ class EndModel(ParamsMixin):
     train_weights : sequence of float, default=(0.0, 0.1, 1.0)
         Candidate weights of one fully confident train row relative to one dev row.
     n_folds : int, default=3
-        Folds of the dev split for that choice.
+        Folds of the dev split for that choice, stratified by class.
+    cv_metric : {"accuracy", "f1", "macro_f1"}, default="accuracy"
+        What the cross-validation maximises, over all out-of-fold predictions (``"f1"``: of
+        class 1, binary only). :class:`liger.Liger` passes its ``tune_metric_``.
     random_state : int, optional
         Seed of the fold assignment.
     max_iter : int, default=200
@@ -94,7 +99,7 @@ class EndModel(ParamsMixin):
     train_weight_ : float
         The chosen penalty and train weight.
     cv_scores_ : ndarray of shape (len(train_weights), len(penalties)) or None
-        Cross-validated dev accuracy of each candidate (None without dev labels).
+        Cross-validated ``cv_metric`` of each candidate (None without dev labels).
     """
 
     def __init__(
@@ -103,12 +108,14 @@ class EndModel(ParamsMixin):
         penalties: Any = DEFAULT_PENALTIES,
         train_weights: Any = DEFAULT_TRAIN_WEIGHTS,
         n_folds: int = 3,
+        cv_metric: str = "accuracy",
         random_state: int | None = None,
         max_iter: int = 200,
     ):
         self.penalties = penalties
         self.train_weights = train_weights
         self.n_folds = n_folds
+        self.cv_metric = cv_metric
         self.random_state = random_state
         self.max_iter = max_iter
 
@@ -141,6 +148,11 @@ class EndModel(ParamsMixin):
     def _fit(self, X_train, proba_train, X_dev, y_dev) -> EndModel:
         proba_train = np.asarray(proba_train, dtype=np.float64)
         K = proba_train.shape[1]
+        if self.cv_metric not in CV_METRICS or (self.cv_metric == "f1" and K != 2):
+            raise ValueError(
+                f"cv_metric: expected one of {CV_METRICS} ('f1' for binary tasks only), got "
+                f"{self.cv_metric!r} with K={K}"
+            )
         X_train = np.asarray(X_train, dtype=np.float32)
         # Confidence weight: 0 for a uniform posterior, 1 for a certain one.
         confidence = (proba_train.max(axis=1) - 1.0 / K) / (1.0 - 1.0 / K)
@@ -154,10 +166,10 @@ class EndModel(ParamsMixin):
             X_dev = np.asarray(X_dev, dtype=np.float32)
             y_dev = np.asarray(y_dev)
             dev_targets = np.eye(K)[y_dev]
-            folds = np.random.default_rng(self.random_state).permutation(len(y_dev)) % max(
-                2, min(self.n_folds, len(y_dev))
-            )
-            scores = np.zeros((len(self.train_weights), len(penalties)))
+            folds = _stratified_folds(y_dev, K, self.n_folds, self.random_state)
+            # Out-of-fold predictions of every candidate, scored with the metric at the end
+            # (F1 and macro-F1 are not averages over folds).
+            predictions = np.zeros((len(self.train_weights), len(penalties), len(y_dev)), int)
             for a, train_weight in enumerate(self.train_weights):
                 for fold in np.unique(folds):
                     held = folds == fold
@@ -171,9 +183,14 @@ class EndModel(ParamsMixin):
                     W = None
                     for p, penalty in enumerate(penalties):
                         W = fit_softmax_regression(X, T, w, penalty, init=W, max_iter=self.max_iter)
-                        predictions = np.argmax(X_dev[held] @ W[:-1] + W[-1], axis=1)
-                        scores[a, p] += (predictions == y_dev[held]).sum()
-            self.cv_scores_ = scores / len(y_dev)
+                        predictions[a, p, held] = np.argmax(X_dev[held] @ W[:-1] + W[-1], axis=1)
+            scores = np.array(
+                [
+                    [compute(self.cv_metric, y_dev, pred, K)[self.cv_metric] for pred in row]
+                    for row in predictions
+                ]
+            )
+            self.cv_scores_ = scores
             # Ties go to the strongest penalty and the smallest train weight (simplest models).
             a, p = np.unravel_index(np.argmax(scores), scores.shape)
             self.train_weight_ = float(self.train_weights[a])
@@ -204,3 +221,17 @@ def _stack(X_train, T_train, w_train, X_dev, T_dev):
         np.vstack([T_train[keep], T_dev]),
         np.concatenate([w_train[keep], np.ones(len(X_dev))]),
     )
+
+
+def _stratified_folds(y: np.ndarray, K: int, n_folds: int, random_state) -> np.ndarray:
+    """Fold of every dev row: each class dealt round-robin over the folds in a random order, so
+    that every fold sees every class (a rare class can vanish from a purely random fold)."""
+    rng = np.random.default_rng(random_state)
+    n_folds = max(2, min(n_folds, len(y)))
+    folds = np.empty(len(y), dtype=np.int64)
+    offset = 0
+    for c in range(K):
+        rows = rng.permutation(np.flatnonzero(y == c))
+        folds[rows] = (np.arange(rows.size) + offset) % n_folds
+        offset += rows.size
+    return folds

@@ -20,13 +20,16 @@ from ._validation import (
 )
 from .conventions import check_labels
 from .end_model import EndModel
+from .label_model import LabelModel, balance_from_labels, check_class_balance
 from .lf_summary import LFSummary
+from .majority import MajorityVoter
 from .metrics import compute
 from .partition import assign, spherical_kmeans
 from .search import nearest_support
 from .tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid, tune_thresholds
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
+BALANCE_CHOICES = ("auto", "dev", "likelihood", "majority")
 TUNE_METRICS = ("accuracy", "f1", "macro_f1")
 # Below this share of the minority class on dev, accuracy rewards predicting the majority: use F1.
 IMBALANCED_SHARE = 0.3
@@ -93,6 +96,18 @@ class Liger(ParamsMixin):
         model of abstentions; on youtube, sms and trec (tuned on valid) fitting on the original
         votes scored higher, and it makes tuning cheap: a threshold candidate costs one
         vectorised extension and one posterior of the dev split, no refit.
+    class_balance : {"auto", "dev", "likelihood", "majority"} or array-like of shape (K,), \
+default="auto"
+        Class balance ``P(y)`` of the label model(s). ``"auto"``: with a dev split, binary tasks
+        use ``"likelihood"`` weighed against the dev labels (the vote likelihood of ``p`` times
+        the dev labels' binomial likelihood, :meth:`liger.LabelModel.fit` with ``y_dev``) and
+        multiclass tasks ``"dev"``; without one, the label model's default. ``"dev"``: the
+        add-one smoothed class frequencies of the dev labels. ``"likelihood"`` /
+        ``"majority"``: from the train votes alone. An array: as given. With partitions, each
+        part's model gets the dev labels of the dev points routed to it (``"dev"``: their
+        frequencies shrunk towards the global balance). The votes alone can mislead: youtube's
+        vote likelihood is flat in ``p`` (0.59 spam, dev 0.47), trec's majority estimate puts
+        59 % on a class of 21 %.
     end_model : {None, "logreg"}, default=None
         ``"logreg"``: also train a multinomial logistic regression on the embeddings from the
         label model's posteriors on train (weighted by confidence) and the gold dev labels, its
@@ -137,6 +152,7 @@ class Liger(ParamsMixin):
         threshold_search: str = "per_lf",
         min_gain: float = 0.01,
         fit_on: str = "original",
+        class_balance: Any = "auto",
         end_model: str | None = None,
         cardinality: int | None = None,
         random_state: int | None = None,
@@ -151,6 +167,7 @@ class Liger(ParamsMixin):
         self.threshold_search = threshold_search
         self.min_gain = min_gain
         self.fit_on = fit_on
+        self.class_balance = class_balance
         self.end_model = end_model
         self.cardinality = cardinality
         self.random_state = random_state
@@ -194,6 +211,8 @@ class Liger(ParamsMixin):
         self.n_lfs_ = L_train.shape[1]
         self._L_support = L_train
         self._X_support = X_train
+        self._balance = self._resolve_balance(dev)
+        self._dev_labels = None if dev is None else (dev[1], dev[2])
 
         train_scores, train_indices = nearest_support(
             X_train, X_train, L_train, metric=metric, n_jobs=self.n_jobs
@@ -233,7 +252,9 @@ class Liger(ParamsMixin):
             raise ValueError(f"end_model: expected None or 'logreg', got {self.end_model!r}")
         proba = self._proba_extended(L_train_ext, X_train)
         X_dev, y_dev = (None, None) if dev is None else (dev[1], dev[2])
-        return EndModel(random_state=self.random_state).fit(X_train, proba, X_dev, y_dev)
+        return EndModel(cv_metric=self.tune_metric_, random_state=self.random_state).fit(
+            X_train, proba, X_dev, y_dev
+        )
 
     def _check_dev(self, L_train, X_train, L_dev, X_dev, y_dev, threads):
         given = {"L_dev": L_dev, "X_dev": X_dev, "y_dev": y_dev}
@@ -347,33 +368,67 @@ class Liger(ParamsMixin):
         self._set_partitions(int(s), X_train, L_fit)
 
     def _set_partitions(self, s, X_train, L_fit):
-        self.global_label_model_ = self._new_label_model().fit(L_fit)
+        y_dev = None if self._dev_labels is None else self._dev_labels[1]
+        self.global_label_model_ = self._fit_label_model(L_fit, y_dev)
         if s == 1:
             self.partitions_, self.centroids_ = 1, None
             self.label_models_ = [self.global_label_model_]
             return
         centroids, labels = spherical_kmeans(X_train, s, random_state=self.random_state)
+        dev_part = None if y_dev is None else assign(self._dev_labels[0], centroids)
         models = []
         for part in range(s):
             rows = L_fit[labels == part]
             # A part needs enough points for its moments; otherwise it uses the global model.
             enough = rows.shape[0] >= MIN_PART_SIZE
-            models.append(self._new_label_model().fit(rows) if enough else None)
+            y_part = None if dev_part is None else y_dev[dev_part == part]
+            models.append(self._fit_label_model(rows, y_part) if enough else None)
         self.partitions_, self.centroids_, self.label_models_ = s, centroids, models
+
+    def _fit_label_model(self, L_fit, y_dev):
+        """A label model fitted on ``L_fit``; its class balance uses ``y_dev`` (the dev labels of
+        the points it will label) as ``self._balance`` says."""
+        balance, uses_dev = self._balance
+        if not uses_dev:
+            return self._new_label_model(balance).fit(L_fit)
+        if balance == "dev":
+            if y_dev is self._dev_labels[1]:
+                p = balance_from_labels(y_dev, self.n_classes_)
+            else:
+                p = _part_balance(y_dev, self.global_label_model_.class_balance_)
+            return self._new_label_model(p).fit(L_fit)
+        return self._new_label_model(balance).fit(L_fit, y_dev=y_dev)
 
     def _partition_state(self):
         return self.partitions_, self.centroids_, self.label_models_, self.global_label_model_
 
-    def _new_label_model(self):
+    def _new_label_model(self, balance):
         if self.label_model == "triplet":
-            from .label_model import LabelModel
-
-            return LabelModel(cardinality=self.n_classes_)
+            return LabelModel(cardinality=self.n_classes_, class_balance=balance)
         if self.label_model == "majority":
-            from .majority import MajorityVoter
-
-            return MajorityVoter(cardinality=self.n_classes_)
+            return MajorityVoter(cardinality=self.n_classes_, class_balance=balance)
         raise ValueError(f"label_model: expected 'triplet' or 'majority', got {self.label_model!r}")
+
+    def _resolve_balance(self, dev):
+        """What the label models get as ``class_balance``, and whether their fit also gets the
+        dev labels (of the points each model labels)."""
+        value = self.class_balance
+        if isinstance(value, str):
+            if value not in BALANCE_CHOICES:
+                raise ValueError(
+                    f"class_balance: expected one of {BALANCE_CHOICES} or an array of "
+                    f"{self.n_classes_} probabilities, got {value!r}"
+                )
+            if value == "auto":
+                if dev is None:
+                    return None, False
+                return ("likelihood" if self.n_classes_ == 2 else "dev"), True
+            if value == "dev" and dev is None:
+                raise ValueError(
+                    "class_balance: 'dev' needs a dev split (L_dev, X_dev, y_dev), got none"
+                )
+            return value, value == "dev"
+        return check_class_balance(value, self.n_classes_), False
 
     def _log(self, message: str) -> None:
         if self.verbose:
@@ -500,6 +555,15 @@ class Liger(ParamsMixin):
 
 
 MIN_PART_SIZE = 100
+# Dev points of one part are few: its class balance is shrunk towards the global one with this
+# many pseudo-points.
+PART_BALANCE_PSEUDO_COUNT = 20.0
+
+
+def _part_balance(y_part: np.ndarray, global_balance: np.ndarray) -> np.ndarray:
+    counts = np.bincount(y_part, minlength=global_balance.size).astype(np.float64)
+    pseudo = PART_BALANCE_PSEUDO_COUNT * global_balance
+    return (counts + pseudo) / (counts.sum() + pseudo.sum())
 
 
 def _is_int(value) -> bool:

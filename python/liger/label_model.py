@@ -65,6 +65,9 @@ used.
   (deduplicated, at most 10,000 sampled) rows computed. For K = 2 the estimate is the posterior
   mean of ``p`` under a flat prior on a grid (the maximum where the profile is sharp, the centre of
   the plausible range where it is flat, as on youtube); for K > 2, Nelder-Mead on the simplex.
+  With ``fit(L, y_dev=...)`` the dev labels' multinomial likelihood multiplies the votes' one:
+  where the votes pin ``p`` down a few dev labels barely move it, where they do not (youtube) the
+  dev labels decide.
 - ``"majority"`` (the default for K > 2): the distribution of majority-vote winners over the rows
   with at least one vote. On trec (K = 6, LFs far from conditionally independent) the multiclass
   likelihood drifts to implausible balances (a class of 2 % estimated at 22 %), while this simple
@@ -155,8 +158,11 @@ def balance_from_labels(y_dev: np.ndarray, cardinality: int) -> np.ndarray:
 BALANCE_MODES = ("likelihood", "majority", "dev")
 
 
-def resolve_fit_balance(class_balance: Any, cardinality: int, y_dev: Any) -> np.ndarray | str:
-    """The class balance fixed before fitting, or the name of the estimator to run on the votes."""
+def resolve_fit_balance(
+    class_balance: Any, cardinality: int, y_dev: Any
+) -> tuple[np.ndarray | str, np.ndarray | None]:
+    """The class balance fixed before fitting, or the name of the estimator to run on the votes;
+    and the dev label counts that estimator combines with the votes (``"likelihood"`` only)."""
     if class_balance is None:
         class_balance = "likelihood" if cardinality == 2 else "majority"
     if isinstance(class_balance, str):
@@ -165,21 +171,29 @@ def resolve_fit_balance(class_balance: Any, cardinality: int, y_dev: Any) -> np.
                 f"class_balance: expected None, one of {BALANCE_MODES} or an array of "
                 f"{cardinality} probabilities, got {class_balance!r}"
             )
-        if class_balance != "dev":
+        if class_balance == "majority":
             if y_dev is not None:
                 raise ValueError(
-                    f"y_dev: only used with class_balance='dev', got class_balance="
-                    f"{class_balance!r}"
+                    "y_dev: only used with class_balance='dev' or 'likelihood', got "
+                    "class_balance='majority'"
                 )
-            return class_balance
+            return class_balance, None
         if y_dev is None:
-            raise ValueError(
-                "y_dev: class_balance='dev' needs the dev labels, as fit(L, y_dev=...); got None"
-            )
-        return balance_from_labels(check_labels("y_dev", y_dev, cardinality), cardinality)
+            if class_balance == "dev":
+                raise ValueError(
+                    "y_dev: class_balance='dev' needs the dev labels, as fit(L, y_dev=...); "
+                    "got None"
+                )
+            return class_balance, None
+        y_dev = check_labels("y_dev", y_dev, cardinality)
+        if class_balance == "dev":
+            return balance_from_labels(y_dev, cardinality), None
+        return class_balance, np.bincount(y_dev, minlength=cardinality).astype(np.float64)
     if y_dev is not None:
-        raise ValueError("y_dev: only used with class_balance='dev', got a fixed class_balance")
-    return check_class_balance(class_balance, cardinality)
+        raise ValueError(
+            "y_dev: only used with class_balance='dev' or 'likelihood', got a fixed class_balance"
+        )
+    return check_class_balance(class_balance, cardinality), None
 
 
 def balance_from_majority(L: np.ndarray, cardinality: int, chunk_size: int) -> np.ndarray:
@@ -657,7 +671,8 @@ class LabelModel(VoteModel):
     class_balance : None, "likelihood", "majority", "dev" or array-like of shape (K,), default=None
         Where the class balance comes from (see the module docstring). ``None``: "likelihood" for
         K = 2, "majority" for K > 2. ``"dev"``: from the dev labels passed as
-        ``fit(L, y_dev=...)``. A (K,) array of positive probabilities: as given. Never test labels.
+        ``fit(L, y_dev=...)``; "likelihood" combines such labels with the votes. A (K,) array of
+        positive probabilities: as given. Never test labels.
     aggregation : {"median", "mean"}, default="median"
         How the triplet estimates of one feature are combined: median of ``|R_fg R_fh / R_gh|``,
         or the ``|R_gh|``-weighted mean of the signed values.
@@ -781,15 +796,16 @@ class LabelModel(VoteModel):
             Ignored; present for scikit-learn API compatibility. The model is unsupervised: gold
             labels of the rows of ``L`` never enter the fit.
         y_dev : array-like of int, shape (n_dev,), optional
-            Labels of a small labelled dev set; only with ``class_balance="dev"``, which takes the
-            class balance from them.
+            Labels of a small labelled dev set, for the class balance only: with
+            ``class_balance="dev"`` it is their smoothed frequencies, with ``"likelihood"``
+            (or None for K = 2) their likelihood is combined with the votes'.
 
         Returns
         -------
         self : LabelModel
         """
         K = self._check_hyperparameters()
-        fixed = resolve_fit_balance(self.class_balance, K, y_dev)
+        fixed, dev_counts = resolve_fit_balance(self.class_balance, K, y_dev)
         L = check_votes("L", L, K)
         n, m = L.shape
         chunk = int(self.chunk_size)
@@ -822,11 +838,12 @@ class LabelModel(VoteModel):
             )
 
         if isinstance(fixed, str) and fixed == "likelihood" and K == 2:
-            p = self._estimate_balance(L, emitted, tables_at, K, start=None)
+            p = self._estimate_balance(L, emitted, tables_at, K, None, dev_counts)
         elif isinstance(fixed, str):
             p = balance_from_majority(L, K, chunk)
             if fixed == "likelihood":
-                p = self._estimate_balance(L, emitted, tables_at, K, start=p)
+                start = p if dev_counts is None else (dev_counts + 1) / (dev_counts.sum() + K)
+                p = self._estimate_balance(L, emitted, tables_at, K, start, dev_counts)
         else:
             p = fixed
         table, identified, prior_skill = tables_at(p)
@@ -846,8 +863,9 @@ class LabelModel(VoteModel):
         self.accuracies_[never] = 1.0 / K + prior_skill * (1 - 1.0 / K)
         return self
 
-    def _estimate_balance(self, L, emitted, tables_at, K: int, start) -> np.ndarray:
-        """Maximise the marginal likelihood of the vote patterns over the class balance."""
+    def _estimate_balance(self, L, emitted, tables_at, K: int, start, dev_counts) -> np.ndarray:
+        """Maximise the marginal likelihood of the vote patterns over the class balance, times
+        the multinomial likelihood of the dev labels' class counts when given."""
         n = L.shape[0]
         if n > MAX_BALANCE_ROWS:
             # A systematic sample: deterministic, and it spans data sorted in any order.
@@ -856,10 +874,17 @@ class LabelModel(VoteModel):
         index = _vote_index(patterns, K + 1)
         chunk = int(self.chunk_size)
 
+        # The sample's log-likelihood counts for all n rows; the dev labels are independent
+        # evidence about p, added as they are.
+        scale = n / weights.sum()
+
         def negative_log_likelihood(p: np.ndarray) -> float:
             table = tables_at(p)[0]
             log_lik = _log_likelihoods(patterns, _log_tables(table, emitted), chunk, index)
-            return -_marginal_log_likelihood(log_lik, weights, p)
+            total = scale * _marginal_log_likelihood(log_lik, weights, p)
+            if dev_counts is not None:
+                total += float(np.sum(dev_counts * np.log(p)))
+            return -total
 
         lo, hi = 0.01, 0.99
         if K == 2:
@@ -873,7 +898,6 @@ class LabelModel(VoteModel):
             for points in (17, 9):
                 grid = np.linspace(left, right, points)
                 log_lik = -np.array([negative_log_likelihood(np.array([1 - q, q])) for q in grid])
-                log_lik *= n / weights.sum()
                 posterior = np.exp(log_lik - log_lik.max())
                 step = grid[1] - grid[0]
                 mass = grid[posterior > 1e-4]

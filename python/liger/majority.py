@@ -32,7 +32,8 @@ class MajorityVoter(VoteModel):
         What rows without votes get. ``None`` / ``"majority"``: the distribution of the
         majority-vote winners over the rows of ``fit``'s ``L`` that have votes (ties split).
         ``"dev"``: add-one smoothed class frequencies of ``fit(L, y_dev=...)``. An array: as
-        given. (``"likelihood"`` is accepted and means ``"majority"`` here.)
+        given. (``"likelihood"`` is accepted: with ``y_dev`` it means ``"dev"``, without it
+        ``"majority"``; majority vote has no vote likelihood.)
     chunk_size : int, default=65536
         Rows per chunk when counting votes.
 
@@ -63,7 +64,7 @@ class MajorityVoter(VoteModel):
         y : None
             Ignored (scikit-learn API compatibility); never train labels.
         y_dev : array-like of int, shape (n_dev,), optional
-            Dev labels, only with ``class_balance="dev"``.
+            Dev labels, only with ``class_balance="dev"`` (or ``"likelihood"``).
 
         Returns
         -------
@@ -71,10 +72,14 @@ class MajorityVoter(VoteModel):
         """
         K = check_cardinality(self.cardinality)
         chunk = check_chunk_size(self.chunk_size)
-        fixed = resolve_fit_balance(self.class_balance, K, y_dev)
+        fixed, dev_counts = resolve_fit_balance(self.class_balance, K, y_dev)
         L = check_votes("L", L, K)
         if isinstance(fixed, str):
-            fixed = balance_from_majority(L, K, chunk)
+            # No vote likelihood here: "likelihood" with dev labels falls back on those labels.
+            if dev_counts is not None:
+                fixed = (dev_counts + 1.0) / (dev_counts.sum() + K)
+            else:
+                fixed = balance_from_majority(L, K, chunk)
         self.class_balance_ = fixed
         self.coverage_ = np.count_nonzero(L != -1, axis=0) / L.shape[0]
         self.n_lfs_ = L.shape[1]

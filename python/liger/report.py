@@ -14,7 +14,7 @@ import numpy as np
 
 from .datasets import Dataset
 from .end_model import EndModel
-from .estimator import Liger
+from .estimator import Liger, resolve_tune_metric
 from .majority import MajorityVoter
 from .metrics import compute
 
@@ -99,7 +99,9 @@ def evaluate(
     progress("linear probe on the dev labels")
     started = time.perf_counter()
     d = dev.X.shape[1]
-    probe = EndModel(random_state=random_state).fit(
+    # Chosen by the same dev objective as Liger's tuning, so the two compare like for like.
+    cv_metric = resolve_tune_metric("auto", K, dev.y)
+    probe = EndModel(cv_metric=cv_metric, random_state=random_state).fit(
         np.empty((0, d), dtype=np.float32), np.empty((0, K)), dev.X, dev.y
     )
     record("linear probe", probe.predict(test.X), 1.0, time.perf_counter() - started)
