@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -101,27 +102,28 @@ def test_tuning_needs_dev_and_uses_it():
 
 
 def test_class_balance_modes():
-    """ "auto" with dev labels: the binary likelihood weighs the votes against the dev labels,
-    multiclass takes the dev frequencies; without dev: the label model's own estimate."""
+    """The default is the label model's own estimate from the votes, dev or no dev; the
+    dev-label options use the dev labels (alone, or weighed against the votes' likelihood)."""
     (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
 
     def balance(**params):
         model = Liger(thresholds=None, **params).fit(L, X, L_dev, X_dev, y_dev)
         return model.global_label_model_.class_balance_
 
-    expected = LabelModel(class_balance="likelihood").fit(L, y_dev=y_dev).class_balance_
-    np.testing.assert_allclose(balance(), expected)
+    votes_only = LabelModel().fit(L).class_balance_
+    np.testing.assert_allclose(balance(), votes_only)
     np.testing.assert_allclose(
-        balance(class_balance="likelihood"), LabelModel().fit(L).class_balance_
+        Liger(thresholds=None).fit(L, X).global_label_model_.class_balance_, votes_only
     )
+    majority = LabelModel(class_balance="majority").fit(L).class_balance_
+    np.testing.assert_allclose(balance(class_balance="majority"), majority)
+    combined = LabelModel(class_balance="likelihood").fit(L, y_dev=y_dev).class_balance_
+    np.testing.assert_allclose(balance(class_balance="likelihood+dev"), combined)
     frequencies = (np.bincount(y_dev, minlength=2) + 1) / (y_dev.size + 2)
     np.testing.assert_allclose(balance(class_balance="dev"), frequencies)
     np.testing.assert_allclose(balance(class_balance=[0.3, 0.7]), [0.3, 0.7])
-    no_dev = Liger(thresholds=None).fit(L, X).global_label_model_.class_balance_
-    np.testing.assert_allclose(no_dev, LabelModel().fit(L).class_balance_)
-    # Multiclass: the dev frequencies.
     y3 = y_dev + (np.arange(y_dev.size) % 3 == 0)
-    model = Liger(thresholds=None, cardinality=3).fit(L, X, L_dev, X_dev, y3)
+    model = Liger(thresholds=None, cardinality=3, class_balance="dev").fit(L, X, L_dev, X_dev, y3)
     frequencies = (np.bincount(y3, minlength=3) + 1) / (y3.size + 3)
     np.testing.assert_allclose(model.global_label_model_.class_balance_, frequencies)
 
@@ -197,10 +199,13 @@ def test_fit_rejects_bad_input(change, error, pattern):
 
 def test_class_balance_is_checked():
     (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
-    with pytest.raises(ValueError, match=r"class_balance: expected one of \('auto'"):
+    with pytest.raises(ValueError, match=r"class_balance: expected None, one of \('likelihood'"):
         Liger(thresholds=None, class_balance="test").fit(L, X, L_dev, X_dev, y_dev)
-    with pytest.raises(ValueError, match="class_balance: 'dev' needs a dev split"):
-        Liger(thresholds=None, class_balance="dev").fit(L, X)
+    for needs_dev in ("dev", "likelihood+dev"):
+        with pytest.raises(
+            ValueError, match=re.escape(f"class_balance: '{needs_dev}' needs a dev split")
+        ):
+            Liger(thresholds=None, class_balance=needs_dev).fit(L, X)
     with pytest.raises(ValueError, match=r"class_balance: expected shape \(2,\)"):
         Liger(thresholds=None, class_balance=[0.2, 0.3, 0.5]).fit(L, X)
 

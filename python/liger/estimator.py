@@ -29,7 +29,7 @@ from .search import nearest_support
 from .tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid, tune_thresholds
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
-BALANCE_CHOICES = ("auto", "dev", "likelihood", "majority")
+BALANCE_CHOICES = ("likelihood", "majority", "dev", "likelihood+dev")
 TUNE_METRICS = ("accuracy", "f1", "macro_f1")
 # Below this share of the minority class on dev, accuracy rewards predicting the majority: use F1.
 IMBALANCED_SHARE = 0.3
@@ -96,18 +96,16 @@ class Liger(ParamsMixin):
         model of abstentions; on youtube, sms and trec (tuned on valid) fitting on the original
         votes scored higher, and it makes tuning cheap: a threshold candidate costs one
         vectorised extension and one posterior of the dev split, no refit.
-    class_balance : {"auto", "dev", "likelihood", "majority"} or array-like of shape (K,), \
-default="auto"
-        Class balance ``P(y)`` of the label model(s). ``"auto"``: with a dev split, binary tasks
-        use ``"likelihood"`` weighed against the dev labels (the vote likelihood of ``p`` times
-        the dev labels' binomial likelihood, :meth:`liger.LabelModel.fit` with ``y_dev``) and
-        multiclass tasks ``"dev"``; without one, the label model's default. ``"dev"``: the
-        add-one smoothed class frequencies of the dev labels. ``"likelihood"`` /
-        ``"majority"``: from the train votes alone. An array: as given. With partitions, each
-        part's model gets the dev labels of the dev points routed to it (``"dev"``: their
-        frequencies shrunk towards the global balance). The votes alone can mislead: youtube's
-        vote likelihood is flat in ``p`` (0.59 spam, dev 0.47), trec's majority estimate puts
-        59 % on a class of 21 %.
+    class_balance : None, "likelihood", "majority", "dev", "likelihood+dev" or array-like \
+of shape (K,), default=None
+        Class balance ``P(y)`` of the label model(s). ``None``: the label model's own estimate
+        from the train votes (:class:`liger.LabelModel`: ``"likelihood"`` for K = 2,
+        ``"majority"`` for K > 2). ``"dev"``: the add-one smoothed class frequencies of the dev
+        labels. ``"likelihood+dev"``: the vote likelihood of ``p`` times the dev labels'
+        multinomial likelihood. An array: as given. With partitions, each part's model gets the
+        dev labels of the dev points routed to it (``"dev"``: their frequencies shrunk towards
+        the global balance). The dev-label options are unbiased but did not score higher: tuned
+        on valid, test scores of Liger fell on youtube, sms and trec (README, "Class balance").
     end_model : {None, "logreg"}, default=None
         ``"logreg"``: also train a multinomial logistic regression on the embeddings from the
         label model's posteriors on train (weighted by confidence) and the gold dev labels, its
@@ -152,7 +150,7 @@ default="auto"
         threshold_search: str = "per_lf",
         min_gain: float = 0.01,
         fit_on: str = "original",
-        class_balance: Any = "auto",
+        class_balance: Any = None,
         end_model: str | None = None,
         cardinality: int | None = None,
         random_state: int | None = None,
@@ -413,21 +411,20 @@ default="auto"
         """What the label models get as ``class_balance``, and whether their fit also gets the
         dev labels (of the points each model labels)."""
         value = self.class_balance
+        if value is None:
+            return None, False
         if isinstance(value, str):
             if value not in BALANCE_CHOICES:
                 raise ValueError(
-                    f"class_balance: expected one of {BALANCE_CHOICES} or an array of "
+                    f"class_balance: expected None, one of {BALANCE_CHOICES} or an array of "
                     f"{self.n_classes_} probabilities, got {value!r}"
                 )
-            if value == "auto":
-                if dev is None:
-                    return None, False
-                return ("likelihood" if self.n_classes_ == 2 else "dev"), True
-            if value == "dev" and dev is None:
+            uses_dev = value in ("dev", "likelihood+dev")
+            if uses_dev and dev is None:
                 raise ValueError(
-                    "class_balance: 'dev' needs a dev split (L_dev, X_dev, y_dev), got none"
+                    f"class_balance: {value!r} needs a dev split (L_dev, X_dev, y_dev), got none"
                 )
-            return value, value == "dev"
+            return ("likelihood" if value == "likelihood+dev" else value), uses_dev
         return check_class_balance(value, self.n_classes_), False
 
     def _log(self, message: str) -> None:
