@@ -367,33 +367,35 @@ of shape (K,), default=None
 
     def _set_partitions(self, s, X_train, L_fit):
         y_dev = None if self._dev_labels is None else self._dev_labels[1]
-        self.global_label_model_ = self._fit_label_model(L_fit, y_dev)
+        self.global_label_model_ = self._fit_label_model(L_fit, y_dev, None)
         if s == 1:
             self.partitions_, self.centroids_ = 1, None
             self.label_models_ = [self.global_label_model_]
             return
         centroids, labels = spherical_kmeans(X_train, s, random_state=self.random_state)
         dev_part = None if y_dev is None else assign(self._dev_labels[0], centroids)
+        global_balance = self.global_label_model_.class_balance_
         models = []
         for part in range(s):
             rows = L_fit[labels == part]
             # A part needs enough points for its moments; otherwise it uses the global model.
             enough = rows.shape[0] >= MIN_PART_SIZE
             y_part = None if dev_part is None else y_dev[dev_part == part]
-            models.append(self._fit_label_model(rows, y_part) if enough else None)
+            models.append(self._fit_label_model(rows, y_part, global_balance) if enough else None)
         self.partitions_, self.centroids_, self.label_models_ = s, centroids, models
 
-    def _fit_label_model(self, L_fit, y_dev):
+    def _fit_label_model(self, L_fit, y_dev, shrink_towards):
         """A label model fitted on ``L_fit``; its class balance uses ``y_dev`` (the dev labels of
-        the points it will label) as ``self._balance`` says."""
+        the points it will label) as ``self._balance`` says. ``shrink_towards``: the global
+        balance, for a part's model."""
         balance, uses_dev = self._balance
         if not uses_dev:
             return self._new_label_model(balance).fit(L_fit)
         if balance == "dev":
-            if y_dev is self._dev_labels[1]:
+            if shrink_towards is None:
                 p = balance_from_labels(y_dev, self.n_classes_)
             else:
-                p = _part_balance(y_dev, self.global_label_model_.class_balance_)
+                p = _part_balance(y_dev, shrink_towards)
             return self._new_label_model(p).fit(L_fit)
         return self._new_label_model(balance).fit(L_fit, y_dev=y_dev)
 

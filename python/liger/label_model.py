@@ -151,8 +151,13 @@ def check_class_balance(value: Any, cardinality: int) -> np.ndarray:
 
 def balance_from_labels(y_dev: np.ndarray, cardinality: int) -> np.ndarray:
     """Add-one (Laplace) smoothed class frequencies: no class gets probability 0 on a small dev."""
-    counts = np.bincount(y_dev, minlength=cardinality).astype(np.float64)
-    return (counts + 1.0) / (counts.sum() + cardinality)
+    return balance_from_counts(np.bincount(y_dev, minlength=cardinality))
+
+
+def balance_from_counts(counts: np.ndarray) -> np.ndarray:
+    """Add-one smoothed frequencies of per-class label counts, shape (K,)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return (counts + 1.0) / (counts.sum() + counts.size)
 
 
 BALANCE_MODES = ("likelihood", "majority", "dev")
@@ -842,7 +847,7 @@ class LabelModel(VoteModel):
         elif isinstance(fixed, str):
             p = balance_from_majority(L, K, chunk)
             if fixed == "likelihood":
-                start = p if dev_counts is None else (dev_counts + 1) / (dev_counts.sum() + K)
+                start = p if dev_counts is None else balance_from_counts(dev_counts)
                 p = self._estimate_balance(L, emitted, tables_at, K, start, dev_counts)
         else:
             p = fixed

@@ -9,6 +9,7 @@ import numpy as np
 from .conventions import check_votes
 from .label_model import (
     VoteModel,
+    balance_from_counts,
     balance_from_majority,
     check_cardinality,
     check_chunk_size,
@@ -77,7 +78,7 @@ class MajorityVoter(VoteModel):
         if isinstance(fixed, str):
             # No vote likelihood here: "likelihood" with dev labels falls back on those labels.
             if dev_counts is not None:
-                fixed = (dev_counts + 1.0) / (dev_counts.sum() + K)
+                fixed = balance_from_counts(dev_counts)
             else:
                 fixed = balance_from_majority(L, K, chunk)
         self.class_balance_ = fixed
