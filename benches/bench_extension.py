@@ -119,6 +119,14 @@ def prep_liger(data: dict[str, Any], threads: int) -> Callable[[], Any]:
     return lambda: liger.nearest_support(Q, X, L, metric="cosine", n_jobs=None)
 
 
+def _supports(L: np.ndarray):
+    """(LF, indices of the train points where it voted) for every LF that voted at least once."""
+    for j in range(L.shape[1]):
+        support = np.flatnonzero(L[:, j] != -1)
+        if support.size:
+            yield j, support
+
+
 def prep_numpy(data: dict[str, Any], threads: int) -> Callable[[], Any]:
     Q, X, L = data["Q"], data["X"], data["L"]
     q, m = Q.shape[0], L.shape[1]
@@ -126,11 +134,8 @@ def prep_numpy(data: dict[str, Any], threads: int) -> Callable[[], Any]:
 
     def run() -> tuple[np.ndarray, np.ndarray]:
         scores, indices = _empty_result(q, m)
-        for j in range(m):
-            support = np.flatnonzero(L[:, j] != -1)
+        for j, support in _supports(L):
             s = support.size
-            if s == 0:
-                continue
             S = X[support]
             qb = max(1, min(q, BLOCK_ELEMS // s))
             for a in range(0, q, qb):
@@ -154,10 +159,7 @@ def prep_published(data: dict[str, Any], threads: int) -> Callable[[], Any]:
     def run() -> tuple[np.ndarray, np.ndarray]:
         K = cosine_similarity(Q, X)
         scores, indices = _empty_result(q, m)
-        for j in range(m):
-            support = np.flatnonzero(L[:, j] != -1)
-            if support.size == 0:
-                continue
+        for j, support in _supports(L):
             sub = K[:, support]
             best = sub.argmax(axis=1)
             scores[:, j] = sub[np.arange(q), best]
@@ -176,10 +178,7 @@ def prep_sklearn(data: dict[str, Any], threads: int) -> Callable[[], Any]:
 
     def run() -> tuple[np.ndarray, np.ndarray]:
         scores, indices = _empty_result(q, m)
-        for j in range(m):
-            support = np.flatnonzero(L[:, j] != -1)
-            if support.size == 0:
-                continue
+        for j, support in _supports(L):
             nn = NearestNeighbors(n_neighbors=1, algorithm="brute", metric="cosine")
             nn.fit(X[support])
             dist, ind = nn.kneighbors(Q)
@@ -199,10 +198,7 @@ def prep_faiss(data: dict[str, Any], threads: int) -> Callable[[], Any]:
 
     def run() -> tuple[np.ndarray, np.ndarray]:
         scores, indices = _empty_result(q, m)
-        for j in range(m):
-            support = np.flatnonzero(L[:, j] != -1)
-            if support.size == 0:
-                continue
+        for j, support in _supports(L):
             index = faiss.IndexFlatIP(d)
             index.add(X[support])
             D, ind = index.search(Q, 1)
