@@ -1,0 +1,154 @@
+"""The neighbour stage: nearest support of one LF read off a k-NN graph, with exact fallbacks.
+
+Everything is compared bit for bit with :func:`liger.nearest_support` (the batch path), which the
+search contract makes possible: both select by one canonical pair score, ties to the lowest index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import liger
+from liger.neighbours import NeighbourIndex
+
+METRICS = ["cosine", "ip", "euclidean"]
+
+settings.register_profile("liger", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("liger")
+
+
+@st.composite
+def problems(draw):
+    """Small integer-valued embeddings (many exact ties, duplicate rows), one LF's votes with
+    possibly an empty or a full support, a query split, a k that may leave fallbacks."""
+    n = draw(st.integers(1, 40))
+    q = draw(st.integers(1, 20))
+    d = draw(st.integers(1, 5))
+    grid = st.integers(-2, 2).map(float)
+    base = draw(arrays(np.float32, (n, d), elements=grid))
+    queries = draw(arrays(np.float32, (q, d), elements=grid))
+    if draw(st.booleans()):  # queries that are base rows: duplicates of the base
+        queries = base[draw(arrays(np.int64, q, elements=st.integers(0, n - 1)))]
+    coverage = draw(st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    votes = np.where(rng.random(n) < coverage, rng.integers(0, 3, n), -1)
+    k = draw(st.integers(1, 6))
+    return base, queries, votes, k
+
+
+def nonzero_rows(x: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    x[~x.any(axis=1), 0] = 1.0
+    return x
+
+
+def _clears(score, threshold, metric):
+    return score <= threshold if metric == "euclidean" else score >= threshold
+
+
+@given(problems(), st.sampled_from(METRICS), st.data())
+@settings(max_examples=200)
+def test_graph_column_and_fallback_are_exact(problem, metric, data):
+    base, queries, votes, k = problem
+    if metric == "cosine":
+        base, queries = nonzero_rows(base), nonzero_rows(queries)
+    index = NeighbourIndex(base, {"dev": queries}, k=k, metric=metric)
+    for split, points, needed in (
+        ("train", base, votes == -1),  # train: only where the LF abstains
+        ("dev", queries, np.ones(queries.shape[0], dtype=bool)),
+    ):
+        ref_scores, ref_indices = liger.nearest_support(points, base, votes[:, None], metric=metric)
+        ref_scores, ref_indices = ref_scores[:, 0], ref_indices[:, 0]
+        column = index.column(split, votes, needed)
+        assert not column.exact[~needed].any()
+        exact = column.exact
+        np.testing.assert_array_equal(column.indices[exact], ref_indices[exact])
+        np.testing.assert_array_equal(column.scores[exact], ref_scores[exact])
+        # A fallback point's nearest-support score never beats its k-th neighbour's.
+        open_ = needed & ~exact
+        if metric == "euclidean":
+            assert (ref_scores[open_] >= column.bound[open_]).all()
+        else:
+            assert (ref_scores[open_] <= column.bound[open_]).all()
+
+        # Resolving for a threshold: every needed point is exact or cannot be extended at it.
+        finite = ref_scores[np.isfinite(ref_scores)]
+        candidates = [np.nan, *finite.tolist()[:5], 0.0]
+        threshold = data.draw(st.sampled_from(candidates))
+        resolved = index.resolve(split, column, votes, threshold)
+        settled = resolved.exact
+        np.testing.assert_array_equal(resolved.indices[settled], ref_indices[settled])
+        np.testing.assert_array_equal(resolved.scores[settled], ref_scores[settled])
+        still_open = needed & ~settled
+        if not np.isnan(threshold):
+            assert not _clears(ref_scores[still_open], np.float32(threshold), metric).any()
+        assert resolved.pending(threshold).size == 0
+        # Unsettled points carry the worst score: an extension never fires on them.
+        assert not _clears(resolved.scores[still_open], np.float32(threshold), metric).any()
+
+        full = index.resolve(split, resolved, votes, "all")
+        assert full.exact[needed].all() and full.n_pending == 0
+        np.testing.assert_array_equal(full.indices[needed], ref_indices[needed])
+        np.testing.assert_array_equal(full.scores[needed], ref_scores[needed])
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_exact_columns_match_the_sweep(metric):
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((300, 8)).astype(np.float32)
+    queries = rng.standard_normal((50, 8)).astype(np.float32)
+    L = np.where(rng.random((300, 4)) < 0.2, rng.integers(0, 2, (300, 4)), -1)
+    L[:, 3] = -1  # an empty support
+    index = NeighbourIndex(base, {"dev": queries}, k=5, metric=metric)
+    needed = rng.random((50, 4)) < 0.7
+    columns = index.exact_columns("dev", L, needed)
+    scores, indices = liger.nearest_support(queries, base, L, metric=metric)
+    for j, column in enumerate(columns):
+        need = needed[:, j]
+        assert (column.exact == need).all() and column.n_pending == 0
+        np.testing.assert_array_equal(column.scores[need], scores[need, j])
+        np.testing.assert_array_equal(column.indices[need], indices[need, j])
+        # ... and agree with the graph + fallback path.
+        other = index.resolve("dev", index.column("dev", L[:, j], need), L[:, j], "all")
+        np.testing.assert_array_equal(other.scores[need], column.scores[need])
+        np.testing.assert_array_equal(other.indices[need], column.indices[need])
+
+
+def test_clustered_points_rarely_fall_back_and_strict_thresholds_skip_them():
+    """The point of the stage: with clustered data most points find a support point among their
+    neighbours, and a threshold stricter than a fallback point's bound needs no search."""
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((20, 16))
+    labels = rng.integers(0, 20, 2000)
+    X = (centres[labels] + 0.3 * rng.standard_normal((2000, 16))).astype(np.float32)
+    votes = np.where((labels < 10) & (rng.random(2000) < 0.3), 1, -1)
+    index = NeighbourIndex(X, k=16)
+    column = index.column("train", votes, votes == -1)
+    covered = labels < 10
+    assert column.exact[covered & (votes == -1)].mean() > 0.95
+    # The strictest bound among the fallback points: a threshold above it searches nothing.
+    open_ = column.needed & ~column.exact
+    assert open_.any()
+    strict = float(column.bound[open_].max()) + 1e-3
+    assert column.pending(strict).size == 0
+    assert column.pending(-1.0).size == open_.sum()
+
+
+def test_bad_arguments_name_themselves():
+    X = np.ones((5, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match="k: expected an int >= 1"):
+        NeighbourIndex(X, k=0)
+    with pytest.raises(ValueError, match="queries"):
+        NeighbourIndex(X, {"train": X})
+    with pytest.raises(ValueError, match="same embedding dimension"):
+        NeighbourIndex(X, {"dev": np.ones((2, 4))})
+    index = NeighbourIndex(X, k=2)
+    with pytest.raises(ValueError, match="split: expected one of"):
+        index.column("test", np.zeros(5, dtype=np.int64), np.ones(5, dtype=bool))
+    column = index.column("train", np.zeros(5, dtype=np.int64), np.ones(5, dtype=bool))
+    with pytest.raises(ValueError, match="threshold: expected"):
+        column.pending("some")
