@@ -17,6 +17,7 @@ from .extension import extend, extend_votes
 from .label_model import LabelModel, LabelModelWarning
 from .majority import MajorityVoter
 from .search import knn_graph, nearest_support
+from .session import EditReport, Session
 
 try:
     __version__ = version("liger")
@@ -26,12 +27,14 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "ABSTAIN",
     "Dataset",
+    "EditReport",
     "EndModel",
     "LabelModel",
     "LabelModelWarning",
     "Liger",
     "MajorityVoter",
     "NotFittedError",
+    "Session",
     "Split",
     "__version__",
     "extend",

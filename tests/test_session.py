@@ -1,0 +1,433 @@
+"""The incremental Session: after every edit, bit for bit what a from-scratch Liger.fit computes."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import liger
+from liger import Liger, Session
+from liger.tuning import DEFAULT_LEVELS, threshold_grid
+from liger.tuning import NearestVotes as _NearestVotes
+
+settings.register_profile("liger", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("liger")
+
+
+@pytest.fixture(autouse=True)
+def _quiet_label_model():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def make_problem(seed=0, n=300, n_dev=60, n_test=40, d=8, m=5, K=2, grid=False):
+    """Clustered points whose class follows the cluster; LFs vote (mostly right) on part of their
+    clusters. ``grid=True``: small-integer embeddings and duplicated rows (exact score ties)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((3 * K, d)) * 2
+
+    def split(size):
+        cluster = rng.integers(0, 3 * K, size)
+        y = cluster % K
+        if grid:
+            X = np.round(centres[cluster] / 2 + rng.integers(-1, 2, (size, d))).astype(np.float32)
+            X[~X.any(axis=1), 0] = 1.0
+            X[1::7] = X[0::7][: X[1::7].shape[0]]  # duplicated rows
+        else:
+            X = (centres[cluster] + rng.standard_normal((size, d))).astype(np.float32)
+        lf_cluster = rng.integers(0, 3 * K, m)
+        L = np.full((size, m), -1)
+        for j in range(m):
+            fires = (cluster == lf_cluster[j]) & (rng.random(size) < 0.5)
+            noise = rng.random(size) < 0.05
+            L[fires, j] = lf_cluster[j] % K
+            L[noise, j] = rng.integers(0, K, noise.sum())
+        return L, X, y
+
+    return split(n), split(n_dev), split(n_test)
+
+
+def session_of(problem, **params):
+    (L, X, _), (L_dev, X_dev, y_dev), (L_test, X_test, _) = problem
+    return Session(L, X, dev=(L_dev, X_dev, y_dev), test=(L_test, X_test), **params)
+
+
+LIGER_PARAMS = ("metric", "label_model", "class_balance", "tune_metric", "min_gain")
+
+
+def assert_matches_from_scratch(session, problem, thresholds=None, **params):
+    """The session's every output equals a fresh Liger fitted on the session's current votes."""
+    (_, X, _), (_, X_dev, _), (_, X_test, _) = problem
+    L = session.votes("train")
+    L_dev, L_test = session.votes("dev"), session.votes("test")
+    y_dev = session._splits["dev"].y
+    setting = session.thresholds_ if thresholds is None else thresholds
+    model = Liger(thresholds=setting, **params).fit(L, X, L_dev, X_dev, y_dev)
+    np.testing.assert_array_equal(model.thresholds_, session.thresholds_)
+    if isinstance(setting, str):
+        np.testing.assert_array_equal(model.levels_, session.levels_)
+    for name, votes, points in (("train", L, X), ("dev", L_dev, X_dev), ("test", L_test, X_test)):
+        np.testing.assert_array_equal(
+            model.transform(votes, points), session.votes(name, extended=True)
+        )
+        np.testing.assert_array_equal(
+            model.predict_proba(votes, points), session.predict_proba(name)
+        )
+    assert model.dev_score_ == session.dev_score_
+    np.testing.assert_array_equal(
+        model.global_label_model_.class_balance_, session.label_model_.class_balance_
+    )
+    return model
+
+
+def _votes_of(rng, size, K, coverage):
+    return np.where(rng.random(size) < coverage, rng.integers(0, K, size), -1)
+
+
+@st.composite
+def edit_scripts(draw):
+    steps = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["set", "set_empty", "add", "remove", "threshold", "keep"]),
+                st.integers(0, 2**31 - 1),
+            ),
+            min_size=1,
+            max_size=5,
+        )
+    )
+    return steps
+
+
+@given(
+    st.integers(0, 2**31 - 1),
+    st.sampled_from(["cosine", "ip", "euclidean"]),
+    st.sampled_from([2, 3]),
+    st.booleans(),
+    edit_scripts(),
+    st.integers(1, 6),
+)
+@settings(max_examples=40)
+def test_every_edit_matches_a_from_scratch_fit(seed, metric, K, grid, script, k):
+    """Random edit scripts (new votes, empty supports, added and removed LFs, moved thresholds),
+    integer embeddings with exact ties, small k (many fallback points)."""
+    problem = make_problem(seed, n=120, n_dev=30, n_test=20, d=4, m=4, K=K, grid=grid)
+    (L, X, _), (L_dev, X_dev, y_dev), (L_test, X_test, _) = problem
+    rng = np.random.default_rng(seed)
+    # Fixed thresholds at a quantile of the scores, so that extension happens.
+    scores, _ = liger.nearest_support(X, X, L, metric=metric)
+    finite = scores[np.isfinite(scores)]
+    start = float(np.quantile(finite, 0.6 if metric == "euclidean" else 0.4)) if finite.size else 0
+    session = session_of(problem, metric=metric, thresholds=start, k=k, retune=None)
+    assert_matches_from_scratch(session, problem, metric=metric)
+    sizes = {"train": 120, "dev": 30, "test": 20}
+    for action, salt in script:
+        r = np.random.default_rng(salt)
+        m = session.n_lfs_
+        j = int(r.integers(0, m))
+        if action in ("set", "set_empty", "add"):
+            coverage = 0.0 if action == "set_empty" else float(r.choice([0.05, 0.2, 0.6]))
+            cols = {s: _votes_of(r, size, K, coverage) for s, size in sizes.items()}
+            threshold = float(r.choice(finite)) if finite.size and r.random() < 0.5 else None
+            if action == "add":
+                report = session.add_lf(
+                    cols["train"], dev=cols["dev"], test=cols["test"], threshold=threshold
+                )
+                assert report.lf == m and session.n_lfs_ == m + 1
+            else:
+                report = session.set_lf(j, cols["train"], dev=cols["dev"], test=cols["test"])
+        elif action == "remove" and m > 1:
+            report = session.remove_lf(j)
+        elif action == "threshold" and finite.size:
+            report = session.set_thresholds({j: float(r.choice(finite))})
+        else:
+            report = session.set_thresholds(session.thresholds_.copy())
+            assert report.thresholds_changed.size == 0
+        assert_matches_from_scratch(session, problem, metric=metric)
+    del rng
+
+
+def test_retune_all_matches_from_scratch_tuning():
+    problem = make_problem(1)
+    session = session_of(problem, retune="all")
+    assert_matches_from_scratch(session, problem, thresholds="tune")
+    rng = np.random.default_rng(5)
+    for j in (0, 3):
+        cols = {
+            s: _votes_of(rng, n, 2, 0.3) for s, n in (("train", 300), ("dev", 60), ("test", 40))
+        }
+        session.set_lf(j, cols["train"], dev=cols["dev"], test=cols["test"])
+        assert_matches_from_scratch(session, problem, thresholds="tune")
+    session.add_lf(*_three(rng, 0.2)[:1], dev=_three(rng, 0.2)[1], test=_three(rng, 0.2)[2])
+    assert_matches_from_scratch(session, problem, thresholds="tune")
+    session.remove_lf(1)
+    assert_matches_from_scratch(session, problem, thresholds="tune")
+    session.set_thresholds(0.9)
+    assert_matches_from_scratch(session, problem)
+    session.set_thresholds("tune")
+    assert_matches_from_scratch(session, problem, thresholds="tune")
+
+
+def _three(rng, coverage, sizes=(300, 60, 40), K=2):
+    return [_votes_of(rng, n, K, coverage) for n in sizes]
+
+
+def reference_retune_lf(session_before, problem, j, new_votes, min_gain=0.01):
+    """The guarded one-LF step, recomputed from scratch: LF j's grid from a fresh nearest-support
+    search, each candidate scored by a fresh Liger fit, moves kept only on a gain of min_gain."""
+    (_, X, _), (_, X_dev, _), _ = problem
+    L = session_before.votes("train")
+    L[:, j] = new_votes["train"]
+    L_dev = session_before.votes("dev")
+    L_dev[:, j] = new_votes["dev"]
+    y_dev = session_before._splits["dev"].y
+    scores, indices = liger.nearest_support(X, X, L)
+    train = _NearestVotes.from_search(L, scores, indices, L, "cosine")
+    grid = threshold_grid(train, DEFAULT_LEVELS)[j]
+    levels = np.asarray(DEFAULT_LEVELS)
+    level = session_before.levels_[j]
+    if not np.isfinite(level):
+        level = session_before._global_level
+    g = int(np.argmin(np.abs(levels - level))) if np.isfinite(level) else 0
+
+    def dev_score(g):
+        thresholds = session_before.thresholds_.copy()
+        thresholds[j] = grid[g]
+        return Liger(thresholds=thresholds).fit(L, X, L_dev, X_dev, y_dev).dev_score_
+
+    best = dev_score(g)
+    if not np.isnan(grid).all():
+        for _ in range(2):
+            moved = False
+            for candidate in range(len(levels)):
+                if candidate != g:
+                    score = dev_score(candidate)
+                    if score >= best + min_gain:
+                        best, g, moved = score, candidate, True
+            if not moved:
+                break
+    return grid[g], levels[g], best
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_retune_lf_is_the_guarded_step_recomputed_from_scratch(seed):
+    problem = make_problem(seed)
+    session = session_of(problem)  # thresholds="tune", retune="auto" -> "lf"
+    assert session.retune == "lf"
+    rng = np.random.default_rng(seed)
+    for j in (1, 4):
+        train, dev, test = _three(rng, 0.3)
+        expected = reference_retune_lf(session, problem, j, {"train": train, "dev": dev})
+        session.set_lf(j, train, dev=dev, test=test)
+        assert session.thresholds_[j] == np.float32(expected[0]) or (
+            np.isnan(session.thresholds_[j]) and np.isnan(expected[0])
+        )
+        assert session.levels_[j] == expected[1]
+        assert session.dev_score_ == expected[2]
+        assert_matches_from_scratch(session, problem, thresholds=session.thresholds_.copy())
+
+
+def test_edit_report_says_what_changed():
+    problem = make_problem(4)
+    session = session_of(problem, thresholds=0.5, retune=None)
+    before = {s: session.predict(s).copy() for s in session.splits}
+    dev_before = session.dev_score_
+    report = session.set_lf(0, np.full(300, -1), dev=np.full(60, -1), test=np.full(40, -1))
+    assert report is session.last_edit_ and session.history_[-1] is report
+    assert report.action == "set_lf" and report.lf == 0
+    for s in session.splits:
+        assert report.flipped[s] == np.count_nonzero(session.predict(s) != before[s])
+    assert report.dev_score_before == dev_before and report.dev_score_after == session.dev_score_
+    assert set(report.seconds) >= {"statistics+label_model", "neighbours", "extension", "total"}
+    assert "set_lf (LF 0)" in str(report)
+    table = session.lf_summary()
+    assert table.coverage[0] == 0 and table.names[0] == "lf0"
+
+
+def test_empty_supports_and_named_lfs():
+    problem = make_problem(6, m=3)
+    (L, X, _), (L_dev, X_dev, y_dev), (L_test, X_test, _) = problem
+    L = L.copy()
+    L[:, 2] = -1  # an LF with an empty support from the start
+    session = Session(
+        L,
+        X,
+        dev=(L_dev, X_dev, y_dev),
+        test=(L_test, X_test),
+        names=["a", "b", "c"],
+        thresholds=0.0,
+        retune=None,
+    )
+    assert_matches_from_scratch(session, problem)
+    rng = np.random.default_rng(0)
+    train, dev, test = _three(rng, 0.3)
+    session.set_lf("c", train, dev=dev, test=test)  # the empty support fills up
+    assert_matches_from_scratch(session, problem)
+    session.set_lf("a", np.full(300, -1), dev=dev, test=test)  # and another one empties
+    assert_matches_from_scratch(session, problem)
+    session.add_lf(train, dev=dev, test=test, name="d", threshold=0.2)
+    assert session.lf_names_ == ["a", "b", "c", "d"]
+    assert_matches_from_scratch(session, problem)
+    session.remove_lf("b")
+    assert session.lf_names_ == ["a", "c", "d"]
+    assert_matches_from_scratch(session, problem)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"class_balance": "dev"},
+        {"class_balance": "likelihood+dev"},
+        {"label_model": "majority"},
+        {"class_balance": [0.3, 0.7]},
+    ],
+)
+def test_dev_labels_and_class_balance_options(params):
+    problem = make_problem(7)
+    session = session_of(problem, thresholds=0.3, retune=None, **params)
+    assert_matches_from_scratch(session, problem, **params)
+    rng = np.random.default_rng(1)
+    y_new = rng.integers(0, 2, 60)
+    session.set_dev_labels(y_new)
+    session._splits["dev"].y  # noqa: B018 (the session keeps its own copy)
+    assert_matches_from_scratch(session, problem, **params)
+    train, dev, test = _three(rng, 0.2)
+    session.set_lf(2, train, dev=dev, test=test)
+    assert_matches_from_scratch(session, problem, **params)
+
+
+def test_set_dev_labels_retunes_all_when_the_session_tunes():
+    problem = make_problem(8)
+    session = session_of(problem)
+    y_new = np.random.default_rng(2).integers(0, 2, 60)
+    session.set_dev_labels(y_new)
+    assert_matches_from_scratch(session, problem, thresholds="tune")
+
+
+def test_multiclass_and_youtube_edit_match_from_scratch():
+    problem = make_problem(9, K=3, m=6)
+    session = session_of(problem, thresholds="tune", retune="all")
+    assert_matches_from_scratch(session, problem, thresholds="tune")
+    train, dev, test = _three(np.random.default_rng(3), 0.3, K=3)
+    session.set_lf(5, train, dev=dev, test=test)
+    assert_matches_from_scratch(session, problem, thresholds="tune")
+
+    ds = liger.load_example("youtube")
+    session = Session(
+        ds.train.L,
+        ds.train.X,
+        dev=(ds.valid.L, ds.valid.X, ds.valid.y),
+        test=(ds.test.L, ds.test.X),
+        names=ds.lf_names,
+        retune=None,
+    )
+    model = Liger().fit(ds.train.L, ds.train.X, ds.valid.L, ds.valid.X, ds.valid.y)
+    np.testing.assert_array_equal(model.thresholds_, session.thresholds_)
+    L = ds.train.L.copy()
+    L[::2, 4] = -1  # halve one LF's support
+    session.set_lf(4, L[:, 4], dev=ds.valid.L[:, 4], test=ds.test.L[:, 4])
+    fresh = Liger(thresholds=session.thresholds_).fit(
+        L, ds.train.X, ds.valid.L, ds.valid.X, ds.valid.y
+    )
+    np.testing.assert_array_equal(fresh.predict_proba(L, ds.train.X), session.predict_proba())
+    np.testing.assert_array_equal(
+        fresh.predict_proba(ds.test.L, ds.test.X), session.predict_proba("test")
+    )
+
+
+def test_inputs_are_not_modified_and_outputs_are_read_only():
+    problem = make_problem(10)
+    copies = [[a.copy() for a in part] for part in problem]
+    session = session_of(problem, thresholds=0.2, retune=None)
+    votes = np.full(300, -1)
+    session.set_lf(0, votes, dev=np.zeros(60, dtype=int), test=np.zeros(40, dtype=int))
+    for part, saved in zip(problem, copies):
+        for a, b in zip(part, saved):
+            np.testing.assert_array_equal(a, b)
+    proba = session.predict_proba("dev")
+    with pytest.raises(ValueError):
+        proba[0, 0] = 1.0
+
+
+def test_end_model_is_refitted_after_an_edit():
+    problem = make_problem(11)
+    session = session_of(problem, thresholds=0.3, retune=None, end_model="logreg", random_state=0)
+    (_, X, _), (_, X_dev, y_dev), (_, X_test, _) = problem
+    first = session.predict_proba("test", source="end_model")
+    model = Liger(thresholds=session.thresholds_, end_model="logreg", random_state=0).fit(
+        session.votes("train"), X, session.votes("dev"), X_dev, y_dev
+    )
+    np.testing.assert_allclose(model.predict_proba(session.votes("test"), X_test), first)
+    train, dev, test = _three(np.random.default_rng(0), 0.5)
+    session.set_lf(0, train, dev=dev, test=test)
+    model = Liger(thresholds=session.thresholds_, end_model="logreg", random_state=0).fit(
+        session.votes("train"), X, session.votes("dev"), X_dev, y_dev
+    )
+    np.testing.assert_allclose(
+        model.predict_proba(session.votes("test"), X_test),
+        session.predict_proba("test", source="end_model"),
+    )
+
+
+def test_bad_arguments_name_themselves():
+    problem = make_problem(12)
+    (L, X, _), (L_dev, X_dev, y_dev), _ = problem
+    with pytest.raises(ValueError, match="dev: tuning"):
+        Session(L, X)
+    with pytest.raises(ValueError, match="retune: expected"):
+        Session(L, X, thresholds=0.1, retune="some")
+    with pytest.raises(ValueError, match="dev: expected a tuple"):
+        Session(L, X, dev=L_dev)
+    with pytest.raises(ValueError, match="threshold_search"):
+        Session(L, X, dev=(L_dev, X_dev, y_dev), threshold_search="grid")
+    with pytest.raises(ValueError, match="names: expected 5 distinct"):
+        Session(L, X, thresholds=0.1, retune=None, names=["a"] * 5)
+    session = session_of(problem, thresholds=0.1, retune=None)
+    with pytest.raises(ValueError, match="votes: expected a 1-D array of 300"):
+        session.set_lf(0, np.zeros(10, dtype=int), dev=np.zeros(60, int), test=np.zeros(40, int))
+    with pytest.raises(ValueError, match="dev: expected the LF's votes on the dev split"):
+        session.set_lf(0, np.zeros(300, dtype=int), test=np.zeros(40, int))
+    with pytest.raises(ValueError, match=r"votes: expected votes in -1..1"):
+        session.set_lf(0, np.full(300, 2), dev=np.zeros(60, int), test=np.zeros(40, int))
+    with pytest.raises(TypeError, match="votes: expected an integer vote matrix"):
+        session.set_lf(0, np.zeros(300), dev=np.zeros(60, int), test=np.zeros(40, int))
+    with pytest.raises(ValueError, match="lf: expected an index in"):
+        session.remove_lf(7)
+    with pytest.raises(ValueError, match="lf: expected an LF name"):
+        session.remove_lf("nope")
+    with pytest.raises(ValueError, match="thresholds: expected 'tune'"):
+        session.set_thresholds("best")
+    with pytest.raises(ValueError, match="split: expected one of"):
+        session.predict_proba("valid")
+    with pytest.raises(ValueError, match="y_dev: expected 60 labels"):
+        session.set_dev_labels([0, 1])
+    with pytest.raises(ValueError, match="source: 'end_model' needs"):
+        session.predict_proba(source="end_model")
+    no_dev = Session(L, X, thresholds=0.1, retune=None)
+    with pytest.raises(ValueError, match="dev: the session has no dev split"):
+        no_dev.set_lf(0, np.zeros(300, int), dev=np.zeros(60, int))
+    with pytest.raises(ValueError, match="retune: re-tuning needs a dev split"):
+        no_dev.set_lf(0, np.zeros(300, int), retune="lf")
+
+
+def test_fallback_points_are_searched_exactly_and_only_when_needed():
+    """k = 1 leaves most points without a support point among their neighbours: a loose
+    threshold must search them (exactly), a threshold stricter than every bound searches none."""
+    problem = make_problem(13, n=400)
+    session = session_of(problem, thresholds=None, retune=None, k=1)
+    rng = np.random.default_rng(0)
+    train, dev, test = _three(rng, 0.05, sizes=(400, 60, 40))
+    strict = session.set_lf(1, train, dev=dev, test=test, threshold=1.01)
+    assert strict.fallback_points == 0
+    assert_matches_from_scratch(session, problem)
+    loose = session.set_thresholds({1: -1.0})
+    assert loose.fallback_points > 0
+    assert_matches_from_scratch(session, problem)
+    again = session.set_thresholds({1: -0.5})  # already settled for a looser threshold: cached
+    assert again.fallback_points == 0
+    assert_matches_from_scratch(session, problem)
