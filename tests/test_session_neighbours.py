@@ -96,6 +96,83 @@ def test_graph_column_and_fallback_are_exact(problem, metric, data):
         np.testing.assert_array_equal(full.scores[needed], ref_scores[needed])
 
 
+@st.composite
+def edits(draw):
+    """A base, query points, an LF's votes before and after an edit (rows added to and dropped
+    from its support, possibly emptied or filled from empty), k, and the thresholds."""
+    base, queries, votes, k = draw(problems())
+    n = base.shape[0]
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    kind = draw(st.sampled_from(["small", "large", "empty", "from_empty"]))
+    new = votes.copy()
+    if kind == "small":
+        flip = rng.random(n) < 0.1
+        new[flip] = np.where(new[flip] == -1, rng.integers(0, 3, flip.sum()), -1)
+    elif kind == "large":
+        new = np.where(rng.random(n) < 0.5, rng.integers(0, 3, n), -1)
+    elif kind == "empty":
+        new[:] = -1
+    else:
+        votes = np.full(n, -1)
+    return base, queries, votes, new, k
+
+
+@given(edits(), st.sampled_from(METRICS), st.data())
+@settings(max_examples=200)
+def test_update_after_an_edit_is_exact(problem, metric, data):
+    """An edited support: update() answers exactly what a fresh column + resolve would, from a
+    column that was settled (partly or fully) before the edit."""
+    base, queries, old, new, k = problem
+    if metric == "cosine":
+        base, queries = nonzero_rows(base), nonzero_rows(queries)
+    index = NeighbourIndex(base, {"dev": queries}, k=k, metric=metric)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    for split, points, own_old, own_new in (
+        ("train", base, old, new),
+        ("dev", queries, *_own_votes(rng, queries.shape[0])),
+    ):
+        before = index.column(split, old, own_old == -1)
+        settle = data.draw(st.sampled_from(["all", 0.0, None]))
+        before = index.resolve(split, before, old, settle)
+        ref_scores, ref_indices = liger.nearest_support(points, base, new[:, None], metric=metric)
+        ref_scores, ref_indices = ref_scores[:, 0], ref_indices[:, 0]
+        finite = ref_scores[np.isfinite(ref_scores)]
+        threshold = data.draw(st.sampled_from([np.nan, "all", *finite.tolist()[:4]]))
+        needed = own_new == -1
+        after, searched = index.update(split, before, old, new, needed, threshold)
+        assert searched >= 0
+        assert (after.needed == needed).all() and not after.exact[~needed].any()
+        settled = after.exact
+        np.testing.assert_array_equal(after.indices[settled], ref_indices[settled])
+        np.testing.assert_array_equal(after.scores[settled], ref_scores[settled])
+        open_ = needed & ~settled
+        if threshold == "all":
+            assert not open_.any()
+        elif not (isinstance(threshold, float) and np.isnan(threshold)):
+            t = np.float32(threshold)
+            ok = ref_scores[open_] <= t if metric == "euclidean" else ref_scores[open_] >= t
+            assert not ok.any(), "an unsettled point would have been extended"
+            assert after.pending(threshold).size == 0
+        # Bounds stay valid for every fallback point.
+        fallback = needed & ~after.from_graph
+        if metric == "euclidean":
+            assert (ref_scores[fallback] >= after.bound[fallback]).all()
+        else:
+            assert (ref_scores[fallback] <= after.bound[fallback]).all()
+        # ... and after a full resolution everything is the fresh answer.
+        full = index.resolve(split, after, new, "all")
+        np.testing.assert_array_equal(full.indices[needed], ref_indices[needed])
+        np.testing.assert_array_equal(full.scores[needed], ref_scores[needed])
+
+
+def _own_votes(rng, q):
+    old = np.where(rng.random(q) < 0.3, 0, -1)
+    new = old.copy()
+    flip = rng.random(q) < 0.2
+    new[flip] = np.where(old[flip] == -1, 1, -1)
+    return old, new
+
+
 @pytest.mark.parametrize("metric", METRICS)
 def test_exact_columns_match_the_sweep(metric):
     rng = np.random.default_rng(1)

@@ -14,6 +14,11 @@ no better than the k-th neighbour's score. For any threshold stricter than that 
 already "do not extend"; otherwise an exact :func:`liger.nearest_support` of just those points
 against the LF's support settles it. :class:`SupportColumn` records which points are settled, so
 loosening a threshold later only searches the points that newly need it (a per-LF cache).
+
+An edit that changes a few support rows (:meth:`NeighbourIndex.update`) touches even less: only
+points with a changed row among their k neighbours (found through the reversed graph) are re-read;
+a settled fallback point keeps its answer when its nearest support point survives the edit, and
+then only the added rows need searching (the best of the two is the best over the new support).
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ __all__ = ["NeighbourIndex", "SupportColumn", "TRAIN"]
 
 TRAIN = "train"
 DEFAULT_K = 32
+# An edit changing more than this share of the base rows re-reads every point from the graph
+# (one pass) instead of following the reversed graph.
+INCREMENTAL_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -56,9 +64,12 @@ class SupportColumn:
     needed : ndarray of bool
         Points the answer is wanted for (those on which the LF abstains: a cast vote is never
         extended). Points not needed are never searched and never ``exact``.
+    from_graph : ndarray of bool
+        Needed points with a support point among their k neighbours (the answer is read off the
+        graph). The others are *fallback* points.
     bound : ndarray of float32
-        For needed points that are not exact: the score of their k-th neighbour, which their
-        nearest-support score cannot beat. The worst score elsewhere.
+        For fallback points: the score of their k-th neighbour, which their nearest-support score
+        cannot beat (best possible score if there is no neighbour at all). Worst score elsewhere.
     higher_is_better : bool
         True for similarities (cosine, ip), False for distances (euclidean).
     """
@@ -67,6 +78,7 @@ class SupportColumn:
     indices: np.ndarray
     exact: np.ndarray
     needed: np.ndarray
+    from_graph: np.ndarray
     bound: np.ndarray
     higher_is_better: bool
 
@@ -75,15 +87,7 @@ class SupportColumn:
         extension at that threshold cannot decide without an exact search. ``threshold="all"``:
         every needed point that is not exact; ``None`` / NaN: none (nothing is extended)."""
         open_ = self.needed & ~self.exact
-        if isinstance(threshold, str):
-            if threshold != "all":
-                raise ValueError(f"threshold: expected a number, None or 'all', got {threshold!r}")
-            return np.flatnonzero(open_)
-        if threshold is None or np.isnan(threshold):
-            return np.empty(0, dtype=np.int64)
-        t = np.float32(threshold)
-        clears = self.bound >= t if self.higher_is_better else self.bound <= t
-        return np.flatnonzero(open_ & clears)
+        return np.flatnonzero(open_ & _clears(self.bound, threshold, self.higher_is_better))
 
     @property
     def n_pending(self) -> int:
@@ -103,7 +107,7 @@ class NeighbourIndex:
         Further splits (e.g. ``{"dev": X_dev, "test": X_test}``), each searched against the base.
     k : int, default=32
         Neighbours per point (capped at the number of candidates). Larger k leaves fewer fallback
-        points for sparse LFs, at k x 12 bytes per point.
+        points for sparse LFs, at k x 12 bytes per point (plus k x 4 for the reversed graph).
     metric : {"cosine", "ip", "euclidean"}, default="cosine"
     n_jobs : int, optional
         Threads of the searches (None or -1 = all cores).
@@ -141,24 +145,22 @@ class NeighbourIndex:
             self._points[name] = points
         self.higher_is_better = self.metric != "euclidean"
         self._worst = np.float32(-np.inf if self.higher_is_better else np.inf)
-        self._graphs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._graphs: dict[str, _Graph] = {}
         for name, points in self._points.items():
             # The base split never counts a row as its own neighbour.
             kk = min(int(k), n - 1 if name == TRAIN else n)
+            q = points.shape[0]
             if kk < 1:
-                self._graphs[name] = (
-                    np.empty((points.shape[0], 0), np.float32),
-                    np.empty((points.shape[0], 0), np.int64),
+                scores, indices = np.empty((q, 0), np.float32), np.empty((q, 0), np.int64)
+            else:
+                scores, indices = knn_graph(
+                    self._base,
+                    kk,
+                    metric=self.metric,
+                    queries=None if name == TRAIN else points,
+                    n_jobs=n_jobs,
                 )
-                continue
-            scores, indices = knn_graph(
-                self._base,
-                kk,
-                metric=self.metric,
-                queries=None if name == TRAIN else points,
-                n_jobs=n_jobs,
-            )
-            self._graphs[name] = (scores, indices)
+            self._graphs[name] = _Graph(scores, indices, n, -self._worst)
         self.k = int(k)
         self.splits = tuple(self._points)
 
@@ -174,6 +176,7 @@ class NeighbourIndex:
             raise ValueError(f"split: expected one of {self.splits}, got {split!r}")
         return split
 
+    # ------------------------------------------------------------------------- answers
     def column(self, split: str, base_votes: np.ndarray, needed: np.ndarray) -> SupportColumn:
         """What the graph alone says about LF j's nearest support for the points of ``split``.
 
@@ -192,32 +195,43 @@ class NeighbourIndex:
             all needed points when the support is empty); the others carry their bound. Call
             :meth:`resolve` for a threshold before extending with it.
         """
-        graph_scores, graph_indices = self._graphs[self._check_split(split)]
-        q = graph_scores.shape[0]
+        graph = self._graphs[self._check_split(split)]
+        q = graph.scores.shape[0]
         scores = np.full(q, self._worst, dtype=np.float32)
         indices = np.full(q, -1, dtype=np.int64)
         exact = np.zeros(q, dtype=bool)
+        from_graph = np.zeros(q, dtype=bool)
         bound = np.full(q, self._worst, dtype=np.float32)
-        rows = np.flatnonzero(needed)
+        arrays = (scores, indices, exact, from_graph, bound)
         in_support = base_votes != ABSTAIN
+        self._read_graph(graph, in_support, np.flatnonzero(needed), arrays)
+        return SupportColumn(
+            scores, indices, exact, needed.copy(), from_graph, bound, self.higher_is_better
+        )
+
+    def _read_graph(self, graph, in_support, rows, arrays) -> None:
+        """Fill ``arrays`` (scores, indices, exact, from_graph, bound) at ``rows`` from graph."""
+        scores, indices, exact, from_graph, bound = arrays
+        if rows.size == 0:
+            return
         if not in_support.any():
             # An empty support answers everyone: no candidate (-1, worst score), as the search does.
-            exact[rows] = True
-        elif rows.size:
-            k = graph_indices.shape[1]
-            if k == 0:
-                bound[rows] = -self._worst  # no neighbour known: nothing is ruled out
-            else:
-                hit = in_support[graph_indices[rows]]
-                first = hit.argmax(axis=1)
-                found = hit[np.arange(rows.size), first]
-                settled, first = rows[found], first[found]
-                scores[settled] = graph_scores[settled, first]
-                indices[settled] = graph_indices[settled, first]
-                exact[settled] = True
-                open_ = rows[~found]
-                bound[open_] = graph_scores[open_, k - 1]
-        return SupportColumn(scores, indices, exact, needed.copy(), bound, self.higher_is_better)
+            scores[rows], indices[rows], exact[rows], from_graph[rows] = (
+                self._worst,
+                -1,
+                True,
+                False,
+            )
+            bound[rows] = graph.kth[rows]
+            return
+        found, first = graph.first_in(in_support, rows)
+        hit, first = rows[found], first[found]
+        scores[hit] = graph.scores[hit, first]
+        indices[hit] = graph.indices[hit, first]
+        exact[hit], from_graph[hit], bound[hit] = True, True, self._worst
+        miss = rows[~found]
+        scores[miss], indices[miss], exact[miss], from_graph[miss] = self._worst, -1, False, False
+        bound[miss] = graph.kth[miss]
 
     def resolve(
         self, split: str, column: SupportColumn, base_votes: np.ndarray, threshold: Any
@@ -231,21 +245,120 @@ class NeighbourIndex:
         pending = column.pending(threshold)
         if pending.size == 0:
             return column
-        points = self.points(split)
+        found_scores, found_indices = self._search(split, pending, base_votes)
+        scores, indices, exact = column.scores.copy(), column.indices.copy(), column.exact.copy()
+        scores[pending], indices[pending], exact[pending] = found_scores, found_indices, True
+        return SupportColumn(
+            scores,
+            indices,
+            exact,
+            column.needed,
+            column.from_graph,
+            column.bound,
+            self.higher_is_better,
+        )
+
+    def update(
+        self,
+        split: str,
+        column: SupportColumn,
+        old_votes: np.ndarray,
+        new_votes: np.ndarray,
+        needed: np.ndarray,
+        threshold: Any,
+    ) -> tuple[SupportColumn, int]:
+        """LF j's column after its base votes changed from ``old_votes`` to ``new_votes``.
+
+        Equal to ``resolve(split, column(split, new_votes, needed), new_votes, threshold)``
+        wherever that one is exact (and exact at least where it is), at a cost that follows the
+        edit: points with a changed support row among their k neighbours are re-read from the
+        graph; a settled fallback point keeps its answer when its nearest support point is still
+        in the support, and is then searched against the *added* rows only (when its bound
+        clears ``threshold``); the rest are left to :meth:`resolve`.
+
+        Returns
+        -------
+        column : SupportColumn
+        searched : int
+            Points searched exactly (against the added rows, or the whole support).
+        """
+        graph = self._graphs[self._check_split(split)]
+        was = old_votes != ABSTAIN
+        now = new_votes != ABSTAIN
+        changed = np.flatnonzero(was != now)
+        if not now.any() or changed.size > INCREMENTAL_SHARE * graph.n_base:
+            fresh = self.column(split, new_votes, needed)
+            pending = fresh.pending(threshold).size
+            return self.resolve(split, fresh, new_votes, threshold), pending
+        scores, indices = column.scores.copy(), column.indices.copy()
+        exact, from_graph, bound = (
+            column.exact.copy(),
+            column.from_graph.copy(),
+            column.bound.copy(),
+        )
+        arrays = (scores, indices, exact, from_graph, bound)
+        # Points that no longer need an answer (the LF now votes there) are forgotten.
+        dropped = column.needed & ~needed
+        scores[dropped], indices[dropped], exact[dropped] = self._worst, -1, False
+        from_graph[dropped], bound[dropped] = False, self._worst
+        touched = graph.reverse(changed)
+        touched[needed & ~column.needed] = True  # newly needed: nothing known about them yet
+        reread = np.flatnonzero(touched & needed)
+        self._read_graph(graph, now, reread, arrays)
+
+        # Untouched fallback points: same k neighbours, none in the support before or after.
+        # Their answer survives if their nearest support row survives; the added rows may beat it.
+        kept = needed & ~touched & ~from_graph & exact
+        lost = kept & (indices >= 0)
+        lost[lost] = ~now[indices[lost]]
+        scores[lost], indices[lost], exact[lost] = self._worst, -1, False
+        added = now & ~was
+        searched = 0
+        if added.any():
+            kept &= ~lost
+            wanted = kept & _clears(bound, threshold, self.higher_is_better)
+            rows = np.flatnonzero(wanted)
+            if rows.size:
+                votes_added = np.where(added, new_votes, ABSTAIN)
+                s_add, i_add = self._search(split, rows, votes_added)
+                better = i_add >= 0
+                if self.higher_is_better:
+                    beats = (s_add > scores[rows]) | (
+                        (s_add == scores[rows]) & (i_add < indices[rows])
+                    )
+                else:
+                    beats = (s_add < scores[rows]) | (
+                        (s_add == scores[rows]) & (i_add < indices[rows])
+                    )
+                # An old answer of "none" (index -1: the support was empty) always loses.
+                beats |= indices[rows] < 0
+                take = rows[better & beats]
+                scores[take], indices[take] = s_add[better & beats], i_add[better & beats]
+                searched = rows.size
+            # Fallback answers not re-checked against the added rows are no longer exact.
+            stale = kept & ~wanted
+            scores[stale], indices[stale], exact[stale] = self._worst, -1, False
+        updated = self._column(arrays, needed)
+        pending = updated.pending(threshold)
+        if pending.size:
+            updated = self.resolve(split, updated, new_votes, threshold)
+        return updated, searched + pending.size
+
+    def _column(self, arrays, needed) -> SupportColumn:
+        scores, indices, exact, from_graph, bound = arrays
+        return SupportColumn(
+            scores, indices, exact, needed.copy(), from_graph, bound, self.higher_is_better
+        )
+
+    def _search(self, split, rows, base_votes):
         found_scores, found_indices = nearest_support(
-            points[pending],
+            self.points(split)[rows],
             self._base,
             base_votes[:, None],
             metric=self.metric,
             n_jobs=self.n_jobs,
         )
-        scores, indices, exact = column.scores.copy(), column.indices.copy(), column.exact.copy()
-        bound = column.bound.copy()
-        scores[pending] = found_scores[:, 0]
-        indices[pending] = found_indices[:, 0]
-        exact[pending] = True
-        bound[pending] = self._worst
-        return SupportColumn(scores, indices, exact, column.needed, bound, self.higher_is_better)
+        return found_scores[:, 0], found_indices[:, 0]
 
     def exact_columns(
         self, split: str, L_base: np.ndarray, needed: np.ndarray
@@ -259,20 +372,86 @@ class NeighbourIndex:
         L_base : ndarray of int64, shape (n, m)
         needed : ndarray of bool, shape (q, m)
         """
+        graph = self._graphs[self._check_split(split)]
         scores, indices = nearest_support(
             self.points(split), self._base, L_base, metric=self.metric, n_jobs=self.n_jobs
         )
         columns = []
         for j in range(L_base.shape[1]):
             need = needed[:, j]
+            in_support = L_base[:, j] != ABSTAIN
+            # Which answers the graph would have given: later edits re-read only what they touch.
+            from_graph = np.zeros(need.shape[0], dtype=bool)
+            rows = np.flatnonzero(need)
+            if in_support.any() and rows.size:
+                found, _ = graph.first_in(in_support, rows)
+                from_graph[rows[found]] = True
+            fallback = need & ~from_graph
             columns.append(
                 SupportColumn(
                     np.where(need, scores[:, j], self._worst).astype(np.float32),
                     np.where(need, indices[:, j], -1),
                     need.copy(),
                     need.copy(),
-                    np.full(need.shape[0], self._worst, dtype=np.float32),
+                    from_graph,
+                    np.where(fallback, graph.kth, self._worst).astype(np.float32),
                     self.higher_is_better,
                 )
             )
         return columns
+
+
+class _Graph:
+    """One split's k-NN graph against the base, and its reverse (base row -> the points that
+    have it among their k neighbours, as CSR)."""
+
+    def __init__(self, scores: np.ndarray, indices: np.ndarray, n_base: int, best: np.float32):
+        q, k = indices.shape
+        self.scores = scores
+        # int32 halves the memory traffic of the gathers that read the graph (n < 2**31).
+        self.indices = indices.astype(np.int32) if n_base < 2**31 else indices
+        self.n_base = n_base
+        # The k-th neighbour's score bounds every point outside the list; with no neighbour at
+        # all, nothing is ruled out.
+        self.kth = scores[:, k - 1].copy() if k else np.full(q, best, dtype=np.float32)
+        flat = self.indices.ravel()
+        order = np.argsort(flat, kind="stable")
+        self._reverse_points = (order // max(k, 1)).astype(np.int32)
+        self._reverse_start = np.concatenate(
+            [[0], np.cumsum(np.bincount(flat, minlength=n_base))]
+        ).astype(np.int64)
+
+    def first_in(self, in_support: np.ndarray, rows: np.ndarray):
+        """For each of ``rows``: whether a neighbour is in the support, and the first one's
+        position in the (best first) list."""
+        if self.indices.shape[1] == 0:
+            return np.zeros(rows.size, dtype=bool), np.zeros(rows.size, dtype=np.int64)
+        hit = in_support[self.indices[rows]]
+        first = hit.argmax(axis=1)
+        return hit[np.arange(rows.size), first], first
+
+    def reverse(self, base_rows: np.ndarray) -> np.ndarray:
+        """(q,) mask of the points having any of ``base_rows`` among their k neighbours."""
+        touched = np.zeros(self.kth.shape[0], dtype=bool)
+        if base_rows.size == 0:
+            return touched
+        starts = self._reverse_start[base_rows]
+        lengths = self._reverse_start[base_rows + 1] - starts
+        total = int(lengths.sum())
+        if total:
+            offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            touched[self._reverse_points[offsets + np.arange(total)]] = True
+        return touched
+
+
+def _clears(bound: np.ndarray, threshold: Any, higher_is_better: bool) -> np.ndarray:
+    """Where a fallback point's bound clears ``threshold`` (its answer may extend the vote);
+    ``"all"``: everywhere, None / NaN: nowhere."""
+    if isinstance(threshold, str):
+        if threshold != "all":
+            raise ValueError(f"threshold: expected a number, None or 'all', got {threshold!r}")
+        return np.ones(bound.shape, dtype=bool)
+    if threshold is None or np.isnan(threshold):
+        return np.zeros(bound.shape, dtype=bool)
+    t = np.float32(threshold)
+    return bound >= t if higher_is_better else bound <= t

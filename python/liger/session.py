@@ -110,25 +110,32 @@ class EditReport:
 
 
 class _Split:
-    """One split's votes and the arrays extension reads, owned (and updated) by the session."""
+    """One split's votes and what extension reads, owned (and updated) by the session: per LF its
+    nearest-support column and the vote of that nearest support point (its *candidate*)."""
 
     def __init__(self, name: str, L: np.ndarray, y: np.ndarray | None = None):
         self.name = name
         self.L = L
         self.y = y
-        self.scores: np.ndarray | None = None  # (q, m) float32
-        self.candidate: np.ndarray | None = None  # (q, m) int64
         self.columns: list[SupportColumn] = []
+        self.candidates: list[np.ndarray] = []
         self.L_ext: np.ndarray | None = None
         self.proba: np.ndarray | None = None
 
     def nearest(self, higher_is_better: bool) -> NearestVotes:
-        return NearestVotes(self.L, self.candidate, self.scores, higher_is_better)
+        """All LFs as one NearestVotes, (q, m) arrays assembled on demand (for tuning)."""
+        scores = np.stack([column.scores for column in self.columns], axis=1)
+        candidate = np.stack(self.candidates, axis=1)
+        return NearestVotes(self.L, candidate, scores, higher_is_better)
 
     def column_view(self, j: int, higher_is_better: bool) -> NearestVotes:
-        """LF j alone, as an (q, 1) NearestVotes of views (no copy)."""
-        s = slice(j, j + 1)
-        return NearestVotes(self.L[:, s], self.candidate[:, s], self.scores[:, s], higher_is_better)
+        """LF j alone, as a (q, 1) NearestVotes (views, no copy)."""
+        return NearestVotes(
+            self.L[:, j : j + 1],
+            self.candidates[j][:, None],
+            self.columns[j].scores[:, None],
+            higher_is_better,
+        )
 
 
 class Session:
@@ -259,8 +266,7 @@ end_model, cardinality, random_state, n_jobs
         # (cheaper than m graph columns with fallbacks when every column is wanted in full).
         for split in self._splits.values():
             split.columns = self.index_.exact_columns(split.name, L_train, split.L == ABSTAIN)
-            split.scores = np.empty(split.L.shape, dtype=np.float32)
-            split.candidate = np.empty(split.L.shape, dtype=np.int64)
+            split.candidates = [None] * m
             for j in range(m):
                 self._write_column(split, j)
 
@@ -419,8 +425,7 @@ end_model, cardinality, random_state, n_jobs
             raise ValueError(f"name: expected a new LF name, got {label!r} (already used)")
         for split in self._splits.values():
             split.L = np.concatenate([split.L, columns[split.name][:, None]], axis=1)
-            split.scores = _append_column(split.scores)
-            split.candidate = _append_column(split.candidate)
+            split.candidates.append(None)
             split.L_ext = np.concatenate([split.L_ext, split.L[:, j : j + 1]], axis=1)
             split.columns.append(None)
         self.lf_names_.append(label)
@@ -440,8 +445,7 @@ end_model, cardinality, random_state, n_jobs
         keep = np.arange(self.n_lfs_) != j
         for split in self._splits.values():
             split.L = np.ascontiguousarray(split.L[:, keep])
-            split.scores = np.ascontiguousarray(split.scores[:, keep])
-            split.candidate = np.ascontiguousarray(split.candidate[:, keep])
+            del split.candidates[j]
             split.L_ext = np.ascontiguousarray(split.L_ext[:, keep])
             del split.columns[j]
         del self.lf_names_[j]
@@ -533,30 +537,43 @@ end_model, cardinality, random_state, n_jobs
         old = self.thresholds_.copy()
         if added:
             old[j] = np.float32(np.nan)  # a new column: extend it whatever happens
+        old_base = self._splits[TRAIN].L[:, j].copy()
         for split in self._splits.values():
             split.L[:, j] = columns[split.name]
         tick = time.perf_counter()
         self.label_model_ = self._fit_label_model()
         seconds["statistics+label_model"] = time.perf_counter() - tick
 
-        tick = time.perf_counter()
-        base = self._splits[TRAIN].L[:, j]
-        for split in self._splits.values():
-            split.columns[j] = self.index_.column(split.name, base, split.L[:, j] == ABSTAIN)
-        seconds["neighbours"] = time.perf_counter() - tick
-
-        fallback = 0
-        if mode == "lf":
-            fallback, seconds["tuning"] = self._retune_lf(j)
-        elif mode == "all":
-            fallback, seconds["tuning"] = self._retune_all()
-        else:
+        if mode is None:
             if threshold is not _KEEP:
                 self.thresholds_[j] = as_thresholds(threshold, 1)[0]
             self.levels_[j] = np.nan  # a threshold kept in score units: its level moved
         tick = time.perf_counter()
-        fallback += self._settle(j)
-        seconds["neighbours"] += time.perf_counter() - tick
+        base = self._splits[TRAIN].L[:, j]
+        searched = 0
+        for split in self._splits.values():
+            # Tuning reads every train score and extends dev at every level.
+            wanted = "all" if mode is not None and split.name in _TUNED_SPLITS else None
+            wanted = self.thresholds_[j] if wanted is None else wanted
+            needed = split.L[:, j] == ABSTAIN
+            if added:
+                column = self.index_.column(split.name, base, needed)
+                searched += column.pending(wanted).size
+                column = self.index_.resolve(split.name, column, base, wanted)
+            else:
+                column, count = self.index_.update(
+                    split.name, split.columns[j], old_base, base, needed, wanted
+                )
+                searched += count
+            split.columns[j] = column
+            self._write_column(split, j)
+        seconds["neighbours"] = time.perf_counter() - tick
+
+        fallback = searched
+        if mode is not None:
+            retune = self._retune_lf(j) if mode == "lf" else self._retune_all()
+            fallback += retune[0]
+            seconds["tuning"] = retune[1]
         changed = self._reextend(old, seconds, always=(j,))
         return self._finish(action, j, before, started, seconds, changed, fallback)
 
@@ -580,9 +597,8 @@ end_model, cardinality, random_state, n_jobs
     def _write_column(self, split: _Split, j: int) -> None:
         column = split.columns[j]
         base = self._splits[TRAIN].L[:, j]
-        split.scores[:, j] = column.scores
         found = column.indices >= 0
-        split.candidate[:, j] = np.where(found, base[np.where(found, column.indices, 0)], ABSTAIN)
+        split.candidates[j] = np.where(found, base[np.where(found, column.indices, 0)], ABSTAIN)
 
     def _reextend(self, old: np.ndarray, seconds: dict, always=()) -> np.ndarray:
         """Re-extend the LFs whose threshold changed (and ``always``), then every posterior."""
@@ -827,10 +843,3 @@ def _fresh_name(taken: list[str]) -> str:
 
 def _same_thresholds(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a == b) | (np.isnan(a) & np.isnan(b))
-
-
-def _append_column(array: np.ndarray) -> np.ndarray:
-    fill = -1 if np.issubdtype(array.dtype, np.integer) else np.nan
-    out = np.full((array.shape[0], array.shape[1] + 1), fill, dtype=array.dtype)
-    out[:, :-1] = array
-    return out
