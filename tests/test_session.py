@@ -354,23 +354,29 @@ def test_inputs_are_not_modified_and_outputs_are_read_only():
         proba[0, 0] = 1.0
 
 
-def test_end_model_is_refitted_after_an_edit():
+def test_end_model_is_refitted_warm_after_an_edit():
+    """The first end model is Liger's (cross-validated); after an edit it is refitted warm (the
+    chosen penalty kept, started from the previous coefficients), as Liger(warm_start=True)."""
     problem = make_problem(11)
     session = session_of(problem, thresholds=0.3, retune=None, end_model="logreg", random_state=0)
     (_, X, _), (_, X_dev, y_dev), (_, X_test, _) = problem
     first = session.predict_proba("test", source="end_model")
-    model = Liger(thresholds=session.thresholds_, end_model="logreg", random_state=0).fit(
-        session.votes("train"), X, session.votes("dev"), X_dev, y_dev
-    )
+    model = Liger(thresholds=0.3, end_model="logreg", warm_start=True, random_state=0)
+    model.fit(session.votes("train"), X, session.votes("dev"), X_dev, y_dev)
     np.testing.assert_allclose(model.predict_proba(session.votes("test"), X_test), first)
+    penalty = session.end_model_.penalty_
     train, dev, test = _three(np.random.default_rng(0), 0.5)
     session.set_lf(0, train, dev=dev, test=test)
-    model = Liger(thresholds=session.thresholds_, end_model="logreg", random_state=0).fit(
-        session.votes("train"), X, session.votes("dev"), X_dev, y_dev
-    )
+    model.fit(session.votes("train"), X, session.votes("dev"), X_dev, y_dev)
     np.testing.assert_allclose(
         model.predict_proba(session.votes("test"), X_test),
         session.predict_proba("test", source="end_model"),
+        rtol=1e-6,
+    )
+    assert session.end_model_.penalty_ == penalty
+    np.testing.assert_array_equal(
+        session.predict("dev", source="end_model"),
+        np.argmax(session.end_model_.predict_proba(X_dev), axis=1),
     )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _core
 from ._validation import (
     ABSTAIN,
     as_embeddings,
@@ -132,6 +133,7 @@ class NeighbourIndex:
         self.metric = check_metric(metric)
         self.n_jobs = n_jobs
         threads = resolve_n_jobs(n_jobs)
+        self._threads = threads
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise ValueError(f"k: expected an int >= 1, got {k!r}")
         self._base = as_embeddings("X_base", X_base, threads)
@@ -351,12 +353,12 @@ class NeighbourIndex:
         )
 
     def _search(self, split, rows, base_votes):
-        found_scores, found_indices = nearest_support(
-            self.points(split)[rows],
-            self._base,
-            base_votes[:, None],
-            metric=self.metric,
-            n_jobs=self.n_jobs,
+        """Exact nearest support of ``rows`` over one LF's base votes: the core's search itself,
+        on arrays validated once at construction (the public wrapper would re-scan the whole
+        base for non-finite values on every call: 20 ms at n = 100k, d = 384)."""
+        votes = np.ascontiguousarray(base_votes, dtype=np.int64)[:, None]
+        found_scores, found_indices = _core.nearest_support(
+            self.points(split)[rows], self._base, votes, self.metric, self._threads
         )
         return found_scores[:, 0], found_indices[:, 0]
 

@@ -288,6 +288,7 @@ end_model, cardinality, random_state, n_jobs
         self.dev_score_ = self._dev_score_now()
         self.end_model_ = None
         self._end_model_stale = True
+        self._end_model_cold = True
         self.history_: list[EditReport] = []
         self.build_seconds_ = time.perf_counter() - started
         self._record(
@@ -516,6 +517,7 @@ end_model, cardinality, random_state, n_jobs
         started = time.perf_counter()
         seconds: dict[str, float] = {}
         dev.y = y.copy()
+        self._end_model_cold = True  # new labels: choose the end model's penalty again
         self.tune_metric_ = resolve_tune_metric(self._tune_metric_param, self.n_classes_, dev.y)
         before = before[0], self._dev_score_now()  # the old predictions under the new labels
         tick = time.perf_counter()
@@ -772,15 +774,24 @@ end_model, cardinality, random_state, n_jobs
         return (part.L_ext if extended else part.L).copy()
 
     def _end_model(self) -> EndModel:
+        """The end model on the current train posteriors, refitted lazily (only when asked for
+        after an edit) and warm: the penalty and train weight chosen by the first fit's
+        cross-validation are kept, and the refit starts from the previous coefficients
+        (:class:`liger.EndModel` ``warm_start``). New dev labels re-run the cross-validation."""
         if self.end_model is None:
             raise ValueError("source: 'end_model' needs Session(end_model='logreg')")
         if self._end_model_stale or self.end_model_ is None:
             dev = self._splits.get("dev")
             X_dev = None if dev is None else self.index_.points("dev")
-            self.end_model_ = EndModel(
-                cv_metric=self.tune_metric_, random_state=self.random_state
-            ).fit(self._X_train, self._splits[TRAIN].proba, X_dev, None if dev is None else dev.y)
-            self._end_model_stale = False
+            model = self.end_model_
+            if model is None or self._end_model_cold:
+                model = EndModel(
+                    cv_metric=self.tune_metric_, random_state=self.random_state, warm_start=True
+                )
+            self.end_model_ = model.fit(
+                self._X_train, self._splits[TRAIN].proba, X_dev, None if dev is None else dev.y
+            )
+            self._end_model_stale = self._end_model_cold = False
         return self.end_model_
 
     def lf_summary(self) -> LFSummary:
