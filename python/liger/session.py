@@ -19,12 +19,14 @@ stages: the search contract, ``NearestVotes`` extension, the label recipe, ``cho
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from . import diagnostics
 from ._validation import (
     ABSTAIN,
     as_embeddings,
@@ -46,6 +48,7 @@ from .estimator import (
     resolve_tune_metric,
 )
 from .labeling import LabelRecipe
+from .lf import LabelingFunction, LFApplier
 from .lf_summary import LFSummary
 from .neighbours import DEFAULT_K, TRAIN, NeighbourIndex, SupportColumn
 from .tuning import (
@@ -290,6 +293,9 @@ end_model, cardinality, random_state, n_jobs
         self._end_model_stale = True
         self._end_model_cold = True
         self.history_: list[EditReport] = []
+        self._lfs: dict[str, LabelingFunction] = {}
+        self._records: dict[str, Any] | None = None
+        self._applier: LFApplier | None = None
         self.build_seconds_ = time.perf_counter() - started
         self._record(
             EditReport(
@@ -303,6 +309,72 @@ end_model, cardinality, random_state, n_jobs
                 {"total": self.build_seconds_},
             )
         )
+
+    @classmethod
+    def from_lfs(
+        cls,
+        lfs: Iterable[Any],
+        records: Any,
+        X: Any,
+        *,
+        dev: Sequence | None = None,
+        test: Sequence | None = None,
+        applier: LFApplier | None = None,
+        **params: Any,
+    ) -> Session:
+        """A session over labeling functions applied to raw records.
+
+        Parameters
+        ----------
+        lfs : iterable of LabelingFunction (or plain callables of one record)
+            The LFs (``@liger.labeling_function``); their names name the session's LFs.
+        records : list of records, pandas DataFrame or Series
+            The n train records (what the LFs read), in the row order of ``X``.
+        X : array-like of shape (n, d)
+            Their embeddings.
+        dev : tuple (records_dev, X_dev, y_dev), optional
+        test : tuple (records_test, X_test), optional
+        applier : LFApplier, optional
+            Applies the LFs and caches each one's votes per split (default: a new
+            ``LFApplier(cardinality=params.get("cardinality"))``).
+        **params
+            The other :class:`Session` parameters.
+
+        Returns
+        -------
+        Session
+            Its :meth:`add_lf` / :meth:`set_lf` then also take an LF, applied to every split (an
+            unchanged LF comes from the applier's cache).
+        """
+        lfs = [_as_lf(lf) for lf in lfs]
+        if not lfs:
+            raise ValueError("lfs: expected at least one labeling function, got none")
+        if applier is None:
+            applier = LFApplier(cardinality=params.get("cardinality"))
+        key = uuid.uuid4().hex  # the session's records never change: no need to hash them
+        splits = {TRAIN: records}
+        dev_parts = _unpack("dev", dev, 3)
+        test_parts = _unpack("test", test, 2)
+        if dev is not None:
+            splits["dev"] = dev_parts[0]
+        if test is not None:
+            splits["test"] = test_parts[0]
+        votes = {
+            name: applier.apply(lfs, part, data_key=(key, name)) for name, part in splits.items()
+        }
+        session = cls(
+            votes[TRAIN],
+            X,
+            dev=None if dev is None else (votes["dev"], dev_parts[1], dev_parts[2]),
+            test=None if test is None else (votes["test"], test_parts[1]),
+            names=[lf.name for lf in lfs],
+            **params,
+        )
+        session._lfs = dict(zip(session.lf_names_, lfs))
+        session._records = splits
+        session._applier = applier
+        session._data_key = key
+        return session
 
     # ---------------------------------------------------------------------------- inputs
     @property
@@ -339,6 +411,30 @@ end_model, cardinality, random_state, n_jobs
         if not -m <= lf < m:
             raise ValueError(f"lf: expected an index in [{-m}, {m}), got {lf}")
         return int(lf) % m
+
+    def _new_votes(self, new: Any, dev: Any, test: Any):
+        """(the LF or None, its votes per split) for an edit given an LF or vote arrays."""
+        if not _is_lf(new):
+            return None, self._vote_columns(new, dev, test)
+        if self._records is None:
+            raise ValueError(
+                "votes: an LF needs the records to apply it to (Session.from_lfs); this session "
+                "was built from vote arrays: pass the LF's votes per split"
+            )
+        if dev is not None or test is not None:
+            raise ValueError("dev, test: given an LF, the session applies it to every split")
+        function = _as_lf(new)
+        votes = {
+            name: self._applier.apply([function], part, data_key=(self._data_key, name))[:, 0]
+            for name, part in self._records.items()
+        }
+        columns = self._vote_columns(votes[TRAIN], votes.get("dev"), votes.get("test"))
+        return function, columns
+
+    @property
+    def lfs_(self) -> list:
+        """The session's LFs in column order (None where an LF was given as votes)."""
+        return [self._lfs.get(name) for name in self.lf_names_]
 
     def _vote_columns(self, votes: Any, dev: Any, test: Any) -> dict[str, np.ndarray]:
         """One LF's votes per split, validated: a train column, and a dev / test column exactly
@@ -387,10 +483,12 @@ end_model, cardinality, random_state, n_jobs
         ----------
         lf : int or str
             Index or name of the LF.
-        votes : array-like of int, shape (n,)
-            Its new votes on the train points.
+        votes : LabelingFunction, or array-like of int of shape (n,)
+            The new LF (sessions from :meth:`from_lfs`: applied to every split; an unchanged
+            LF's votes come from the applier's cache), or its new votes on the train points.
         dev, test : array-like of int, shapes (n_dev,), (n_test,)
-            Its new votes on the dev / test points (required when the session has that split).
+            With vote arrays: its new votes on the dev / test points (required when the session
+            has that split).
         threshold : float or None, optional
             A new threshold for it (None = do not extend); default: keep its threshold.
         retune : {"lf", "all", None}, optional
@@ -402,7 +500,14 @@ end_model, cardinality, random_state, n_jobs
             Also stored as ``last_edit_``.
         """
         j = self._lf_index(lf)
-        columns = self._vote_columns(votes, dev, test)
+        function, columns = self._new_votes(votes, dev, test)
+        if function is not None:
+            name = function.name
+            if name != self.lf_names_[j] and name in self.lf_names_:
+                raise ValueError(f"votes: the LF's name {name!r} is already another LF's")
+            del self._lfs[self.lf_names_[j]]
+            self.lf_names_[j] = name
+            self._lfs[name] = function
         return self._edit("set_lf", j, columns, threshold, self._retune_for(retune))
 
     def add_lf(
@@ -415,12 +520,17 @@ end_model, cardinality, random_state, n_jobs
         threshold: Any = None,
         retune: Any = "default",
     ) -> EditReport:
-        """Append an LF (its votes per split, as in :meth:`set_lf`) and update every posterior.
+        """Append an LF (an LF or its votes per split, as in :meth:`set_lf`) and update every
+        posterior.
 
-        ``threshold``: its threshold when it is not re-tuned (default None: not extended).
+        ``name``: default the LF's name (or ``"lf<m>"``); ``threshold``: its threshold when it is
+        not re-tuned (default None: not extended).
         """
-        columns = self._vote_columns(votes, dev, test)
+        function, columns = self._new_votes(votes, dev, test)
+        before = self._snapshot()
         j = self.n_lfs_
+        if name is None and function is not None:
+            name = function.name
         label = str(name) if name is not None else _fresh_name(self.lf_names_)
         if label in self.lf_names_:
             raise ValueError(f"name: expected a new LF name, got {label!r} (already used)")
@@ -430,9 +540,12 @@ end_model, cardinality, random_state, n_jobs
             split.L_ext = np.concatenate([split.L_ext, split.L[:, j : j + 1]], axis=1)
             split.columns.append(None)
         self.lf_names_.append(label)
+        if function is not None:
+            self._lfs[label] = function
         self.thresholds_ = np.append(self.thresholds_, np.float32(np.nan))
         self.levels_ = np.append(self.levels_, np.nan)
-        return self._edit("add_lf", j, columns, threshold, self._retune_for(retune), added=True)
+        mode = self._retune_for(retune)
+        return self._edit("add_lf", j, columns, threshold, mode, added=True, before=before)
 
     def remove_lf(self, lf: Any, *, retune: Any = "default") -> EditReport:
         """Drop one LF and update every posterior (``retune="all"`` re-tunes the others)."""
@@ -449,6 +562,7 @@ end_model, cardinality, random_state, n_jobs
             del split.candidates[j]
             split.L_ext = np.ascontiguousarray(split.L_ext[:, keep])
             del split.columns[j]
+        self._lfs.pop(self.lf_names_[j], None)
         del self.lf_names_[j]
         old_thresholds = np.delete(self.thresholds_, j)
         self.thresholds_ = old_thresholds.copy()
@@ -532,8 +646,8 @@ end_model, cardinality, random_state, n_jobs
         return self._finish("set_dev_labels", None, before, started, seconds, changed, fallback)
 
     # ------------------------------------------------------------------------- the update
-    def _edit(self, action, j, columns, threshold, mode, added=False) -> EditReport:
-        before = self._snapshot()
+    def _edit(self, action, j, columns, threshold, mode, added=False, before=None) -> EditReport:
+        before = self._snapshot() if before is None else before
         started = time.perf_counter()
         seconds: dict[str, float] = {}
         old = self.thresholds_.copy()
@@ -612,7 +726,7 @@ end_model, cardinality, random_state, n_jobs
             searched += self._settle(j)
             for split in self._splits.values():
                 extended = split.column_view(j, self._higher).extend(self.thresholds_[j : j + 1])
-                split.L_ext[:, j] = extended[:, 0]
+                self._set_extended(split, j, extended[:, 0])
         seconds["extension"] = time.perf_counter() - tick
         tick = time.perf_counter()
         self._posteriors()
@@ -715,8 +829,24 @@ end_model, cardinality, random_state, n_jobs
         return _score(self.tune_metric_, dev.y, np.argmax(dev.proba, axis=1), self.n_classes_)
 
     def _snapshot(self):
+        """What an edit is compared against: the predictions and dev score before it. The
+        posteriors before are kept by reference (an edit makes new ones) and the extended votes
+        lazily: the columns an edit overwrites are saved as it goes (see :meth:`what_changed`)."""
         predictions = {name: np.argmax(s.proba, axis=1) for name, s in self._splits.items()}
+        self._before = {
+            "proba": {name: s.proba for name, s in self._splits.items()},
+            "L_ext": {name: (s.L_ext, {}) for name, s in self._splits.items()},
+            "y_dev": None if "dev" not in self._splits else self._splits["dev"].y,
+        }
         return predictions, self._dev_score_now()
+
+    def _set_extended(self, split: _Split, j: int, values: np.ndarray) -> None:
+        """Overwrite column j of a split's extended votes, saving the column it had before the
+        current edit (for :meth:`what_changed`)."""
+        array, saved = self._before["L_ext"][split.name]
+        if split.L_ext is array and j not in saved:
+            saved[j] = array[:, j].copy()
+        split.L_ext[:, j] = values
 
     def _finish(self, action, j, before, started, seconds, changed, fallback) -> EditReport:
         predictions, dev_before = before
@@ -810,12 +940,83 @@ end_model, cardinality, random_state, n_jobs
             names=list(self.lf_names_),
         )
 
+    def lf_table(self, *, as_frame: bool | None = None):
+        """Per-LF coverage, overlaps, conflicts (train) and dev accuracy, as cast and after
+        extension (:func:`liger.diagnostics.lf_table`): a pandas DataFrame when pandas is
+        installed, else a :class:`liger.diagnostics.Table`."""
+        train, dev = self._splits[TRAIN], self._splits.get("dev")
+        return diagnostics.lf_table(
+            train.L,
+            train.L_ext,
+            L_dev=None if dev is None else dev.L,
+            y_dev=None if dev is None else dev.y,
+            L_dev_extended=None if dev is None else dev.L_ext,
+            names=self.lf_names_,
+            as_frame=as_frame,
+        )
+
+    def what_changed(self, split: str = TRAIN, *, as_frame: bool | None = None):
+        """What the last edit changed on a split (:func:`liger.diagnostics.what_changed`): labels
+        flipped, mean change of the probabilities, coverage before / after, and the dev score
+        before / after (``tune_metric_``, current dev labels)."""
+        part = self._split(split)
+        if not hasattr(self, "_before"):
+            raise ValueError("what_changed: no edit yet")
+        array, saved = self._before["L_ext"][split]
+        votes_before = array
+        if saved:
+            votes_before = array.copy()
+            for j, column in saved.items():
+                votes_before[:, j] = column
+        dev = self._splits.get("dev")
+        return diagnostics.what_changed(
+            self._before["proba"][split],
+            part.proba,
+            votes_before=votes_before,
+            votes_after=part.L_ext,
+            dev_before=None if dev is None else self._before["proba"]["dev"],
+            dev_after=None if dev is None else dev.proba,
+            y_dev=None if dev is None else dev.y,
+            metric=self.tune_metric_,
+            as_frame=as_frame,
+        )
+
+    def extension_curves(self, *, as_frame: bool | None = None):
+        """Per LF and extension level: train coverage and dev accuracy when that LF alone is
+        extended (:func:`liger.diagnostics.extension_curves`; plot them with
+        :func:`liger.diagnostics.plot_extension_curves`). Needs every LF's nearest support for
+        every abstaining train and dev point (the grid's quantiles): edited LFs are searched."""
+        for j in range(self.n_lfs_):
+            self._settle(j, "all", _TUNED_SPLITS)
+        dev = self._splits.get("dev")
+        return diagnostics.extension_curves(
+            self._splits[TRAIN].nearest(self._higher),
+            None if dev is None else dev.nearest(self._higher),
+            None if dev is None else dev.y,
+            names=self.lf_names_,
+            as_frame=as_frame,
+        )
+
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={s.L.shape[0]}" for name, s in self._splits.items())
         return f"Session({sizes}, m={self.n_lfs_}, K={self.n_classes_}, metric={self.metric!r})"
 
 
 # ---------------------------------------------------------------------------------- helpers
+def _is_lf(value: Any) -> bool:
+    return isinstance(value, LabelingFunction) or (
+        callable(value) and not hasattr(value, "__array__") and not isinstance(value, type)
+    )
+
+
+def _as_lf(value: Any) -> LabelingFunction:
+    if isinstance(value, LabelingFunction):
+        return value
+    if not callable(value):
+        raise TypeError(f"lfs: expected labeling functions, got {type(value).__name__}")
+    return LabelingFunction(value)
+
+
 def _check_retune(retune: Any) -> Any:
     if retune not in RETUNE_CHOICES:
         raise ValueError(f"retune: expected 'lf', 'all', None or 'auto', got {retune!r}")
