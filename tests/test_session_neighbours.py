@@ -139,7 +139,10 @@ def test_update_after_an_edit_is_exact(problem, metric, data):
         finite = ref_scores[np.isfinite(ref_scores)]
         threshold = data.draw(st.sampled_from([np.nan, "all", *finite.tolist()[:4]]))
         needed = own_new == -1
-        after, searched = index.update(split, before, old, new, needed, threshold)
+        result, searched = index.update(
+            {split: before}, old, new, {split: needed}, {split: threshold}
+        )
+        after = result[split]
         assert searched >= 0
         assert (after.needed == needed).all() and not after.exact[~needed].any()
         settled = after.exact

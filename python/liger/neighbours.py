@@ -240,65 +240,134 @@ class NeighbourIndex:
     ) -> SupportColumn:
         """``column`` with an exact answer for every point an extension at ``threshold`` needs.
 
-        Runs one exact :func:`liger.nearest_support` of just the pending points (see
+        Runs one exact nearest-support search of just the pending points (see
         :meth:`SupportColumn.pending`) against LF j's support; returns ``column`` itself when
         nothing is pending. ``threshold="all"`` settles every needed point.
         """
-        pending = column.pending(threshold)
-        if pending.size == 0:
-            return column
-        found_scores, found_indices = self._search(split, pending, base_votes)
-        scores, indices, exact = column.scores.copy(), column.indices.copy(), column.exact.copy()
-        scores[pending], indices[pending], exact[pending] = found_scores, found_indices, True
-        return SupportColumn(
-            scores,
-            indices,
-            exact,
-            column.needed,
-            column.from_graph,
-            column.bound,
-            self.higher_is_better,
-        )
+        return self.resolve_many({split: column}, base_votes, {split: threshold})[0][split]
 
-    def update(
+    def resolve_many(
         self,
-        split: str,
-        column: SupportColumn,
-        old_votes: np.ndarray,
-        new_votes: np.ndarray,
-        needed: np.ndarray,
-        threshold: Any,
-    ) -> tuple[SupportColumn, int]:
-        """LF j's column after its base votes changed from ``old_votes`` to ``new_votes``.
-
-        Equal to ``resolve(split, column(split, new_votes, needed), new_votes, threshold)``
-        wherever that one is exact (and exact at least where it is), at a cost that follows the
-        edit: points with a changed support row among their k neighbours are re-read from the
-        graph; a settled fallback point keeps its answer when its nearest support point is still
-        in the support, and is then searched against the *added* rows only (when its bound
-        clears ``threshold``); the rest are left to :meth:`resolve`.
+        columns: Mapping[str, SupportColumn],
+        base_votes: np.ndarray,
+        thresholds: Mapping[str, Any],
+    ) -> tuple[dict[str, SupportColumn], int]:
+        """:meth:`resolve` for one LF's columns of several splits, with one search for all of
+        their pending points (a search streams the whole support once, however few the
+        queries: one call instead of one per split).
 
         Returns
         -------
-        column : SupportColumn
+        columns : dict of str to SupportColumn
         searched : int
-            Points searched exactly (against the added rows, or the whole support).
+            Points searched.
         """
-        graph = self._graphs[self._check_split(split)]
+        pending = {name: column.pending(thresholds[name]) for name, column in columns.items()}
+        found = self._search_many(pending, base_votes)
+        out = {}
+        for name, column in columns.items():
+            rows = pending[name]
+            if rows.size == 0:
+                out[name] = column
+                continue
+            scores, indices = column.scores.copy(), column.indices.copy()
+            exact = column.exact.copy()
+            scores[rows], indices[rows] = found[name]
+            exact[rows] = True
+            out[name] = SupportColumn(
+                scores,
+                indices,
+                exact,
+                column.needed,
+                column.from_graph,
+                column.bound,
+                self.higher_is_better,
+            )
+        return out, sum(rows.size for rows in pending.values())
+
+    def update(
+        self,
+        columns: Mapping[str, SupportColumn],
+        old_votes: np.ndarray,
+        new_votes: np.ndarray,
+        needed: Mapping[str, np.ndarray],
+        thresholds: Mapping[str, Any],
+    ) -> tuple[dict[str, SupportColumn], int]:
+        """LF j's columns (one per split) after its base votes changed from ``old_votes`` to
+        ``new_votes``.
+
+        Each result is exact wherever ``resolve(split, column(split, new_votes, needed),
+        new_votes, threshold)`` is (the same answers), at a cost that follows the edit: only the
+        points with a changed support row among their k neighbours are re-read from the graph; a
+        settled fallback point keeps its answer when its nearest support row is still in the
+        support, and is then searched against the *added* rows only (when its bound clears the
+        threshold); what remains pending is searched against the whole support. All splits
+        share one search of each kind.
+
+        Parameters
+        ----------
+        columns : mapping of split name to SupportColumn
+            The columns before the edit.
+        old_votes, new_votes : ndarray of int64, shape (n,)
+            LF j's base votes before and after.
+        needed : mapping of split name to ndarray of bool
+            Points to answer for after the edit.
+        thresholds : mapping of split name to threshold (a number, None or "all")
+
+        Returns
+        -------
+        columns : dict of str to SupportColumn
+        searched : int
+            Points searched (against the added rows, or the whole support).
+        """
         was = old_votes != ABSTAIN
         now = new_votes != ABSTAIN
         changed = np.flatnonzero(was != now)
-        if not now.any() or changed.size > INCREMENTAL_SHARE * graph.n_base:
-            fresh = self.column(split, new_votes, needed)
-            pending = fresh.pending(threshold).size
-            return self.resolve(split, fresh, new_votes, threshold), pending
+        n = was.shape[0]
+        if not now.any() or changed.size > INCREMENTAL_SHARE * n:
+            fresh = {name: self.column(name, new_votes, needed[name]) for name in columns}
+            return self.resolve_many(fresh, new_votes, thresholds)
+        added = now & ~was
+        states, wanted = {}, {}
+        for name, column in columns.items():
+            states[name], wanted[name] = self._update_one(
+                name, column, now, changed, added.any(), needed[name], thresholds[name]
+            )
+        searched = 0
+        if added.any():
+            votes_added = np.where(added, new_votes, ABSTAIN)
+            found = self._search_many(wanted, votes_added)
+            for name, rows in wanted.items():
+                if rows.size == 0:
+                    continue
+                scores, indices = states[name][0], states[name][1]
+                s_add, i_add = found[name]
+                # The better of the surviving old answer and the added rows' best, in the
+                # search's order (better score, then lower index); an old "none" always loses.
+                if self.higher_is_better:
+                    beats = s_add > scores[rows]
+                else:
+                    beats = s_add < scores[rows]
+                beats |= (s_add == scores[rows]) & (i_add < indices[rows])
+                beats |= indices[rows] < 0
+                beats &= i_add >= 0
+                take = rows[beats]
+                scores[take], indices[take] = s_add[beats], i_add[beats]
+                searched += rows.size
+        updated = {name: self._column(states[name], needed[name]) for name in columns}
+        resolved, pending = self.resolve_many(updated, new_votes, thresholds)
+        return resolved, searched + pending
+
+    def _update_one(self, split, column, now, changed, any_added, needed, threshold):
+        """One split's part of :meth:`update` before the searches: the updated arrays, and the
+        surviving fallback points to search against the added rows."""
+        graph = self._graphs[self._check_split(split)]
         scores, indices = column.scores.copy(), column.indices.copy()
-        exact, from_graph, bound = (
-            column.exact.copy(),
-            column.from_graph.copy(),
-            column.bound.copy(),
-        )
+        exact, from_graph = column.exact.copy(), column.from_graph.copy()
+        bound = column.bound.copy()
         arrays = (scores, indices, exact, from_graph, bound)
+        # Fallback points settled before the edit: their answer may survive it.
+        settled_fallback = column.needed & column.exact & ~column.from_graph
         # Points that no longer need an answer (the LF now votes there) are forgotten.
         dropped = column.needed & ~needed
         scores[dropped], indices[dropped], exact[dropped] = self._worst, -1, False
@@ -307,44 +376,26 @@ class NeighbourIndex:
         touched[needed & ~column.needed] = True  # newly needed: nothing known about them yet
         reread = np.flatnonzero(touched & needed)
         self._read_graph(graph, now, reread, arrays)
-
-        # Untouched fallback points: same k neighbours, none in the support before or after.
-        # Their answer survives if their nearest support row survives; the added rows may beat it.
-        kept = needed & ~touched & ~from_graph & exact
+        # A re-read point that is still a fallback point keeps its settled answer (if any).
+        restore = reread[~from_graph[reread] & settled_fallback[reread]]
+        scores[restore], indices[restore] = column.scores[restore], column.indices[restore]
+        exact[restore] = True
+        # Fallback points: none of their k neighbours in the support, before or after. A
+        # settled answer survives if its row is still in the support (the best over the old
+        # support is then the best over what is left); the added rows may beat it.
+        kept = needed & ~from_graph & exact
         lost = kept & (indices >= 0)
         lost[lost] = ~now[indices[lost]]
         scores[lost], indices[lost], exact[lost] = self._worst, -1, False
-        added = now & ~was
-        searched = 0
-        if added.any():
+        wanted = np.empty(0, dtype=np.int64)
+        if any_added:
             kept &= ~lost
-            wanted = kept & _clears(bound, threshold, self.higher_is_better)
-            rows = np.flatnonzero(wanted)
-            if rows.size:
-                votes_added = np.where(added, new_votes, ABSTAIN)
-                s_add, i_add = self._search(split, rows, votes_added)
-                better = i_add >= 0
-                if self.higher_is_better:
-                    beats = (s_add > scores[rows]) | (
-                        (s_add == scores[rows]) & (i_add < indices[rows])
-                    )
-                else:
-                    beats = (s_add < scores[rows]) | (
-                        (s_add == scores[rows]) & (i_add < indices[rows])
-                    )
-                # An old answer of "none" (index -1: the support was empty) always loses.
-                beats |= indices[rows] < 0
-                take = rows[better & beats]
-                scores[take], indices[take] = s_add[better & beats], i_add[better & beats]
-                searched = rows.size
-            # Fallback answers not re-checked against the added rows are no longer exact.
-            stale = kept & ~wanted
+            check = kept & _clears(bound, threshold, self.higher_is_better)
+            wanted = np.flatnonzero(check)
+            # Answers not checked against the added rows are no longer known to be exact.
+            stale = kept & ~check
             scores[stale], indices[stale], exact[stale] = self._worst, -1, False
-        updated = self._column(arrays, needed)
-        pending = updated.pending(threshold)
-        if pending.size:
-            updated = self.resolve(split, updated, new_votes, threshold)
-        return updated, searched + pending.size
+        return arrays, wanted
 
     def _column(self, arrays, needed) -> SupportColumn:
         scores, indices, exact, from_graph, bound = arrays
@@ -352,15 +403,24 @@ class NeighbourIndex:
             scores, indices, exact, needed.copy(), from_graph, bound, self.higher_is_better
         )
 
-    def _search(self, split, rows, base_votes):
-        """Exact nearest support of ``rows`` over one LF's base votes: the core's search itself,
-        on arrays validated once at construction (the public wrapper would re-scan the whole
-        base for non-finite values on every call: 20 ms at n = 100k, d = 384)."""
+    def _search_many(self, rows: Mapping[str, np.ndarray], base_votes: np.ndarray) -> dict:
+        """Exact nearest support over one LF's base votes of ``rows`` of several splits, in one
+        call of the core's search, on arrays validated once at construction (the public
+        wrapper would re-scan the whole base for non-finite values on every call: 20 ms at
+        n = 100k, d = 384)."""
+        wanted = {name: r for name, r in rows.items() if r.size}
+        if not wanted:
+            return {}
+        points = np.concatenate([self.points(name)[r] for name, r in wanted.items()])
         votes = np.ascontiguousarray(base_votes, dtype=np.int64)[:, None]
-        found_scores, found_indices = _core.nearest_support(
-            self.points(split)[rows], self._base, votes, self.metric, self._threads
+        scores, indices = _core.nearest_support(
+            points, self._base, votes, self.metric, self._threads
         )
-        return found_scores[:, 0], found_indices[:, 0]
+        out, start = {}, 0
+        for name, r in wanted.items():
+            out[name] = scores[start : start + r.size, 0], indices[start : start + r.size, 0]
+            start += r.size
+        return out
 
     def exact_columns(
         self, split: str, L_base: np.ndarray, needed: np.ndarray

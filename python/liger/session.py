@@ -666,22 +666,20 @@ end_model, cardinality, random_state, n_jobs
             self.levels_[j] = np.nan  # a threshold kept in score units: its level moved
         tick = time.perf_counter()
         base = self._splits[TRAIN].L[:, j]
-        searched = 0
-        for split in self._splits.values():
-            # Tuning reads every train score and extends dev at every level.
-            wanted = "all" if mode is not None and split.name in _TUNED_SPLITS else None
-            wanted = self.thresholds_[j] if wanted is None else wanted
-            needed = split.L[:, j] == ABSTAIN
-            if added:
-                column = self.index_.column(split.name, base, needed)
-                searched += column.pending(wanted).size
-                column = self.index_.resolve(split.name, column, base, wanted)
-            else:
-                column, count = self.index_.update(
-                    split.name, split.columns[j], old_base, base, needed, wanted
-                )
-                searched += count
-            split.columns[j] = column
+        # Tuning reads every train score and extends dev at every level.
+        wanted = {
+            name: "all" if mode is not None and name in _TUNED_SPLITS else self.thresholds_[j]
+            for name in self._splits
+        }
+        needed = {name: split.L[:, j] == ABSTAIN for name, split in self._splits.items()}
+        if added:
+            fresh = {name: self.index_.column(name, base, needed[name]) for name in self._splits}
+            columns, searched = self.index_.resolve_many(fresh, base, wanted)
+        else:
+            previous = {name: split.columns[j] for name, split in self._splits.items()}
+            columns, searched = self.index_.update(previous, old_base, base, needed, wanted)
+        for name, split in self._splits.items():
+            split.columns[j] = columns[name]
             self._write_column(split, j)
         seconds["neighbours"] = time.perf_counter() - tick
 
@@ -695,19 +693,19 @@ end_model, cardinality, random_state, n_jobs
 
     def _settle(self, j: int, threshold: Any = None, splits=None) -> int:
         """Make LF j's columns exact wherever its threshold (or ``threshold``, e.g. "all") needs
-        it, and copy them into the split arrays. Returns the number of points searched."""
+        it (one search for all splits), and refresh the candidates of the columns that changed.
+        Returns the number of points searched."""
         wanted = self.thresholds_[j] if threshold is None else threshold
         base = self._splits[TRAIN].L[:, j]
-        searched = 0
-        for split in self._splits.values():
-            if splits is not None and split.name not in splits:
-                continue
-            column = split.columns[j]
-            pending = column.pending(wanted).size
-            if pending:
-                split.columns[j] = self.index_.resolve(split.name, column, base, wanted)
-                searched += pending
-            self._write_column(split, j)
+        names = [name for name in self._splits if splits is None or name in splits]
+        columns = {name: self._splits[name].columns[j] for name in names}
+        resolved, searched = self.index_.resolve_many(
+            columns, base, {name: wanted for name in names}
+        )
+        for name in names:
+            if resolved[name] is not columns[name]:
+                self._splits[name].columns[j] = resolved[name]
+                self._write_column(self._splits[name], j)
         return searched
 
     def _write_column(self, split: _Split, j: int) -> None:
