@@ -230,6 +230,13 @@ def test_retune_lf_is_the_guarded_step_recomputed_from_scratch(seed):
         assert session.levels_[j] == expected[1]
         assert session.dev_score_ == expected[2]
         assert_matches_from_scratch(session, problem, thresholds=session.thresholds_.copy())
+    # A new LF starts from the global level of the last full tuning and is re-tuned alone.
+    train, dev, test = _three(rng, 0.3)
+    others = session.thresholds_.copy()
+    session.add_lf(train, dev=dev, test=test)
+    np.testing.assert_array_equal(session.thresholds_[:-1], others)
+    assert np.isfinite(session.levels_[-1])
+    assert_matches_from_scratch(session, problem, thresholds=session.thresholds_.copy())
 
 
 def test_edit_report_says_what_changed():
