@@ -19,6 +19,7 @@ from .lf import LabelingFunction, LabelingFunctionError, LFApplier, apply_lfs, l
 from .majority import MajorityVoter
 from .search import knn_graph, nearest_support
 from .session import EditReport, Session
+from .vote_statistics import VoteStatistics
 
 try:
     __version__ = version("liger")
@@ -40,6 +41,7 @@ __all__ = [
     "NotFittedError",
     "Session",
     "Split",
+    "VoteStatistics",
     "__version__",
     "apply_lfs",
     "diagnostics",
