@@ -250,7 +250,8 @@ def test_edit_report_says_what_changed():
     for s in session.splits:
         assert report.flipped[s] == np.count_nonzero(session.predict(s) != before[s])
     assert report.dev_score_before == dev_before and report.dev_score_after == session.dev_score_
-    assert set(report.seconds) >= {"statistics+label_model", "neighbours", "extension", "total"}
+    stages = {"statistics", "label_model", "neighbours", "extension", "posterior", "total"}
+    assert set(report.seconds) >= stages
     assert "set_lf (LF 0)" in str(report)
     table = session.lf_summary()
     assert table.coverage[0] == 0 and table.names[0] == "lf0"

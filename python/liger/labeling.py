@@ -14,6 +14,7 @@ import numpy as np
 
 from .label_model import LabelModel, balance_from_labels, check_class_balance
 from .majority import MajorityVoter
+from .vote_statistics import VoteStatistics
 
 BALANCE_CHOICES = ("likelihood", "majority", "dev", "likelihood+dev")
 LABEL_MODELS = ("triplet", "majority")
@@ -81,15 +82,32 @@ class LabelRecipe:
         """A label model fitted on ``L_fit``; its class balance uses ``y_dev`` (the dev labels of
         the points it will label) as the recipe says. ``shrink_towards``: the global balance,
         for a part's model (its few dev labels are shrunk towards it)."""
+        model, dev_labels = self._unfitted(y_dev, shrink_towards)
+        return model.fit(L_fit, y_dev=dev_labels)
+
+    def fit_statistics(
+        self, stats: VoteStatistics, y_dev: np.ndarray | None, shrink_towards=None
+    ):
+        """The same model as :meth:`fit`, from the sufficient statistics of ``L_fit``
+        (:class:`liger.VoteStatistics`: updated, not recomputed, when one LF changes)."""
+        model, dev_labels = self._unfitted(y_dev, shrink_towards)
+        return model.fit_statistics(stats, y_dev=dev_labels)
+
+    def statistics(self, L_fit: np.ndarray) -> VoteStatistics:
+        """The statistics :meth:`fit_statistics` reads (majority vote needs no co-occurrences)."""
+        return VoteStatistics.from_votes(L_fit, self.n_classes, pairwise=self.kind == "triplet")
+
+    def _unfitted(self, y_dev, shrink_towards):
+        """The model to fit, and the dev labels its fit gets (None unless it combines them)."""
         if not self.uses_dev:
-            return self.new_model(self.balance).fit(L_fit)
+            return self.new_model(self.balance), None
         if self.balance == "dev":
             if shrink_towards is None:
                 p = balance_from_labels(y_dev, self.n_classes)
             else:
                 p = part_balance(y_dev, shrink_towards)
-            return self.new_model(p).fit(L_fit)
-        return self.new_model(self.balance).fit(L_fit, y_dev=y_dev)
+            return self.new_model(p), None
+        return self.new_model(self.balance), y_dev
 
 
 def part_balance(y_part: np.ndarray, global_balance: np.ndarray) -> np.ndarray:

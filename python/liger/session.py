@@ -88,8 +88,10 @@ class EditReport:
     fallback_points : int
         Points searched exactly because their k neighbours held none of an LF's support.
     seconds : dict of str to float
-        Wall time per stage (``statistics+label_model``, ``neighbours``, ``tuning``,
-        ``extension``, ``posterior``) and ``total``.
+        Wall time per stage and ``total``: ``statistics`` (the label model's sufficient
+        statistics, updated), ``label_model`` (its refit, class balance estimation included),
+        ``neighbours`` (the edited LF's nearest-support columns), ``tuning``, ``extension``,
+        ``posterior`` (every point's).
     """
 
     action: str
@@ -273,6 +275,7 @@ end_model, cardinality, random_state, n_jobs
             for j in range(m):
                 self._write_column(split, j)
 
+        self._stats = self._recipe.statistics(L_train)
         self.label_model_ = self._fit_label_model()
         result = choose_thresholds(
             thresholds,
@@ -568,8 +571,12 @@ end_model, cardinality, random_state, n_jobs
         self.thresholds_ = old_thresholds.copy()
         self.levels_ = np.delete(self.levels_, j)
         tick = time.perf_counter()
+        # VoteStatistics has no "remove an LF" update: recomputed from the votes.
+        self._stats = self._recipe.statistics(self._splits[TRAIN].L)
+        seconds["statistics"] = time.perf_counter() - tick
+        tick = time.perf_counter()
         self.label_model_ = self._fit_label_model()
-        seconds["statistics+label_model"] = time.perf_counter() - tick
+        seconds["label_model"] = time.perf_counter() - tick
         fallback = 0
         if mode == "all":
             fallback, seconds["tuning"] = self._retune_all()
@@ -637,7 +644,7 @@ end_model, cardinality, random_state, n_jobs
         tick = time.perf_counter()
         if self._recipe.uses_dev:
             self.label_model_ = self._fit_label_model()
-        seconds["statistics+label_model"] = time.perf_counter() - tick
+        seconds["label_model"] = time.perf_counter() - tick
         old = self.thresholds_.copy()
         fallback = 0
         if mode == "all":
@@ -653,12 +660,21 @@ end_model, cardinality, random_state, n_jobs
         old = self.thresholds_.copy()
         if added:
             old[j] = np.float32(np.nan)  # a new column: extend it whatever happens
-        old_base = self._splits[TRAIN].L[:, j].copy()
+        train = self._splits[TRAIN]
+        old_base = train.L[:, j].copy()
+        tick = time.perf_counter()
+        if added:
+            # VoteStatistics has no "add an LF" update: recomputed from the votes.
+            self._stats = self._recipe.statistics(train.L)
+        else:
+            # Only the rows where LF j's vote changed are read (the votes before the edit).
+            self._stats = self._stats.replace_lf(j, train.L, columns[TRAIN])
+        seconds["statistics"] = time.perf_counter() - tick
         for split in self._splits.values():
             split.L[:, j] = columns[split.name]
         tick = time.perf_counter()
         self.label_model_ = self._fit_label_model()
-        seconds["statistics+label_model"] = time.perf_counter() - tick
+        seconds["label_model"] = time.perf_counter() - tick
 
         if mode is None:
             if threshold is not _KEEP:
@@ -738,8 +754,9 @@ end_model, cardinality, random_state, n_jobs
         self._end_model_stale = True
 
     def _fit_label_model(self):
+        """The label model from the train votes' statistics (the same fit as Liger's)."""
         dev = self._splits.get("dev")
-        return self._recipe.fit(self._splits[TRAIN].L, None if dev is None else dev.y)
+        return self._recipe.fit_statistics(self._stats, None if dev is None else dev.y)
 
     # ------------------------------------------------------------------------------ tuning
     def _dev_objective(self):
