@@ -85,9 +85,7 @@ class LabelRecipe:
         model, dev_labels = self._unfitted(y_dev, shrink_towards)
         return model.fit(L_fit, y_dev=dev_labels)
 
-    def fit_statistics(
-        self, stats: VoteStatistics, y_dev: np.ndarray | None, shrink_towards=None
-    ):
+    def fit_statistics(self, stats: VoteStatistics, y_dev: np.ndarray | None, shrink_towards=None):
         """The same model as :meth:`fit`, from the sufficient statistics of ``L_fit``
         (:class:`liger.VoteStatistics`: updated, not recomputed, when one LF changes)."""
         model, dev_labels = self._unfitted(y_dev, shrink_towards)
