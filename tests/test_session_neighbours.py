@@ -168,6 +168,76 @@ def test_update_after_an_edit_is_exact(problem, metric, data):
         np.testing.assert_array_equal(full.scores[needed], ref_scores[needed])
 
 
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("seed", range(6))
+def test_a_sequence_of_edits_stays_exact(metric, seed):
+    """Many edits of one LF in a row (bounds and answers carried from edit to edit), each
+    followed by threshold moves in both directions: every settled answer is the fresh search's,
+    and no unsettled point could be extended at any threshold it was resolved for."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((8, 6))
+    base = (centres[rng.integers(0, 8, 300)] + 0.5 * rng.standard_normal((300, 6))).astype(
+        np.float32
+    )
+    queries = (centres[rng.integers(0, 8, 80)] + 0.5 * rng.standard_normal((80, 6))).astype(
+        np.float32
+    )
+    base[1::9] = base[0::9][: base[1::9].shape[0]]  # exact ties
+    index = NeighbourIndex(base, {"dev": queries}, k=4, metric=metric)
+    votes = np.where(rng.random(300) < 0.3, 0, -1)
+    own = {"train": votes, "dev": np.full(80, -1)}
+    points = {"train": base, "dev": queries}
+    columns = {
+        name: index.resolve(name, index.column(name, votes, own[name] == -1), votes, "all")
+        for name in own
+    }
+    for _ in range(12):
+        new = votes.copy()
+        kind = rng.integers(0, 3)
+        if kind != 1:  # drop some votes
+            voted = np.flatnonzero(new != -1)
+            new[rng.choice(voted, max(1, voted.size // 5), replace=False)] = -1
+        if kind != 0:  # add some
+            free = np.flatnonzero(new == -1)
+            new[rng.choice(free, 15, replace=False)] = rng.integers(0, 2, 15)
+        own["train"] = new
+        needed = {name: own[name] == -1 for name in own}
+        ref = {
+            name: [
+                a[:, 0]
+                for a in liger.nearest_support(points[name], base, new[:, None], metric=metric)
+            ]
+            for name in own
+        }
+        finite = ref["dev"][0][np.isfinite(ref["dev"][0])]
+        t = float(np.quantile(finite, 0.7 if metric != "euclidean" else 0.3))
+        columns, _ = index.update(columns, votes, new, needed, {name: t for name in own})
+        votes = new
+        for threshold in (t, t - 0.5 if metric != "euclidean" else t + 0.5, "all"):
+            columns, _ = index.resolve_many(columns, votes, {name: threshold for name in own})
+            for name, column in columns.items():
+                scores, indices = ref[name]
+                settled = column.exact
+                np.testing.assert_array_equal(column.indices[settled], indices[settled])
+                np.testing.assert_array_equal(column.scores[settled], scores[settled])
+                open_ = needed[name] & ~settled
+                if threshold != "all":
+                    t32 = np.float32(threshold)
+                    clears = scores[open_] <= t32 if metric == "euclidean" else scores[open_] >= t32
+                    assert not clears.any()
+                else:
+                    assert not open_.any()
+                fallback = needed[name] & ~column.from_graph
+                if metric == "euclidean":
+                    assert (scores[fallback] >= column.bound[fallback]).all()
+                else:
+                    assert (scores[fallback] <= column.bound[fallback]).all()
+            if threshold == t:
+                # Reset to partly settled columns for the next edit, as the session leaves them.
+                partly = columns
+        columns = partly
+
+
 def _own_votes(rng, q):
     old = np.where(rng.random(q) < 0.3, 0, -1)
     new = old.copy()

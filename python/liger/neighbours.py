@@ -340,19 +340,30 @@ class NeighbourIndex:
             for name, rows in wanted.items():
                 if rows.size == 0:
                     continue
-                scores, indices = states[name][0], states[name][1]
+                scores, indices, exact, _, bound = states[name]
                 s_add, i_add = found[name]
-                # The better of the surviving old answer and the added rows' best, in the
-                # search's order (better score, then lower index); an old "none" always loses.
+                # Surviving answers: the better of the old answer and the added rows' best, in
+                # the search's order (better score, then lower index); an old "none" loses.
+                kept = exact[rows]
                 if self.higher_is_better:
                     beats = s_add > scores[rows]
                 else:
                     beats = s_add < scores[rows]
                 beats |= (s_add == scores[rows]) & (i_add < indices[rows])
                 beats |= indices[rows] < 0
-                beats &= i_add >= 0
+                beats &= (i_add >= 0) & kept
                 take = rows[beats]
                 scores[take], indices[take] = s_add[beats], i_add[beats]
+                # Lost answers: the added rows' best settles it when it strictly beats every
+                # row left of the old support (their bound); otherwise the bound stays.
+                if self.higher_is_better:
+                    settles = s_add > bound[rows]
+                else:
+                    settles = s_add < bound[rows]
+                settles &= (i_add >= 0) & ~kept
+                take = rows[settles]
+                scores[take], indices[take], exact[take] = s_add[settles], i_add[settles], True
+                bound[take] = self._graphs[name].kth[take]
                 searched += rows.size
         updated = {name: self._column(states[name], needed[name]) for name in columns}
         resolved, pending = self.resolve_many(updated, new_votes, thresholds)
@@ -380,21 +391,43 @@ class NeighbourIndex:
         restore = reread[~from_graph[reread] & settled_fallback[reread]]
         scores[restore], indices[restore] = column.scores[restore], column.indices[restore]
         exact[restore] = True
+        # Every fallback point's bound is its k-th neighbour's score again (a bound tightened by
+        # an earlier edit held for that support only).
+        fallback = needed & ~from_graph
+        bound[fallback] = graph.kth[fallback]
         # Fallback points: none of their k neighbours in the support, before or after. A
         # settled answer survives if its row is still in the support (the best over the old
         # support is then the best over what is left); the added rows may beat it.
-        kept = needed & ~from_graph & exact
+        kept = fallback & exact
         lost = kept & (indices >= 0)
         lost[lost] = ~now[indices[lost]]
-        scores[lost], indices[lost], exact[lost] = self._worst, -1, False
+        lost_rows = np.flatnonzero(lost)
+        # A lost answer still bounds what is left of the old support: removing rows cannot
+        # improve the best. So such a point needs a search of the whole support only when it
+        # was extended before (its old score clears the threshold), not whenever its k-th
+        # neighbour's does.
+        tighter = np.minimum if self.higher_is_better else np.maximum
+        remaining = tighter(bound[lost_rows], scores[lost_rows])
+        scores[lost_rows], indices[lost_rows], exact[lost_rows] = self._worst, -1, False
+        kept &= ~lost
         wanted = np.empty(0, dtype=np.int64)
         if any_added:
-            kept &= ~lost
             check = kept & _clears(bound, threshold, self.higher_is_better)
+            # Lost points whose bound clears the threshold: the added rows' best may be it.
+            lost_check = lost_rows[_clears(bound[lost_rows], threshold, self.higher_is_better)]
+            check[lost_check] = True
             wanted = np.flatnonzero(check)
             # Answers not checked against the added rows are no longer known to be exact.
             stale = kept & ~check
             scores[stale], indices[stale], exact[stale] = self._worst, -1, False
+        # Lost points: bounded by what is left of the old support, when no added row can beat
+        # that bound unseen (none added, or the added rows' best is searched and resolved
+        # against it in update()); otherwise by the k-th neighbour's score.
+        if any_added:
+            searched_lost = np.isin(lost_rows, lost_check, assume_unique=True)
+            bound[lost_rows[searched_lost]] = remaining[searched_lost]
+        else:
+            bound[lost_rows] = remaining
         return arrays, wanted
 
     def _column(self, arrays, needed) -> SupportColumn:
