@@ -225,7 +225,6 @@ end_model, cardinality, random_state, n_jobs
             raise ValueError(f"end_model: expected None or 'logreg', got {end_model!r}")
         self.end_model = end_model
 
-        # Own copies: the session edits its vote matrices in place.
         L_train = as_votes("L", L)
         X_train = as_embeddings("X", X, threads)
         check_rows("L", L_train, "X", X_train)
@@ -253,8 +252,9 @@ end_model, cardinality, random_state, n_jobs
         )
         self._tune_metric_param = tune_metric
 
-        # The session's own vote matrices, in the smallest dtype that holds the classes: every
-        # pass over them (statistics checks, posteriors, extension) reads 8x less than int64.
+        # The session's own vote matrices (copies: it edits them in place), in the smallest dtype
+        # that holds the classes: every pass over them (statistics checks, posteriors,
+        # extension) reads 8x less than int64.
         self._dtype = np.dtype(np.int8 if self.n_classes_ <= 127 else np.int32)
         L_train = L_train.astype(self._dtype)
         self._splits: dict[str, _Split] = {TRAIN: _Split(TRAIN, L_train)}
