@@ -108,7 +108,7 @@ def main(argv=None) -> None:
     p.add_argument("--m", type=int, default=20)
     p.add_argument("--dev", type=int, default=500)
     p.add_argument("--test", type=int, default=5000)
-    p.add_argument("--k", type=int, default=32, help="neighbours per point in the k-NN graphs")
+    p.add_argument("--k", type=int, default=64, help="neighbours per point in the k-NN graphs")
     p.add_argument("--repeats", type=int, default=11, help="timed edits per operation")
     p.add_argument("--fits", type=int, default=2, help="timed from-scratch fits")
     p.add_argument("--seed", type=int, default=0)

@@ -169,7 +169,7 @@ end_model, cardinality, random_state, n_jobs
         a from-scratch ``Liger(thresholds="tune")`` would, None nothing (the edited LF keeps its
         threshold; a new LF gets the one passed, default no extension). ``"auto"``: ``"lf"`` when
         ``thresholds="tune"``, else None.
-    k : int, default=32
+    k : int, default=64
         Neighbours per point in the k-NN graphs (see :class:`liger.neighbours.NeighbourIndex`).
 
     Attributes
