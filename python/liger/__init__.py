@@ -16,6 +16,7 @@ from .estimator import Liger
 from .extension import extend, extend_votes
 from .label_model import LabelModel, LabelModelWarning
 from .majority import MajorityVoter
+from .persistence import ModelFileError, load
 from .search import knn_graph, nearest_support
 
 try:
@@ -31,6 +32,7 @@ __all__ = [
     "LabelModelWarning",
     "Liger",
     "MajorityVoter",
+    "ModelFileError",
     "NotFittedError",
     "Split",
     "__version__",
@@ -38,6 +40,7 @@ __all__ = [
     "extend_votes",
     "from_pm1",
     "knn_graph",
+    "load",
     "load_example",
     "load_wrench",
     "metrics",

@@ -9,6 +9,7 @@ copying; they copy only when the input is not already in that form, and never mo
 from __future__ import annotations
 
 import numbers
+import os
 from typing import Any
 
 import numpy as np
@@ -25,10 +26,30 @@ def check_metric(metric: Any) -> str:
     return metric
 
 
-def resolve_n_jobs(n_jobs: Any) -> int:
-    """Threads for ``n_jobs``: None or -1 = all cores, k > 0 = k, -k = all but k - 1 (joblib)."""
-    if n_jobs is None:
+NUM_THREADS_ENV = "LIGER_NUM_THREADS"
+
+
+def default_threads() -> int:
+    """Threads used when ``n_jobs`` is None: ``$LIGER_NUM_THREADS`` when set, else all cores.
+
+    Read at every call (not cached at import), so a service can set it before any call.
+    """
+    raw = os.environ.get(NUM_THREADS_ENV, "").strip()
+    if not raw:
         return _core.resolve_threads(None)
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise ValueError(
+            f"{NUM_THREADS_ENV}: expected a positive integer (the threads liger uses when n_jobs "
+            f"is None), got {os.environ[NUM_THREADS_ENV]!r}; unset it to use all cores"
+        )
+    return int(raw)
+
+
+def resolve_n_jobs(n_jobs: Any) -> int:
+    """Threads for ``n_jobs``: k > 0 = k, -1 = all cores, -k = all but k - 1 (joblib); None =
+    ``$LIGER_NUM_THREADS`` if set, else all cores. An explicit ``n_jobs`` wins over the variable."""
+    if n_jobs is None:
+        return default_threads()
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
         raise TypeError(f"n_jobs: expected None or an int, got {type(n_jobs).__name__}")
     if n_jobs == 0:

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
-from ._estimator import ParamsMixin
+from ._estimator import ParamsMixin, SaveMixin
 from .metrics import compute
 
 DEFAULT_PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1)
@@ -68,7 +68,7 @@ def fit_softmax_regression(
     return result.x.reshape(d + 1, K)
 
 
-class EndModel(ParamsMixin):
+class EndModel(ParamsMixin, SaveMixin):
     """Softmax regression on embeddings from soft train labels and gold dev labels.
 
     How much the train rows' probabilistic labels count against the dev rows' gold labels, and the

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._estimator import ParamsMixin
+from ._estimator import ParamsMixin, SaveMixin
 from ._validation import (
     as_embeddings,
     as_thresholds,
@@ -58,7 +58,7 @@ def resolve_tune_metric(tune_metric: str, K: int, y_dev) -> str:
     return "f1" if share.min() < IMBALANCED_SHARE else "accuracy"
 
 
-class Liger(ParamsMixin):
+class Liger(ParamsMixin, SaveMixin):
     """Weak supervision with embeddings (Liger / Epoxy), scikit-learn style.
 
     Every LF is extended from the train points where it voted (its support) to points where it

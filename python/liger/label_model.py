@@ -91,7 +91,7 @@ import numpy as np
 from scipy import optimize
 from scipy.linalg import blas
 
-from ._estimator import ParamsMixin
+from ._estimator import ParamsMixin, SaveMixin
 from ._validation import ABSTAIN
 from .conventions import check_labels, check_votes
 from .metrics import compute as compute_metrics
@@ -583,7 +583,7 @@ def _marginal_log_likelihood(log_lik: np.ndarray, weights: np.ndarray, p: np.nda
 # --------------------------------------------------------------------------------------------
 
 
-class VoteModel(ParamsMixin):
+class VoteModel(ParamsMixin, SaveMixin):
     """What every model of a vote matrix shares: checking votes against the fit, ``predict`` with a
     tie-break policy, and ``score``. Subclasses set ``_FITTED`` (an attribute that exists once
     fitted) and implement ``fit`` and ``predict_proba``."""
