@@ -175,8 +175,20 @@ fn simd_level() -> &'static str {
     "portable"
 }
 
+/// Sets up rust-numpy's lazily initialised state (the NumPy C-API table, the dtypes, the shared
+/// borrow-checking capsule) while the module is imported. Done lazily on a first call instead, a
+/// `fork()` by another thread in the middle of it would leave the child waiting forever on a
+/// once-lock that no thread of the child will release.
+fn initialise_numpy_api(py: Python<'_>) -> PyResult<()> {
+    let floats = PyArray2::<f32>::zeros(py, [1, 1], false);
+    let ints = PyArray2::<i64>::zeros(py, [1, 1], false);
+    let _borrowed = (floats.try_readonly()?, ints.try_readonly()?);
+    Ok(())
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    initialise_numpy_api(m.py())?;
     m.add_function(wrap_pyfunction!(nearest_support, m)?)?;
     m.add_function(wrap_pyfunction!(knn, m)?)?;
     m.add_function(wrap_pyfunction!(extend_votes, m)?)?;
