@@ -530,7 +530,10 @@ def test_threads_give_the_serial_matrix(monkeypatch):
     threaded = LFApplier(backend="threads", n_jobs=2)
     np.testing.assert_array_equal(threaded.apply(lfs, BIG), serial)
     assert threaded.last_report_.backend["vectorized"] == "threads"
-    monkeypatch.setattr(lf_module, "THREAD_MIN_ROWS", 10)
+    auto = LFApplier(n_jobs=2)
+    np.testing.assert_array_equal(auto.apply(lfs, BIG), serial)
+    assert auto.last_report_.backend["vectorized"] == "serial"  # milliseconds: not worth a pool
+    monkeypatch.setattr(lf_module, "THREAD_MIN_SECONDS", 0.0)
     auto = LFApplier(n_jobs=2)
     np.testing.assert_array_equal(auto.apply(lfs, BIG), serial)
     assert auto.last_report_.backend["vectorized"] == "threads"
@@ -582,3 +585,13 @@ def test_instances_of_user_classes_count_by_state_and_methods():
     finally:
         Matcher.match = original
     assert edited != key(Matcher("a"))
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from liger import diagnostics
+
+    for module in (lf_module, diagnostics):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
