@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import types
@@ -569,6 +570,25 @@ class Matcher:
 
     def match(self, x):
         return self.word in x
+
+
+@dataclasses.dataclass
+class Rule:
+    word: str
+    label: int = SPAM
+
+    def __call__(self, x):
+        return self.label if self.word in x else ABSTAIN
+
+
+def test_callable_dataclass_instances_are_lfs_keyed_by_their_fields():
+    applier = LFApplier(cardinality=2)
+    L = applier.apply([LabelingFunction(Rule("http"), name="link")], TEXTS)
+    assert L[:, 0].tolist() == [-1, -1, 1, -1, -1, -1]
+    applier.apply([LabelingFunction(Rule("http"), name="link")], TEXTS)
+    assert applier.last_report_.cached == ["link"]
+    applier.apply([LabelingFunction(Rule("http", HAM), name="link")], TEXTS)
+    assert applier.last_report_.ran == ["link"]
 
 
 def test_instances_of_user_classes_count_by_state_and_methods():

@@ -818,6 +818,7 @@ class _Unfingerprintable(Exception):
 
 
 _PLAIN = (type(None), bool, int, float, complex, str, bytes)
+_METHODS = (types.FunctionType, staticmethod, classmethod, property)
 
 
 def _module_of(func) -> str | None:
@@ -937,11 +938,14 @@ class _Fingerprint:
         name = getattr(value, "__qualname__", getattr(value, "__name__", repr(value)))
         self._token("named", module, name)
         if isinstance(value, type) and module in self._user_modules:
-            # A class written next to the LF: its methods and class attributes count.
+            # A class written next to the LF: its methods and class attributes count (of the
+            # dunder entries only the methods: the rest is machinery such as __dict__).
             for key, item in vars(value).items():
-                if key not in ("__dict__", "__weakref__", "__module__", "__doc__"):
-                    self._token(key)
-                    self.feed(item)
+                dunder = key.startswith("__") and key.endswith("__")
+                if dunder and not isinstance(item, _METHODS):
+                    continue
+                self._token(key)
+                self.feed(item)
 
     def _feed_function(self, func: types.FunctionType) -> None:
         if func.__module__ not in self._user_modules:
