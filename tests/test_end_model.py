@@ -131,3 +131,140 @@ def test_cv_metric_is_checked():
         EndModel(cv_metric="auc").fit(X, np.eye(3)[y], X[:20], y[:20])
     with pytest.raises(ValueError, match="'f1' for binary tasks only"):
         EndModel(cv_metric="f1").fit(X, np.eye(3)[y], X[:20], y[:20])
+
+
+def _reference_softmax(X, T, w, penalty):
+    """The softmax problem solved directly (the multinomial path), tightly: the reference for the
+    binary shortcut."""
+    W, _ = end_model_module._fit_multinomial(X, T, w, penalty, None, 2000)
+    return W
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_binary_shortcut_solves_the_softmax_problem(seed):
+    """K = 2 is solved as a logistic regression on the logit difference with half the penalty:
+    the same optimum as the two-column softmax problem."""
+    rng = np.random.default_rng(seed)
+    X, y = _blobs(120, seed, K=2, d=6)
+    T = softmax(rng.standard_normal((120, 2)) + 2 * np.eye(2)[y], axis=1)
+    w = rng.random(120) * (rng.random(120) > 0.2)  # some zero weights
+    penalty = float(rng.choice([1e-3, 1e-2, 1e-1]))
+    W = fit_softmax_regression(X.astype(np.float64), T, w, penalty, max_iter=2000)
+    reference = _reference_softmax(X.astype(np.float64), T, w, penalty)
+    np.testing.assert_allclose(W, reference, atol=2e-3)
+    np.testing.assert_allclose(W[:, 0], -W[:, 1])  # the penalty's minimum-norm split
+    Z = X @ W[:-1] + W[-1]
+    np.testing.assert_allclose(
+        softmax(Z, axis=1), softmax(X @ reference[:-1] + reference[-1], axis=1), atol=2e-3
+    )
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_zero_weight_rows_are_the_same_as_dropped_rows(K):
+    """Cross-validation gives held-out rows weight 0 instead of copying the others out."""
+    rng = np.random.default_rng(K)
+    X, y = _blobs(90, 4, K=K, d=5)
+    T = np.eye(K)[y]
+    w = rng.random(90)
+    held = rng.random(90) < 0.3
+    kept = fit_softmax_regression(X[~held], T[~held], w[~held], 0.01, max_iter=2000)
+    zeroed = fit_softmax_regression(X, T, np.where(held, 0.0, w), 0.01, max_iter=2000)
+    np.testing.assert_allclose(zeroed, kept, atol=1e-4)
+
+
+def _reference_cv_scores(X_train, proba, X_dev, y_dev, model):
+    """The cross-validation written plainly: per candidate and fold, copy the training rows out
+    and fit from zero."""
+    K = proba.shape[1]
+    confidence = (proba.max(1) - 1 / K) / (1 - 1 / K)
+    folds = _stratified_folds(y_dev, K, model.n_folds, model.random_state)
+    penalties = sorted(model.penalties, reverse=True)
+    scores = np.zeros((len(model.train_weights), len(penalties)))
+    for a, train_weight in enumerate(model.train_weights):
+        for p, penalty in enumerate(penalties):
+            predictions = np.zeros(len(y_dev), int)
+            for fold in np.unique(folds):
+                held = folds == fold
+                keep = confidence * train_weight > 0
+                X = np.vstack([X_train[keep], X_dev[~held]])
+                T = np.vstack([proba[keep], np.eye(K)[y_dev[~held]]])
+                w = np.concatenate([confidence[keep] * train_weight, np.ones((~held).sum())])
+                W = fit_softmax_regression(X, T, w, penalty, max_iter=2000)
+                predictions[held] = np.argmax(X_dev[held] @ W[:-1] + W[-1], axis=1)
+            scores[a, p] = (predictions == y_dev).mean()
+    return scores
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_cv_scores_match_a_plain_reference(K):
+    X, y = _blobs(200, 7, K=K)
+    X_dev, y_dev = _blobs(45, 8, K=K)
+    rng = np.random.default_rng(0)
+    noisy = softmax(3 * np.eye(K)[np.where(rng.random(200) < 0.8, y, (y + 1) % K)], axis=1)
+    model = EndModel(random_state=0).fit(X, noisy, X_dev, y_dev)
+    with end_model_module._blas_controller().limit(limits=1, user_api="blas"):
+        reference = _reference_cv_scores(X, noisy, X_dev, y_dev, model)
+    np.testing.assert_array_equal(model.cv_scores_, reference)
+
+
+def test_warm_start_refits_with_the_chosen_hyperparameters():
+    X, y = _blobs(400, 11, K=2)
+    X_dev, y_dev = _blobs(60, 12, K=2)
+    rng = np.random.default_rng(3)
+    soft = softmax(2 * np.eye(2)[y] + rng.standard_normal((400, 2)), axis=1)
+    model = EndModel(random_state=0, warm_start=True).fit(X, soft, X_dev, y_dev)
+    chosen, cv_scores, cold_iterations = (
+        (model.penalty_, model.train_weight_),
+        model.cv_scores_,
+        model.n_iter_,
+    )
+    # The same data again: the previous coefficients are already optimal.
+    model.fit(X, soft, X_dev, y_dev)
+    assert model.n_iter_ <= 2
+    # An edit moves some train labels: one fit from the previous solution, same hyperparameters.
+    edited = soft.copy()
+    edited[:40] = edited[:40, ::-1]
+    model.fit(X, edited, X_dev, y_dev)
+    assert (model.penalty_, model.train_weight_) == chosen
+    assert model.cv_scores_ is cv_scores
+    assert model.n_iter_ < cold_iterations / 5
+    # ... and the result is that problem's optimum: a cold fit with those hyperparameters.
+    confidence = edited.max(1) * 2 - 1
+    keep = confidence > 0
+    X_final = np.vstack([X[keep], X_dev])
+    T_final = np.vstack([edited[keep], np.eye(2)[y_dev]])
+    w_final = np.concatenate([confidence[keep] * chosen[1], np.ones(60)])
+    reference = fit_softmax_regression(X_final, T_final, w_final, chosen[0], max_iter=2000)
+    np.testing.assert_allclose(model.coef_, reference[:-1], atol=5e-3)
+    # warm_start=False chooses again (the full cross-validation).
+    model.set_params(warm_start=False).fit(X, edited, X_dev, y_dev)
+    assert model.cv_scores_ is not cv_scores and model.n_iter_ > cold_iterations / 5
+    # A different embedding dimension cannot reuse anything.
+    warm = EndModel(random_state=0, warm_start=True).fit(X, soft, X_dev, y_dev)
+    warm.fit(X[:, :4], soft, X_dev[:, :4], y_dev)
+    assert warm.coef_.shape == (4, 2) and warm.cv_scores_ is not None
+
+
+def test_liger_warm_start_reuses_the_end_model():
+    X, y = _blobs(400, 5, K=2)
+    rng = np.random.default_rng(1)
+    L = np.where(
+        rng.random((400, 4)) < 0.4,
+        np.where(rng.random((400, 4)) < 0.8, y[:, None], 1 - y[:, None]),
+        -1,
+    )
+    X_dev, y_dev, L_dev = X[:60] + 0.01, y[:60], L[:60]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = Liger(thresholds=0.5, end_model="logreg", warm_start=True, random_state=0)
+        first = model.fit(L, X, L_dev, X_dev, y_dev).end_model_
+        chosen = (first.penalty_, first.train_weight_)
+        L_edited = L.copy()
+        L_edited[:, 0] = -1
+        second = model.fit(L_edited, X, L_dev, X_dev, y_dev).end_model_
+        assert second is first and (second.penalty_, second.train_weight_) == chosen
+        cold = Liger(thresholds=0.5, end_model="logreg", random_state=0)
+        assert (
+            cold.fit(L, X, L_dev, X_dev, y_dev).end_model_
+            is not cold.fit(L_edited, X, L_dev, X_dev, y_dev).end_model_
+        )

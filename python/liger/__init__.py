@@ -6,7 +6,7 @@ vote extension; this package validates arguments and adds the pieces written in 
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import metrics
+from . import diagnostics, metrics
 from ._estimator import NotFittedError
 from ._validation import ABSTAIN
 from .conventions import from_pm1, to_pm1
@@ -15,6 +15,7 @@ from .end_model import EndModel
 from .estimator import Liger
 from .extension import extend, extend_votes
 from .label_model import LabelModel, LabelModelWarning
+from .lf import LabelingFunction, LabelingFunctionError, LFApplier, apply_lfs, labeling_function
 from .majority import MajorityVoter
 from .persistence import ModelFileError, load
 from .search import knn_graph, nearest_support
@@ -30,16 +31,22 @@ __all__ = [
     "EndModel",
     "LabelModel",
     "LabelModelWarning",
+    "LabelingFunction",
+    "LabelingFunctionError",
+    "LFApplier",
     "Liger",
     "MajorityVoter",
     "ModelFileError",
     "NotFittedError",
     "Split",
     "__version__",
+    "apply_lfs",
+    "diagnostics",
     "extend",
     "extend_votes",
     "from_pm1",
     "knn_graph",
+    "labeling_function",
     "load",
     "load_example",
     "load_wrench",

@@ -111,6 +111,11 @@ of shape (K,), default=None
         label model's posteriors on train (weighted by confidence) and the gold dev labels, its
         penalty chosen by cross-validation on dev (:class:`liger.EndModel`). It generalises past
         the LFs' coverage; :meth:`predict_proba` then comes from it.
+    warm_start : bool, default=False
+        With ``end_model="logreg"``: a refit keeps the end model of the previous :meth:`fit` and
+        its cross-validated penalty and train weight, and retrains it from its coefficients (one
+        fit instead of the whole cross-validation; :class:`liger.EndModel` ``warm_start``). For
+        the interactive loop; a cold fit chooses them again.
     cardinality : int, optional
         Number of classes K; inferred from the votes and dev labels when None.
     random_state : int, optional
@@ -152,6 +157,7 @@ of shape (K,), default=None
         fit_on: str = "original",
         class_balance: Any = None,
         end_model: str | None = None,
+        warm_start: bool = False,
         cardinality: int | None = None,
         random_state: int | None = None,
         n_jobs: int | None = None,
@@ -167,6 +173,7 @@ of shape (K,), default=None
         self.fit_on = fit_on
         self.class_balance = class_balance
         self.end_model = end_model
+        self.warm_start = warm_start
         self.cardinality = cardinality
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -250,9 +257,16 @@ of shape (K,), default=None
             raise ValueError(f"end_model: expected None or 'logreg', got {self.end_model!r}")
         proba = self._proba_extended(L_train_ext, X_train)
         X_dev, y_dev = (None, None) if dev is None else (dev[1], dev[2])
-        return EndModel(cv_metric=self.tune_metric_, random_state=self.random_state).fit(
-            X_train, proba, X_dev, y_dev
-        )
+        previous = getattr(self, "end_model_", None)
+        if self.warm_start and isinstance(previous, EndModel):
+            model = previous.set_params(warm_start=True)
+        else:
+            model = EndModel(
+                cv_metric=self.tune_metric_,
+                random_state=self.random_state,
+                warm_start=self.warm_start,
+            )
+        return model.fit(X_train, proba, X_dev, y_dev)
 
     def _check_dev(self, L_train, X_train, L_dev, X_dev, y_dev, threads):
         given = {"L_dev": L_dev, "X_dev": X_dev, "y_dev": y_dev}

@@ -1,4 +1,5 @@
-"""A per-LF table of what extension did (like Snorkel's LFAnalysis, without pandas)."""
+"""A per-LF table of what extension did in a fitted :class:`liger.Liger` (like Snorkel's
+LFAnalysis). For tables built from any vote matrices, see :mod:`liger.diagnostics`."""
 
 from __future__ import annotations
 
@@ -37,19 +38,14 @@ class LFSummary:
                 table[field.name] = np.asarray(value)
         return table
 
+    def table(self, as_frame: bool | None = None):
+        """The summary as a pandas DataFrame (when pandas is installed, or ``as_frame=True``) or
+        a :class:`liger.diagnostics.Table` (``as_frame=False``): same columns as :meth:`to_dict`."""
+        from .diagnostics import as_table
+
+        return as_table(self.to_dict(), as_frame)
+
     def __str__(self) -> str:
-        table = self.to_dict()
-        headers = list(table)
-        rows = [[_cell(table[h][i]) for h in headers] for i in range(len(self.coverage))]
-        widths = [max(len(h), *(len(r[c]) for r in rows)) for c, h in enumerate(headers)]
-        lines = ["  ".join(h.rjust(w) for h, w in zip(headers, widths))]
-        lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
-        return "\n".join(lines)
+        return str(self.table(as_frame=False))
 
     __repr__ = __str__
-
-
-def _cell(value) -> str:
-    if isinstance(value, (float, np.floating)):
-        return "-" if np.isnan(value) else f"{value:.3f}"
-    return str(value)
