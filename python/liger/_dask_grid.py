@@ -4,10 +4,10 @@ row-chunked Dask arrays.
 A grid entry is an order statistic (numpy's ``quantile(..., method="lower")``) of one LF's finite
 scores on the points where it abstains. Sorting a column of a hundred million rows on one machine
 is what scale-out avoids, so the order statistic is found by a two-pass radix select on the
-scores' order-preserving 32-bit keys: pass 1 counts the keys' high 16 bits per chunk (a fixed
-65,536-bin histogram per LF, summed across chunks), which tells the bin holding the wanted rank;
-pass 2 counts, per chunk, the distinct low 16 bits inside just those bins. Both reductions are
-integer sums, so the selected value is the exact element ``threshold_grid`` picks.
+scores' order-preserving 32-bit keys: pass 1 counts the distinct high 16 bits of the keys per LF
+(summed across chunks), which tells the bin holding the wanted rank; pass 2 counts, per chunk, the
+distinct low 16 bits inside just those bins. Both reductions are integer sums, so the selected
+value is the exact element ``threshold_grid`` picks.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import numpy as np
 
 from ._dask_search import tree_reduce
 from ._validation import ABSTAIN
-
-_BINS = 1 << 16
 
 
 def _keys(scores: np.ndarray) -> np.ndarray:
@@ -42,15 +40,26 @@ def _candidates(L: np.ndarray, scores: np.ndarray, j: int) -> np.ndarray:
     return _keys(column[(L[:, j] == ABSTAIN) & np.isfinite(column)])
 
 
-def _high_histogram(L: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    counts = np.empty((L.shape[1], _BINS), dtype=np.int64)
-    for j in range(L.shape[1]):
-        counts[j] = np.bincount(_candidates(L, scores, j) >> np.uint32(16), minlength=_BINS)
-    return counts
+def _high_counts(L: np.ndarray, scores: np.ndarray) -> list:
+    """Per LF: the distinct high 16 bits of its candidate keys and their counts (sparse: a chunk
+    has at most as many distinct values as rows, whatever the 65,536 possible bins)."""
+    return [
+        np.unique(_candidates(L, scores, j) >> np.uint32(16), return_counts=True)
+        for j in range(L.shape[1])
+    ]
 
 
-def _sum(*parts: np.ndarray) -> np.ndarray:
-    return np.sum(parts, axis=0)
+def _merge_counts(values: list, counts: list) -> tuple[np.ndarray, np.ndarray]:
+    distinct, inverse = np.unique(np.concatenate(values), return_inverse=True)
+    totals = np.bincount(inverse, weights=np.concatenate(counts), minlength=distinct.size)
+    return distinct, totals.astype(np.int64)  # float64 sums of counts are exact below 2**53
+
+
+def _merge_high_counts(*parts: list) -> list:
+    return [
+        _merge_counts([part[j][0] for part in parts], [part[j][1] for part in parts])
+        for j in range(len(parts[0]))
+    ]
 
 
 def _low_counts(L: np.ndarray, scores: np.ndarray, wanted: tuple) -> dict:
@@ -64,13 +73,10 @@ def _low_counts(L: np.ndarray, scores: np.ndarray, wanted: tuple) -> dict:
 
 
 def _merge_low_counts(*parts: dict) -> dict:
-    merged = {}
-    for key in parts[0]:
-        values = np.concatenate([part[key][0] for part in parts])
-        counts = np.concatenate([part[key][1] for part in parts])
-        distinct, inverse = np.unique(values, return_inverse=True)
-        merged[key] = (distinct, np.bincount(inverse, weights=counts).astype(np.int64))
-    return merged
+    return {
+        key: _merge_counts([part[key][0] for part in parts], [part[key][1] for part in parts])
+        for key in parts[0]
+    }
 
 
 def _blocks(L: da.Array, scores: da.Array) -> list:
@@ -98,18 +104,18 @@ def threshold_grid(L: da.Array, scores: da.Array, levels, higher_is_better: bool
     computed arrays. Two passes over the chunks (two ``compute`` calls)."""
     blocks = _blocks(L, scores)
     m = L.shape[1]
-    histogram = dask.delayed(_high_histogram, pure=True)
-    (high,) = dask.compute(tree_reduce([histogram(Lb, Sb) for Lb, Sb in blocks], _sum))
-    cumulative = np.cumsum(high, axis=1)
-    totals = cumulative[:, -1]
-    targets = {}  # (j, g) -> (high bin, rank inside the bin)
-    for j in range(m):
-        for g, rank in enumerate(grid_ranks(int(totals[j]), levels, higher_is_better)):
+    high = dask.delayed(_high_counts, pure=True)
+    (highs,) = dask.compute(tree_reduce([high(Lb, Sb) for Lb, Sb in blocks], _merge_high_counts))
+    targets = {}  # (j, g) -> (high bits, rank among the keys sharing them)
+    for j, (values, counts) in enumerate(highs):
+        cumulative = np.cumsum(counts)
+        total = int(cumulative[-1]) if cumulative.size else 0
+        for g, rank in enumerate(grid_ranks(total, levels, higher_is_better)):
             if rank is None:
                 continue
-            b = int(np.searchsorted(cumulative[j], rank, side="right"))
-            before = int(cumulative[j, b - 1]) if b > 0 else 0
-            targets[(j, g)] = (b, rank - before)
+            b = int(np.searchsorted(cumulative, rank, side="right"))
+            before = int(cumulative[b - 1]) if b > 0 else 0
+            targets[(j, g)] = (int(values[b]), rank - before)
     grid = np.full((m, len(levels)), np.nan, dtype=np.float32)
     if not targets:
         return grid
