@@ -24,10 +24,13 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
         "liger.dask needs Dask: pip install 'liger[dask]' (dask[array] and distributed)"
     ) from exc
 
+from ._dask_estimator import DaskLiger, DaskNearestVotes
 from ._dask_io import to_npy
 from ._dask_search import SupportBase, extend, nearest_support, nearest_votes
 
 __all__ = [
+    "DaskLiger",
+    "DaskNearestVotes",
     "SupportBase",
     "extend",
     "nearest_support",
