@@ -152,7 +152,7 @@ def test_bad_input_names_the_argument():
     bad = base.copy()
     bad[13, 1] = np.nan
     # A chunked base is validated by the tasks: the error names the argument and the shard.
-    with pytest.raises(ValueError, match=r"base: expected finite values.*rows 10\.\.14"):
+    with pytest.raises(ValueError, match=r"base: expected finite values.*base rows 10\.\.14"):
         compute(*ldask.nearest_support(Q, da.from_array(bad, chunks=5), votes))
     unknown = Q[Q[:, 0] > 0]
     with pytest.raises(ValueError, match="queries: expected known chunk sizes"):

@@ -112,10 +112,6 @@ class SupportBase:
     def n_lfs(self) -> int:
         return int(self.L.shape[1])
 
-    @property
-    def dim(self) -> int:
-        return int(self.X.shape[1])
-
     def shards(self):
         """(embeddings block, votes block, first global row) per shard, as delayed objects."""
         X_blocks = self.X.to_delayed()[:, 0]
@@ -124,15 +120,15 @@ class SupportBase:
 
 
 # ------------------------------------------------------------------------------------ tasks
-def _search_shard(queries, base, L_base, offset, metric, n_jobs, rows):
+def _search_shard(queries, base, L_base, offset, metric, n_jobs, where):
     """Best support point per (query, LF) inside one base shard, with global indices and the
     winner's vote. Runs on a worker; ``n_jobs`` bounds the kernel's threads there."""
     try:
         scores, indices = _local_nearest_support(
             queries, base, L_base, metric=metric, n_jobs=n_jobs
         )
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{exc} (in the base shard of rows {rows[0]}..{rows[1] - 1})") from exc
+    except (TypeError, ValueError) as exc:  # rows in the message are relative to the chunk
+        raise type(exc)(f"{exc} (in the chunk of {where})") from exc
     found = indices >= 0
     lf = np.arange(indices.shape[1])
     votes = np.where(found, np.asarray(L_base)[np.maximum(indices, 0), lf], ABSTAIN)
@@ -187,13 +183,24 @@ def nearest_votes(
     higher_is_better = metric != "euclidean"
     search = dask.delayed(_search_shard, pure=True)
     shards = support.shards()
-    bounds = [(offset, offset + size) for offset, size in zip(support.offsets, support.X.chunks[0])]
+    sizes = support.X.chunks[0]
     outputs: tuple[list, list, list] = ([], [], [])
+    first = 0
     for block, rows in zip(Q.to_delayed()[:, 0], Q.chunks[0]):
         parts = [
-            search(block, X_shard, L_shard, offset, metric, n_jobs, bound)
-            for (X_shard, L_shard, offset), bound in zip(shards, bounds)
+            search(
+                block,
+                X_shard,
+                L_shard,
+                offset,
+                metric,
+                n_jobs,
+                f"query rows {first}..{first + rows - 1} and base rows "
+                f"{offset}..{offset + size - 1}",
+            )
+            for (X_shard, L_shard, offset), size in zip(shards, sizes)
         ]
+        first += rows
         merged = tree_reduce(parts, _merge_shards, higher_is_better)
         for position, dtype in enumerate((np.float32, np.int64, np.int64)):
             outputs[position].append(da.from_delayed(merged[position], (rows, m), dtype=dtype))
