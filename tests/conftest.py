@@ -50,3 +50,18 @@ def load_votes(data_dir: Path, name: str, split: str) -> tuple[np.ndarray, np.nd
         missing_data(f"{folder / f'{split}.json'} not found")
     part = load_wrench(folder, embeddings=None, splits=(split,))[split]
     return part.L, part.y
+
+
+def require_module(name: str):
+    """Import an optional test dependency; skip without it locally, fail in CI (``CI`` set), where
+    the ``test`` extra installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"{name} is not installed but CI must run these tests (pip install '.[test]')"
+            )
+        pytest.skip(f"{name} is not installed (pip install '.[test]')")

@@ -19,6 +19,7 @@ from .lf import LabelingFunction, LabelingFunctionError, LFApplier, apply_lfs, l
 from .majority import MajorityVoter
 from .persistence import ModelFileError, load
 from .search import knn_graph, nearest_support
+from .vote_statistics import VoteStatistics
 
 try:
     __version__ = version("liger")
@@ -39,6 +40,7 @@ __all__ = [
     "ModelFileError",
     "NotFittedError",
     "Split",
+    "VoteStatistics",
     "__version__",
     "apply_lfs",
     "diagnostics",

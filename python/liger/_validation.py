@@ -20,6 +20,13 @@ ABSTAIN = -1
 METRICS = ("cosine", "ip", "euclidean")
 
 
+def c_array(array: Any, dtype) -> np.ndarray:
+    """``array`` as a C-contiguous, *aligned* array of ``dtype`` (no copy when it already is).
+    ``np.ascontiguousarray`` keeps a misaligned buffer (e.g. one deserialised by Dask), which
+    the Rust core cannot borrow."""
+    return np.require(array, dtype=dtype, requirements=("C_CONTIGUOUS", "ALIGNED"))
+
+
 def check_metric(metric: Any) -> str:
     if not isinstance(metric, str) or metric not in METRICS:
         raise ValueError(f"metric: expected one of {METRICS}, got {metric!r}")
@@ -85,7 +92,7 @@ def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
         raise TypeError(f"{name}: expected a real-valued (float) array, got dtype {array.dtype}")
     _check_2d(name, array)
     with np.errstate(over="ignore"):  # overflow is reported below, with its position
-        converted = np.ascontiguousarray(array, dtype=np.float32)
+        converted = c_array(array, np.float32)
     bad = _core.first_non_finite(converted, threads)
     if bad >= 0:
         row, col = divmod(int(bad), converted.shape[1])
@@ -106,7 +113,7 @@ def as_votes(name: str, value: Any, allow_empty_rows: bool = False) -> np.ndarra
             f"got dtype {array.dtype}; convert with .astype(int) if the values are whole numbers"
         )
     _check_2d(name, array, allow_empty_rows)
-    votes = np.ascontiguousarray(array, dtype=np.int64)
+    votes = c_array(array, np.int64)
     if votes.size and votes.min() < ABSTAIN:
         row, col = np.argwhere(votes < ABSTAIN)[0]
         raise ValueError(
@@ -164,4 +171,4 @@ def as_thresholds(value: Any, n_lfs: int) -> np.ndarray:
             f"thresholds: expected a scalar or an array of shape ({n_lfs},) (one per LF), got "
             f"shape {array.shape}"
         )
-    return np.ascontiguousarray(array, dtype=np.float32)
+    return c_array(array, np.float32)

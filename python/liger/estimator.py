@@ -26,7 +26,8 @@ from .majority import MajorityVoter
 from .metrics import compute
 from .partition import assign, spherical_kmeans
 from .search import nearest_support
-from .tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid, tune_thresholds
+from .tuning import DEFAULT_LEVELS, NearestVotes, tune_thresholds
+from .vote_statistics import VoteStatistics
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
 BALANCE_CHOICES = ("likelihood", "majority", "dev", "likelihood+dev")
@@ -211,14 +212,6 @@ of shape (K,), default=None
         X_train = as_embeddings("X_train", X_train, threads)
         check_rows("L_train", L_train, "X_train", X_train)
         dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, threads)
-        self.n_classes_ = self._infer_cardinality(L_train, dev)
-        self.classes_ = np.arange(self.n_classes_)
-        self.n_lfs_ = L_train.shape[1]
-        self._L_support = L_train
-        self._X_support = X_train
-        self._balance = self._resolve_balance(dev)
-        self._dev_labels = None if dev is None else (dev[1], dev[2])
-
         train_scores, train_indices = nearest_support(
             X_train, X_train, L_train, metric=metric, n_jobs=self.n_jobs
         )
@@ -229,6 +222,25 @@ of shape (K,), default=None
                 dev[1], X_train, L_train, metric=metric, n_jobs=self.n_jobs
             )
             dev_votes = NearestVotes.from_search(dev[0], dev_scores, dev_indices, L_train, metric)
+        self._L_support = L_train
+        self._X_support = X_train
+        self._fit_searched(train, X_train, dev, dev_votes)
+        self.fit_time_ = time.perf_counter() - started
+        return self
+
+    def _fit_searched(self, train, X_train, dev, dev_votes) -> None:
+        """Everything :meth:`fit` does after the searches: label model(s), tuning, partitions.
+
+        ``train`` is the train split's :class:`NearestVotes`; the train votes are read only
+        through its ``L`` (shape and largest vote), ``grid``, ``statistics``, ``coverage`` and
+        ``extend``. ``liger.dask`` passes a twin whose arrays are row-chunked Dask arrays, with
+        ``X_train=None`` (no partitions or end model there); ``dev`` stays local.
+        """
+        self.n_classes_ = self._infer_cardinality(train.L, dev)
+        self.classes_ = np.arange(self.n_classes_)
+        self.n_lfs_ = train.L.shape[1]
+        self._balance = self._resolve_balance(dev)
+        self._dev_labels = None if dev is None else (dev[1], dev[2])
         self.tune_metric_ = resolve_tune_metric(
             self.tune_metric, self.n_classes_, None if dev is None else dev[2]
         )
@@ -236,26 +248,24 @@ of shape (K,), default=None
             raise ValueError(f"fit_on: expected 'original' or 'extended', got {self.fit_on!r}")
         # The partitions (and their models) are set first with one part: tuning scores candidate
         # thresholds against them; with fit_on="extended" it refits them per candidate.
-        self._set_partitions(1, X_train, train.L)
+        self._set_partitions(1, X_train, train, None)
         self.thresholds_, self.levels_, self.dev_score_ = self._choose_thresholds(
             train, dev_votes, dev
         )
-        L_train_ext = train.extend(self.thresholds_)
-        L_fit = L_train_ext if self.fit_on == "extended" else L_train
+        # Thresholds of the votes the label model is fitted on (None: the votes as cast).
+        fit_thresholds = self.thresholds_ if self.fit_on == "extended" else None
         L_dev_ext = None if dev_votes is None else dev_votes.extend(self.thresholds_)
-        self._coverage_train = ((L_train != -1).mean(0), (L_train_ext != -1).mean(0))
+        self._coverage_train = (train.coverage(None), train.coverage(self.thresholds_))
         self._dev_for_summary = None if dev is None else (dev[0], L_dev_ext, dev[2])
-        self._choose_partitions(X_train, L_fit, dev, L_dev_ext)
-        self.end_model_ = self._fit_end_model(X_train, L_train_ext, dev)
-        self.fit_time_ = time.perf_counter() - started
-        return self
+        self._choose_partitions(X_train, train, fit_thresholds, dev, L_dev_ext)
+        self.end_model_ = self._fit_end_model(X_train, train, dev)
 
-    def _fit_end_model(self, X_train, L_train_ext, dev):
+    def _fit_end_model(self, X_train, train, dev):
         if self.end_model is None:
             return None
         if self.end_model != "logreg":
             raise ValueError(f"end_model: expected None or 'logreg', got {self.end_model!r}")
-        proba = self._proba_extended(L_train_ext, X_train)
+        proba = self._proba_extended(train.extend(self.thresholds_), X_train)
         X_dev, y_dev = (None, None) if dev is None else (dev[1], dev[2])
         previous = getattr(self, "end_model_", None)
         if self.warm_start and isinstance(previous, EndModel):
@@ -330,7 +340,7 @@ of shape (K,), default=None
             raise ValueError(
                 f"threshold_search: expected 'per_lf' or 'global', got {self.threshold_search!r}"
             )
-        grid = threshold_grid(train, DEFAULT_LEVELS)
+        grid = train.grid(DEFAULT_LEVELS)
         result = tune_thresholds(
             lambda thresholds: self._dev_score(train, dev_votes, dev, thresholds),
             grid,
@@ -348,7 +358,7 @@ of shape (K,), default=None
         """Dev score of a threshold vector. With fit_on="original" the label model is fixed, so a
         candidate costs one vectorised extension and one posterior of the dev split."""
         if self.fit_on == "extended":
-            self._set_partitions(1, self._X_support, train.extend(thresholds))
+            self._set_partitions(1, None, train, thresholds)
         L_dev_ext = dev_votes.extend(thresholds)
         return self._score_dev(dev, L_dev_ext)
 
@@ -356,17 +366,17 @@ of shape (K,), default=None
         proba = self._proba_extended(L_dev_ext, dev[1])
         return _score(self.tune_metric_, dev[2], np.argmax(proba, axis=1), self.n_classes_)
 
-    def _choose_partitions(self, X_train, L_fit, dev, L_dev_ext):
+    def _choose_partitions(self, X_train, train, fit_thresholds, dev, L_dev_ext):
         s = self.n_partitions
         if isinstance(s, str):
             if s != "tune":
                 raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
-            self._set_partitions(1, X_train, L_fit)
+            self._set_partitions(1, X_train, train, fit_thresholds)
             best, chosen = self._score_dev(dev, L_dev_ext), self._partition_state()
             for candidate in PARTITION_CANDIDATES[1:]:
                 if candidate > X_train.shape[0]:
                     break
-                self._set_partitions(candidate, X_train, L_fit)
+                self._set_partitions(candidate, X_train, train, fit_thresholds)
                 score = self._score_dev(dev, L_dev_ext)
                 self._log(f"partitions: {candidate} parts, dev {self.tune_metric_} {score:.4f}")
                 # More parts must earn their keep on dev (guards against fitting dev noise).
@@ -377,15 +387,20 @@ of shape (K,), default=None
             return
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
             raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
-        self._set_partitions(int(s), X_train, L_fit)
+        self._set_partitions(int(s), X_train, train, fit_thresholds)
 
-    def _set_partitions(self, s, X_train, L_fit):
+    def _set_partitions(self, s, X_train, train, fit_thresholds):
+        """``s`` parts with a label model each, fitted on the train votes extended with
+        ``fit_thresholds`` (None: the votes as cast)."""
         y_dev = None if self._dev_labels is None else self._dev_labels[1]
-        self.global_label_model_ = self._fit_label_model(L_fit, y_dev, None)
+        pairwise = self.label_model != "majority"  # majority vote needs no co-occurrences
+        statistics = train.statistics(self.n_classes_, fit_thresholds, pairwise)
+        self.global_label_model_ = self._fit_label_model(statistics, y_dev, None)
         if s == 1:
             self.partitions_, self.centroids_ = 1, None
             self.label_models_ = [self.global_label_model_]
             return
+        L_fit = train.L if fit_thresholds is None else train.extend(fit_thresholds)
         centroids, labels = spherical_kmeans(X_train, s, random_state=self.random_state)
         dev_part = None if y_dev is None else assign(self._dev_labels[0], centroids)
         global_balance = self.global_label_model_.class_balance_
@@ -395,23 +410,27 @@ of shape (K,), default=None
             # A part needs enough points for its moments; otherwise it uses the global model.
             enough = rows.shape[0] >= MIN_PART_SIZE
             y_part = None if dev_part is None else y_dev[dev_part == part]
-            models.append(self._fit_label_model(rows, y_part, global_balance) if enough else None)
+            if enough:
+                statistics = VoteStatistics.from_votes(rows, self.n_classes_, pairwise=pairwise)
+                models.append(self._fit_label_model(statistics, y_part, global_balance))
+            else:
+                models.append(None)
         self.partitions_, self.centroids_, self.label_models_ = s, centroids, models
 
-    def _fit_label_model(self, L_fit, y_dev, shrink_towards):
-        """A label model fitted on ``L_fit``; its class balance uses ``y_dev`` (the dev labels of
-        the points it will label) as ``self._balance`` says. ``shrink_towards``: the global
-        balance, for a part's model."""
+    def _fit_label_model(self, statistics, y_dev, shrink_towards):
+        """A label model fitted on the vote ``statistics``; its class balance uses ``y_dev`` (the
+        dev labels of the points it will label) as ``self._balance`` says. ``shrink_towards``: the
+        global balance, for a part's model."""
         balance, uses_dev = self._balance
         if not uses_dev:
-            return self._new_label_model(balance).fit(L_fit)
+            return self._new_label_model(balance).fit_statistics(statistics)
         if balance == "dev":
             if shrink_towards is None:
                 p = balance_from_labels(y_dev, self.n_classes_)
             else:
                 p = _part_balance(y_dev, shrink_towards)
-            return self._new_label_model(p).fit(L_fit)
-        return self._new_label_model(balance).fit(L_fit, y_dev=y_dev)
+            return self._new_label_model(p).fit_statistics(statistics)
+        return self._new_label_model(balance).fit_statistics(statistics, y_dev=y_dev)
 
     def _partition_state(self):
         return self.partitions_, self.centroids_, self.label_models_, self.global_label_model_

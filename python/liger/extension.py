@@ -12,6 +12,7 @@ from ._validation import (
     as_embeddings,
     as_thresholds,
     as_votes,
+    c_array,
     check_lfs,
     check_metric,
     check_rows,
@@ -86,8 +87,8 @@ def extend_votes(
         )
     return _core.extend_votes(
         L,
-        np.ascontiguousarray(scores_array, dtype=np.float32),
-        np.ascontiguousarray(indices_array, dtype=np.int64),
+        c_array(scores_array, np.float32),
+        c_array(indices_array, np.int64),
         L_base,
         as_thresholds(thresholds, L.shape[1]),
         metric,
