@@ -16,7 +16,7 @@ from .estimator import Liger
 from .extension import extend, extend_votes
 from .label_model import LabelModel, LabelModelWarning
 from .majority import MajorityVoter
-from .search import knn_graph, nearest_support
+from .search import knn_graph, nearest_support, radius_neighbors
 
 try:
     __version__ = version("liger")
@@ -42,5 +42,6 @@ __all__ = [
     "load_wrench",
     "metrics",
     "nearest_support",
+    "radius_neighbors",
     "to_pm1",
 ]
