@@ -20,6 +20,7 @@ from ._validation import (
 )
 from .conventions import check_labels
 from .end_model import EndModel
+from .extension import RADIUS_MAX_NEIGHBORS, RadiusVotes
 from .label_model import LabelModel, balance_from_labels, check_class_balance
 from .lf_summary import LFSummary
 from .majority import MajorityVoter
@@ -106,6 +107,15 @@ of shape (K,), default=None
         dev labels of the dev points routed to it (``"dev"``: their frequencies shrunk towards
         the global balance). The dev-label options are unbiased but did not score higher: tuned
         on valid, test scores of Liger fell on youtube, sms and trec (README, "Class balance").
+    extension : {"nearest", "radius", "tune"}, default="nearest"
+        How an abstaining LF is extended to a point whose nearest support point clears the LF's
+        threshold. ``"nearest"``: that point's vote (Liger's rule). ``"radius"``: the
+        similarity-weighted vote of all the LF's support points within the threshold (the
+        ``RADIUS_MAX_NEIGHBORS`` = 256 most similar at most; :class:`liger.extension.RadiusVotes`).
+        ``"tune"``: both, thresholds tuned for each; ``"radius"`` is kept only when it beats
+        ``"nearest"`` on dev by ``min_gain``. The same (point, LF) pairs are extended either way;
+        only their votes differ, and only for LFs that vote more than one class (every LF of the
+        youtube, sms and trec sets votes a single class: there the two rules are identical).
     end_model : {None, "logreg"}, default=None
         ``"logreg"``: also train a multinomial logistic regression on the embeddings from the
         label model's posteriors on train (weighted by confidence) and the gold dev labels, its
@@ -124,6 +134,8 @@ of shape (K,), default=None
     ----------
     thresholds_ : ndarray of shape (m,)
         Threshold per LF (NaN = not extended).
+    extension_ : str
+        The extension rule used, ``"nearest"`` or ``"radius"``.
     levels_ : ndarray of shape (m,)
         Fraction of the train points where each LF abstains that it was extended to (when tuned).
     classes_ : ndarray of shape (K,)
@@ -151,6 +163,7 @@ of shape (K,), default=None
         min_gain: float = 0.01,
         fit_on: str = "original",
         class_balance: Any = None,
+        extension: str = "nearest",
         end_model: str | None = None,
         cardinality: int | None = None,
         random_state: int | None = None,
@@ -166,6 +179,7 @@ of shape (K,), default=None
         self.min_gain = min_gain
         self.fit_on = fit_on
         self.class_balance = class_balance
+        self.extension = extension
         self.end_model = end_model
         self.cardinality = cardinality
         self.random_state = random_state
@@ -230,9 +244,10 @@ of shape (K,), default=None
         # The partitions (and their models) are set first with one part: tuning scores candidate
         # thresholds against them; with fit_on="extended" it refits them per candidate.
         self._set_partitions(1, X_train, train.L)
-        self.thresholds_, self.levels_, self.dev_score_ = self._choose_thresholds(
-            train, dev_votes, dev
-        )
+        self.extension_, train, dev_votes, chosen = self._choose_extension(train, dev_votes, dev)
+        self.thresholds_, self.levels_, self.dev_score_ = chosen
+        if self.extension_ == "radius" and not isinstance(train, RadiusVotes):
+            train = self._radius_votes(train.L, X_train, self.thresholds_[:, None], train.scores)
         L_train_ext = train.extend(self.thresholds_)
         L_fit = L_train_ext if self.fit_on == "extended" else L_train
         L_dev_ext = None if dev_votes is None else dev_votes.extend(self.thresholds_)
@@ -300,6 +315,53 @@ of shape (K,), default=None
                     f"{name}: expected classes in 0..{K - 1} (cardinality={K}), got {value}"
                 )
         return int(K)
+
+    def _choose_extension(self, train, dev_votes, dev):
+        """The extension rule and its thresholds: ``(rule, train votes, dev votes, (thresholds,
+        levels, dev score))``; with ``extension="tune"``, "radius" only if it gains ``min_gain``."""
+        if self.extension not in ("nearest", "radius", "tune"):
+            raise ValueError(
+                f"extension: expected 'nearest', 'radius' or 'tune', got {self.extension!r}"
+            )
+        if self.extension == "tune" and dev is None:
+            raise ValueError("extension: 'tune' needs a dev split (L_dev, X_dev, y_dev), got none")
+        best = None
+        for rule in ("nearest", "radius") if self.extension == "tune" else (self.extension,):
+            rule_train, rule_dev = train, dev_votes
+            if rule == "radius":
+                candidates = self._threshold_candidates(train)
+                if self.fit_on == "extended":
+                    rule_train = self._radius_votes(
+                        train.L, self._X_support, candidates, train.scores
+                    )
+                if dev is not None:
+                    rule_dev = self._radius_votes(dev_votes.L, dev[1], candidates, dev_votes.scores)
+            chosen = self._choose_thresholds(rule_train, rule_dev, dev)
+            self._log(f"extension {rule!r}: dev {chosen[2]}")
+            # "radius" (tried second) must gain min_gain on dev over "nearest", the simpler rule,
+            # like every more complex setting here.
+            if best is None or (chosen[2] is not None and chosen[2] >= best[3][2] + self.min_gain):
+                best = (rule, rule_train, rule_dev, chosen)
+        return best
+
+    def _threshold_candidates(self, train) -> np.ndarray:
+        """(m, G) thresholds the tuning may try: the level grid, or the fixed thresholds."""
+        if isinstance(self.thresholds, str):
+            return threshold_grid(train, DEFAULT_LEVELS)
+        return as_thresholds(self.thresholds, train.L.shape[1])[:, None]
+
+    def _radius_votes(self, L, X, candidates, scores=None) -> RadiusVotes:
+        return RadiusVotes(
+            L,
+            X,
+            self._L_support,
+            self._X_support,
+            candidates,
+            metric=self.metric,
+            max_neighbors=RADIUS_MAX_NEIGHBORS,
+            scores=scores,
+            n_jobs=self.n_jobs,
+        )
 
     def _choose_thresholds(self, train, dev_votes, dev):
         m = train.L.shape[1]
@@ -464,6 +526,8 @@ of shape (K,), default=None
                 f"L: expected votes in -1..{self.n_classes_ - 1} (K={self.n_classes_} from fit), "
                 f"got {L.max()}"
             )
+        if getattr(self, "extension_", "nearest") == "radius":
+            return self._radius_votes(L, X, self.thresholds_[:, None]).extend(self.thresholds_), X
         scores, indices = nearest_support(
             X, self._X_support, self._L_support, metric=self.metric, n_jobs=self.n_jobs
         )
