@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 
 from ._estimator import ParamsMixin
+from ._pandas import SetOutputMixin, column_names, index_of
+from ._pandas import frame as pandas_frame
 from ._validation import (
+    _as_array,
     as_embeddings,
     as_thresholds,
     as_votes,
@@ -59,7 +62,7 @@ def resolve_tune_metric(tune_metric: str, K: int, y_dev) -> str:
     return "f1" if share.min() < IMBALANCED_SHARE else "accuracy"
 
 
-class Liger(ParamsMixin):
+class Liger(ParamsMixin, SetOutputMixin):
     """Weak supervision with embeddings (Liger / Epoxy), scikit-learn style.
 
     Every LF is extended from the train points where it voted (its support) to points where it
@@ -136,6 +139,10 @@ of shape (K,), default=None
         Threshold per LF (NaN = not extended).
     extension_ : str
         The extension rule used, ``"nearest"`` or ``"radius"``.
+    lf_names_ : list or None
+        Column names of ``L_train`` when it was a DataFrame.
+    class_names_ : list or None
+        The ``class_names`` given to :meth:`fit`.
     levels_ : ndarray of shape (m,)
         Fraction of the train points where each LF abstains that it was extended to (when tuned).
     classes_ : ndarray of shape (K,)
@@ -194,6 +201,8 @@ of shape (K,), default=None
         L_dev: Any = None,
         X_dev: Any = None,
         y_dev: Any = None,
+        *,
+        class_names: Any = None,
     ) -> Liger:
         """Search the train supports, fit the label model(s), tune on dev (only).
 
@@ -206,14 +215,24 @@ of shape (K,), default=None
         L_dev, X_dev, y_dev : array-like of shapes (n_dev, m), (n_dev, d), (n_dev,), optional
             A small labelled split: the only data tuning looks at. Required when anything is
             ``"tune"``. Test labels must never be passed here.
+        class_names : sequence of K labels, optional
+            Names of the classes 0..K-1: the columns of :meth:`predict_proba` under
+            ``set_output(transform="pandas")`` (default: the class indices).
 
         Returns
         -------
         self : Liger
+
+        Notes
+        -----
+        Every array argument may be a pandas DataFrame / Series (nullable dtypes included; a
+        missing value is an error). With ``L_train`` a DataFrame, its column names name the LFs
+        (``lf_names_``) and a DataFrame ``L`` given later must have the same columns.
         """
         started = time.perf_counter()
         metric = check_metric(self.metric)
         threads = resolve_n_jobs(self.n_jobs)
+        lf_names_from = L_train
         L_train = as_votes("L_train", L_train)
         X_train = as_embeddings("X_train", X_train, threads)
         check_rows("L_train", L_train, "X_train", X_train)
@@ -221,6 +240,8 @@ of shape (K,), default=None
         self.n_classes_ = self._infer_cardinality(L_train, dev)
         self.classes_ = np.arange(self.n_classes_)
         self.n_lfs_ = L_train.shape[1]
+        self.lf_names_ = column_names(lf_names_from)
+        self.class_names_ = _check_class_names(class_names, self.n_classes_)
         self._L_support = L_train
         self._X_support = X_train
         self._balance = self._resolve_balance(dev)
@@ -289,6 +310,7 @@ of shape (K,), default=None
         L_dev = as_votes("L_dev", L_dev)
         X_dev = as_embeddings("X_dev", X_dev, threads)
         # Without a given cardinality, K is inferred later from all splits; here only y_dev >= 0.
+        y_dev = _as_array("y_dev", y_dev)
         if _is_int(self.cardinality):
             bound = int(self.cardinality)
         else:
@@ -509,12 +531,20 @@ of shape (K,), default=None
         Returns
         -------
         L_extended : ndarray of int64, shape (q, m)
+            A DataFrame (columns: ``lf_names_``) under ``set_output(transform="pandas")``.
         """
-        return self._extend(L, X)[0]
+        L_ext = self._extend(L, X)[0]
+        if self._wants_pandas():
+            columns = self.lf_names_ or list(range(self.n_lfs_))
+            return pandas_frame(L_ext, index_of(L, X), columns)
+        return L_ext
 
     def _extend(self, L: Any, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """Validated, extended votes and the embeddings as float32 (converted once)."""
         self._check_fitted("thresholds_")
+        names, fitted_names = column_names(L), getattr(self, "lf_names_", None)
+        if names is not None and fitted_names is not None and names != fitted_names:
+            raise ValueError(f"L: expected the LF columns {fitted_names} of L_train, got {names}")
         L = as_votes("L", L, allow_empty_rows=True)
         threads = resolve_n_jobs(self.n_jobs)
         X = as_embeddings("X", X, threads)
@@ -548,8 +578,17 @@ of shape (K,), default=None
         Returns
         -------
         proba : ndarray of shape (q, K)
-            Rows sum to 1.
+            Rows sum to 1. Under ``set_output(transform="pandas")`` a DataFrame whose columns are
+            the ``class_names`` given to :meth:`fit` (else the class indices) and whose index is
+            that of ``L`` (or ``X``) when it is a pandas object.
         """
+        proba = self._predict_proba(L, X, source)
+        if self._wants_pandas():
+            columns = getattr(self, "class_names_", None) or list(self.classes_)
+            return pandas_frame(proba, index_of(L, X), columns)
+        return proba
+
+    def _predict_proba(self, L: Any, X: Any, source: str) -> np.ndarray:
         if source not in ("auto", "label_model", "end_model"):
             raise ValueError(
                 f"source: expected 'auto', 'label_model' or 'end_model', got {source!r}"
@@ -563,7 +602,7 @@ of shape (K,), default=None
 
     def predict(self, L: Any, X: Any, *, source: str = "auto") -> np.ndarray:
         """Most probable class per point (ties to the lowest class), shape (q,)."""
-        return np.argmax(self.predict_proba(L, X, source=source), axis=1)
+        return np.argmax(self._predict_proba(L, X, source), axis=1)
 
     def score(self, L: Any, X: Any, y: Any, metric: str = "accuracy") -> float:
         """``metric`` ("accuracy", "f1" or "macro_f1") of :meth:`predict` against labels ``y``."""
@@ -627,6 +666,17 @@ def _part_balance(y_part: np.ndarray, global_balance: np.ndarray) -> np.ndarray:
     counts = np.bincount(y_part, minlength=global_balance.size).astype(np.float64)
     pseudo = PART_BALANCE_PSEUDO_COUNT * global_balance
     return (counts + pseudo) / (counts.sum() + pseudo.sum())
+
+
+def _check_class_names(names: Any, K: int) -> list | None:
+    if names is None:
+        return None
+    if isinstance(names, str) or not hasattr(names, "__len__"):
+        raise TypeError(f"class_names: expected None or a sequence of {K} names, got {names!r}")
+    names = list(names)
+    if len(names) != K or len(set(names)) != K:
+        raise ValueError(f"class_names: expected {K} distinct names (K={K}), got {names}")
+    return names
 
 
 def _is_int(value) -> bool:
