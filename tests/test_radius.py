@@ -241,3 +241,24 @@ def test_zero_rows_under_cosine_are_an_error():
     X = np.array([[1.0, 0.0], [0.0, 0.0]], dtype=np.float32)
     with pytest.raises(ValueError, match="zero norm"):
         liger.radius_neighbors(X, 0.5)
+
+
+def test_gil_is_released_during_the_search():
+    import threading
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((5000, 128)).astype(np.float32)
+    done = threading.Event()
+
+    def work():
+        for _ in range(2):
+            liger.radius_neighbors(X, 0.2)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    ticks = 0
+    while not done.is_set():  # Python code keeps running while the kernel works
+        ticks += 1
+    worker.join()
+    assert ticks > 1000
