@@ -205,6 +205,15 @@ impl<'s, 'a> Within<'s, 'a> {
     fn finish(mut self) -> RadiusRows {
         let metric = self.query.metric;
         let mut out = RadiusRows::default();
+        // Exact capacity (candidates are at most a few more than the output): no doubling slack.
+        let total: usize = self.candidates.iter().map(Vec::len).sum();
+        let total = self
+            .query
+            .max_neighbors
+            .map_or(total, |k| total.min(k * self.candidates.len()));
+        out.lengths.reserve_exact(self.candidates.len());
+        out.indices.reserve_exact(total);
+        out.scores.reserve_exact(total);
         for r in 0..self.candidates.len() {
             let mut list = std::mem::take(&mut self.candidates[r]);
             for c in list.iter_mut().filter(|c| c.score.is_nan()) {
