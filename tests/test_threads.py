@@ -134,18 +134,26 @@ def test_bad_env_variable_is_a_clear_error(value, monkeypatch):
 
 
 POOL_THREAD_NAMES = """
-import glob, os
+import glob, os, time
 import numpy as np
 import liger
 X = np.random.default_rng(0).standard_normal((500, 8)).astype(np.float32)
 liger.knn_graph(X, 5)
-names = []
-for path in glob.glob(f"/proc/{os.getpid()}/task/*/comm"):
-    try:
-        names.append(open(path).read().strip())
-    except OSError:  # the thread exited meanwhile
-        pass
-print(",".join(sorted(name for name in names if name.startswith("liger"))))
+size = int(os.environ["LIGER_NUM_THREADS"])
+expected = [f"liger{size}-{i}" for i in range(size)]
+deadline = time.monotonic() + 20  # a worker names itself when it first runs: wait for that
+while True:
+    names = []
+    for path in glob.glob(f"/proc/{os.getpid()}/task/*/comm"):
+        try:
+            names.append(open(path).read().strip())
+        except OSError:  # the thread exited meanwhile
+            pass
+    names = sorted(name for name in names if name.startswith("liger"))
+    if names == expected or time.monotonic() > deadline:
+        break
+    time.sleep(0.01)
+print(",".join(names))
 """
 
 

@@ -18,7 +18,7 @@ from .label_model import LabelModel, LabelModelWarning
 from .lf import LabelingFunction, LabelingFunctionError, LFApplier, apply_lfs, labeling_function
 from .majority import MajorityVoter
 from .persistence import ModelFileError, load
-from .search import knn_graph, nearest_support
+from .search import knn_graph, nearest_support, radius_neighbors
 from .vote_statistics import VoteStatistics
 
 try:
@@ -54,5 +54,6 @@ __all__ = [
     "load_wrench",
     "metrics",
     "nearest_support",
+    "radius_neighbors",
     "to_pm1",
 ]

@@ -229,6 +229,11 @@ class DaskLiger(ParamsMixin):
                 "end_model: with a Dask train split only None is supported (the end model is "
                 f"not distributed), got {estimator.end_model!r}"
             )
+        if estimator.extension != "nearest":
+            raise ValueError(
+                "extension: with a Dask train split only 'nearest' is supported (the radius "
+                f"rule's neighbourhoods are not distributed), got {estimator.extension!r}"
+            )
         metric = check_metric(estimator.metric)
         X = as_row_chunked("X_train", X_train, "embeddings")
         L = as_row_chunked("L_train", L_train, "votes")

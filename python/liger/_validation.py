@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from . import _core
+from ._pandas import is_pandas
+from ._pandas import to_numpy as pandas_to_numpy
 
 ABSTAIN = -1
 METRICS = ("cosine", "ip", "euclidean")
@@ -65,8 +67,12 @@ def resolve_n_jobs(n_jobs: Any) -> int:
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as a NumPy array (no copy when it is one); pandas DataFrames / Series are
+    converted by their columns' dtypes, a missing value in a nullable column is an error."""
     if value is None:
         raise TypeError(f"{name}: expected an array, got None")
+    if is_pandas(value):
+        return pandas_to_numpy(name, value)
     try:
         return np.asarray(value)
     except (TypeError, ValueError) as exc:

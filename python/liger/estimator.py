@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 
 from ._estimator import ParamsMixin, SaveMixin
+from ._pandas import SetOutputMixin, column_names, index_of
+from ._pandas import frame as pandas_frame
 from ._validation import (
+    _as_array,
     as_embeddings,
     as_thresholds,
     as_votes,
@@ -20,6 +23,7 @@ from ._validation import (
 )
 from .conventions import check_labels
 from .end_model import EndModel
+from .extension import RADIUS_MAX_NEIGHBORS, RadiusVotes
 from .label_model import LabelModel, balance_from_labels, check_class_balance
 from .lf_summary import LFSummary
 from .majority import MajorityVoter
@@ -59,7 +63,7 @@ def resolve_tune_metric(tune_metric: str, K: int, y_dev) -> str:
     return "f1" if share.min() < IMBALANCED_SHARE else "accuracy"
 
 
-class Liger(ParamsMixin, SaveMixin):
+class Liger(ParamsMixin, SetOutputMixin, SaveMixin):
     """Weak supervision with embeddings (Liger / Epoxy), scikit-learn style.
 
     Every LF is extended from the train points where it voted (its support) to points where it
@@ -107,6 +111,15 @@ of shape (K,), default=None
         dev labels of the dev points routed to it (``"dev"``: their frequencies shrunk towards
         the global balance). The dev-label options are unbiased but did not score higher: tuned
         on valid, test scores of Liger fell on youtube, sms and trec (README, "Class balance").
+    extension : {"nearest", "radius", "tune"}, default="nearest"
+        How an abstaining LF is extended to a point whose nearest support point clears the LF's
+        threshold. ``"nearest"``: that point's vote (Liger's rule). ``"radius"``: the
+        similarity-weighted vote of all the LF's support points within the threshold (the
+        ``RADIUS_MAX_NEIGHBORS`` = 256 most similar at most; :class:`liger.extension.RadiusVotes`).
+        ``"tune"``: both, thresholds tuned for each; ``"radius"`` is kept only when it beats
+        ``"nearest"`` on dev by ``min_gain``. The same (point, LF) pairs are extended either way;
+        only their votes differ, and only for LFs that vote more than one class (every LF of the
+        youtube, sms and trec sets votes a single class: there the two rules are identical).
     end_model : {None, "logreg"}, default=None
         ``"logreg"``: also train a multinomial logistic regression on the embeddings from the
         label model's posteriors on train (weighted by confidence) and the gold dev labels, its
@@ -130,6 +143,12 @@ of shape (K,), default=None
     ----------
     thresholds_ : ndarray of shape (m,)
         Threshold per LF (NaN = not extended).
+    extension_ : str
+        The extension rule used, ``"nearest"`` or ``"radius"``.
+    lf_names_ : list or None
+        Column names of ``L_train`` when it was a DataFrame.
+    class_names_ : list or None
+        The ``class_names`` given to :meth:`fit`.
     levels_ : ndarray of shape (m,)
         Fraction of the train points where each LF abstains that it was extended to (when tuned).
     classes_ : ndarray of shape (K,)
@@ -157,6 +176,7 @@ of shape (K,), default=None
         min_gain: float = 0.01,
         fit_on: str = "original",
         class_balance: Any = None,
+        extension: str = "nearest",
         end_model: str | None = None,
         warm_start: bool = False,
         cardinality: int | None = None,
@@ -173,6 +193,7 @@ of shape (K,), default=None
         self.min_gain = min_gain
         self.fit_on = fit_on
         self.class_balance = class_balance
+        self.extension = extension
         self.end_model = end_model
         self.warm_start = warm_start
         self.cardinality = cardinality
@@ -188,6 +209,8 @@ of shape (K,), default=None
         L_dev: Any = None,
         X_dev: Any = None,
         y_dev: Any = None,
+        *,
+        class_names: Any = None,
     ) -> Liger:
         """Search the train supports, fit the label model(s), tune on dev (only).
 
@@ -200,18 +223,29 @@ of shape (K,), default=None
         L_dev, X_dev, y_dev : array-like of shapes (n_dev, m), (n_dev, d), (n_dev,), optional
             A small labelled split: the only data tuning looks at. Required when anything is
             ``"tune"``. Test labels must never be passed here.
+        class_names : sequence of K labels, optional
+            Names of the classes 0..K-1: the columns of :meth:`predict_proba` under
+            ``set_output(transform="pandas")`` (default: the class indices).
 
         Returns
         -------
         self : Liger
+
+        Notes
+        -----
+        Every array argument may be a pandas DataFrame / Series (nullable dtypes included; a
+        missing value is an error). With ``L_train`` a DataFrame, its column names name the LFs
+        (``lf_names_``) and a DataFrame ``L`` given later must have the same columns.
         """
         started = time.perf_counter()
         metric = check_metric(self.metric)
         threads = resolve_n_jobs(self.n_jobs)
+        lf_names_from = L_train
         L_train = as_votes("L_train", L_train)
         X_train = as_embeddings("X_train", X_train, threads)
         check_rows("L_train", L_train, "X_train", X_train)
         dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, threads)
+        self.lf_names_ = column_names(lf_names_from)
         train_scores, train_indices = nearest_support(
             X_train, X_train, L_train, metric=metric, n_jobs=self.n_jobs
         )
@@ -225,6 +259,7 @@ of shape (K,), default=None
         self._L_support = L_train
         self._X_support = X_train
         self._fit_searched(train, X_train, dev, dev_votes)
+        self.class_names_ = _check_class_names(class_names, self.n_classes_)
         self.fit_time_ = time.perf_counter() - started
         return self
 
@@ -249,9 +284,10 @@ of shape (K,), default=None
         # The partitions (and their models) are set first with one part: tuning scores candidate
         # thresholds against them; with fit_on="extended" it refits them per candidate.
         self._set_partitions(1, X_train, train, None)
-        self.thresholds_, self.levels_, self.dev_score_ = self._choose_thresholds(
-            train, dev_votes, dev
-        )
+        self.extension_, train, dev_votes, chosen = self._choose_extension(train, dev_votes, dev)
+        self.thresholds_, self.levels_, self.dev_score_ = chosen
+        if self.extension_ == "radius" and not isinstance(train, RadiusVotes):
+            train = self._radius_votes(train.L, X_train, self.thresholds_[:, None], train.scores)
         # Thresholds of the votes the label model is fitted on (None: the votes as cast).
         fit_thresholds = self.thresholds_ if self.fit_on == "extended" else None
         L_dev_ext = None if dev_votes is None else dev_votes.extend(self.thresholds_)
@@ -298,6 +334,7 @@ of shape (K,), default=None
         L_dev = as_votes("L_dev", L_dev)
         X_dev = as_embeddings("X_dev", X_dev, threads)
         # Without a given cardinality, K is inferred later from all splits; here only y_dev >= 0.
+        y_dev = _as_array("y_dev", y_dev)
         if _is_int(self.cardinality):
             bound = int(self.cardinality)
         else:
@@ -324,6 +361,53 @@ of shape (K,), default=None
                     f"{name}: expected classes in 0..{K - 1} (cardinality={K}), got {value}"
                 )
         return int(K)
+
+    def _choose_extension(self, train, dev_votes, dev):
+        """The extension rule and its thresholds: ``(rule, train votes, dev votes, (thresholds,
+        levels, dev score))``; with ``extension="tune"``, "radius" only if it gains ``min_gain``."""
+        if self.extension not in ("nearest", "radius", "tune"):
+            raise ValueError(
+                f"extension: expected 'nearest', 'radius' or 'tune', got {self.extension!r}"
+            )
+        if self.extension == "tune" and dev is None:
+            raise ValueError("extension: 'tune' needs a dev split (L_dev, X_dev, y_dev), got none")
+        best = None
+        for rule in ("nearest", "radius") if self.extension == "tune" else (self.extension,):
+            rule_train, rule_dev = train, dev_votes
+            if rule == "radius":
+                candidates = self._threshold_candidates(train)
+                if self.fit_on == "extended":
+                    rule_train = self._radius_votes(
+                        train.L, self._X_support, candidates, train.scores
+                    )
+                if dev is not None:
+                    rule_dev = self._radius_votes(dev_votes.L, dev[1], candidates, dev_votes.scores)
+            chosen = self._choose_thresholds(rule_train, rule_dev, dev)
+            self._log(f"extension {rule!r}: dev {chosen[2]}")
+            # "radius" (tried second) must gain min_gain on dev over "nearest", the simpler rule,
+            # like every more complex setting here.
+            if best is None or (chosen[2] is not None and chosen[2] >= best[3][2] + self.min_gain):
+                best = (rule, rule_train, rule_dev, chosen)
+        return best
+
+    def _threshold_candidates(self, train) -> np.ndarray:
+        """(m, G) thresholds the tuning may try: the level grid, or the fixed thresholds."""
+        if isinstance(self.thresholds, str):
+            return train.grid(DEFAULT_LEVELS)
+        return as_thresholds(self.thresholds, train.L.shape[1])[:, None]
+
+    def _radius_votes(self, L, X, candidates, scores=None) -> RadiusVotes:
+        return RadiusVotes(
+            L,
+            X,
+            self._L_support,
+            self._X_support,
+            candidates,
+            metric=self.metric,
+            max_neighbors=RADIUS_MAX_NEIGHBORS,
+            scores=scores,
+            n_jobs=self.n_jobs,
+        )
 
     def _choose_thresholds(self, train, dev_votes, dev):
         m = train.L.shape[1]
@@ -480,12 +564,20 @@ of shape (K,), default=None
         Returns
         -------
         L_extended : ndarray of int64, shape (q, m)
+            A DataFrame (columns: ``lf_names_``) under ``set_output(transform="pandas")``.
         """
-        return self._extend(L, X)[0]
+        L_ext = self._extend(L, X)[0]
+        if self._wants_pandas():
+            columns = self.lf_names_ or list(range(self.n_lfs_))
+            return pandas_frame(L_ext, index_of(L, X), columns)
+        return L_ext
 
     def _extend(self, L: Any, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """Validated, extended votes and the embeddings as float32 (converted once)."""
         self._check_fitted("thresholds_")
+        names, fitted_names = column_names(L), getattr(self, "lf_names_", None)
+        if names is not None and fitted_names is not None and names != fitted_names:
+            raise ValueError(f"L: expected the LF columns {fitted_names} of L_train, got {names}")
         L = as_votes("L", L, allow_empty_rows=True)
         threads = resolve_n_jobs(self.n_jobs)
         X = as_embeddings("X", X, threads)
@@ -497,6 +589,8 @@ of shape (K,), default=None
                 f"L: expected votes in -1..{self.n_classes_ - 1} (K={self.n_classes_} from fit), "
                 f"got {L.max()}"
             )
+        if getattr(self, "extension_", "nearest") == "radius":
+            return self._radius_votes(L, X, self.thresholds_[:, None]).extend(self.thresholds_), X
         scores, indices = nearest_support(
             X, self._X_support, self._L_support, metric=self.metric, n_jobs=self.n_jobs
         )
@@ -517,8 +611,17 @@ of shape (K,), default=None
         Returns
         -------
         proba : ndarray of shape (q, K)
-            Rows sum to 1.
+            Rows sum to 1. Under ``set_output(transform="pandas")`` a DataFrame whose columns are
+            the ``class_names`` given to :meth:`fit` (else the class indices) and whose index is
+            that of ``L`` (or ``X``) when it is a pandas object.
         """
+        proba = self._predict_proba(L, X, source)
+        if self._wants_pandas():
+            columns = getattr(self, "class_names_", None) or list(self.classes_)
+            return pandas_frame(proba, index_of(L, X), columns)
+        return proba
+
+    def _predict_proba(self, L: Any, X: Any, source: str) -> np.ndarray:
         if source not in ("auto", "label_model", "end_model"):
             raise ValueError(
                 f"source: expected 'auto', 'label_model' or 'end_model', got {source!r}"
@@ -532,7 +635,7 @@ of shape (K,), default=None
 
     def predict(self, L: Any, X: Any, *, source: str = "auto") -> np.ndarray:
         """Most probable class per point (ties to the lowest class), shape (q,)."""
-        return np.argmax(self.predict_proba(L, X, source=source), axis=1)
+        return np.argmax(self._predict_proba(L, X, source), axis=1)
 
     def score(self, L: Any, X: Any, y: Any, metric: str = "accuracy") -> float:
         """``metric`` ("accuracy", "f1" or "macro_f1") of :meth:`predict` against labels ``y``."""
@@ -596,6 +699,17 @@ def _part_balance(y_part: np.ndarray, global_balance: np.ndarray) -> np.ndarray:
     counts = np.bincount(y_part, minlength=global_balance.size).astype(np.float64)
     pseudo = PART_BALANCE_PSEUDO_COUNT * global_balance
     return (counts + pseudo) / (counts.sum() + pseudo.sum())
+
+
+def _check_class_names(names: Any, K: int) -> list | None:
+    if names is None:
+        return None
+    if isinstance(names, str) or not hasattr(names, "__len__"):
+        raise TypeError(f"class_names: expected None or a sequence of {K} names, got {names!r}")
+    names = list(names)
+    if len(names) != K or len(set(names)) != K:
+        raise ValueError(f"class_names: expected {K} distinct names (K={K}), got {names}")
+    return names
 
 
 def _is_int(value) -> bool:

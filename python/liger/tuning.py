@@ -24,8 +24,32 @@ from .vote_statistics import VoteStatistics
 DEFAULT_LEVELS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 
 
+class SplitVotes:
+    """What ``Liger.fit`` reads of the train split under an extension rule, written once on top of
+    the rule's ``L``, ``scores``, ``higher_is_better`` and ``extend(thresholds)``:
+    :class:`NearestVotes` (the nearest support point's vote), ``extension.RadiusVotes``, and
+    ``liger.dask``'s chunked twin, which computes the same over chunks."""
+
+    def grid(self, levels=DEFAULT_LEVELS) -> np.ndarray:
+        """:func:`threshold_grid` of these votes."""
+        return threshold_grid(self, levels)
+
+    def statistics(
+        self, cardinality: int, thresholds: np.ndarray | None = None, pairwise: bool = True
+    ) -> VoteStatistics:
+        """The label model's statistics of the votes as cast (``thresholds=None``) or extended
+        (``pairwise=False``: without the co-occurrences, enough for majority vote)."""
+        votes = self.L if thresholds is None else self.extend(thresholds)
+        return VoteStatistics.from_votes(votes, cardinality, pairwise=pairwise)
+
+    def coverage(self, thresholds: np.ndarray | None = None) -> np.ndarray:
+        """(m,) fraction of the points with a vote, as cast (None) or extended."""
+        votes = self.L if thresholds is None else self.extend(thresholds)
+        return (votes != ABSTAIN).mean(0)
+
+
 @dataclass(frozen=True)
-class NearestVotes:
+class NearestVotes(SplitVotes):
     """What extension needs of one split: per (point, LF) its own vote, the vote of the LF's nearest
     support point, and that point's score. All arrays are (n, m)."""
 
@@ -52,24 +76,6 @@ class NearestVotes:
                 else self.scores <= thresholds[None, :]
             )
         return np.where((self.L == ABSTAIN) & close, self.candidate, self.L)
-
-    # What Liger.fit reads of the train split: liger.dask's twin computes the same over chunks.
-    def grid(self, levels=DEFAULT_LEVELS) -> np.ndarray:
-        """:func:`threshold_grid` of these votes."""
-        return threshold_grid(self, levels)
-
-    def statistics(
-        self, cardinality: int, thresholds: np.ndarray | None = None, pairwise: bool = True
-    ) -> VoteStatistics:
-        """The label model's statistics of the votes as cast (``thresholds=None``) or extended
-        (``pairwise=False``: without the co-occurrences, enough for majority vote)."""
-        votes = self.L if thresholds is None else self.extend(thresholds)
-        return VoteStatistics.from_votes(votes, cardinality, pairwise=pairwise)
-
-    def coverage(self, thresholds: np.ndarray | None = None) -> np.ndarray:
-        """(m,) fraction of the points with a vote, as cast (None) or extended."""
-        votes = self.L if thresholds is None else self.extend(thresholds)
-        return (votes != ABSTAIN).mean(0)
 
 
 def threshold_grid(train: NearestVotes, levels=DEFAULT_LEVELS) -> np.ndarray:
