@@ -17,6 +17,7 @@ from .extension import extend, extend_votes
 from .label_model import LabelModel, LabelModelWarning
 from .majority import MajorityVoter
 from .search import knn_graph, nearest_support
+from .vote_statistics import VoteStatistics
 
 try:
     __version__ = version("liger")
@@ -33,6 +34,7 @@ __all__ = [
     "MajorityVoter",
     "NotFittedError",
     "Split",
+    "VoteStatistics",
     "__version__",
     "extend",
     "extend_votes",

@@ -33,7 +33,11 @@ equivalently the LF's precision ``P(Y = a | L_i = a) = p_a + d_f p_a (1 - p_a) /
 Estimation
 ----------
 1. One streaming pass computes the vote counts and the co-occurrence counts of the indicators (a
-   ``syrk`` per chunk of rows): no per-row Python, memory of one chunk.
+   ``syrk`` per chunk of rows): no per-row Python, memory of one chunk. These exact integer
+   counts, with the majority winners and the balance sample, are a
+   :class:`liger.vote_statistics.VoteStatistics`; ``fit(L)`` is
+   ``fit_statistics(VoteStatistics.from_votes(L, K))``, and statistics merged from row chunks or
+   updated after one LF changed give the same model.
 2. ``d_f^2`` from the triplets of f, aggregated by the median of ``|R_fg R_fh / R_gh|`` (robust,
    the default) or the ``|R_gh|``-weighted mean of the signed values. A triplet is used when its
    three features belong to three different LFs, every pair of them is expected to co-occur on at
@@ -89,12 +93,18 @@ from typing import Any
 
 import numpy as np
 from scipy import optimize
-from scipy.linalg import blas
 
 from ._estimator import ParamsMixin
 from ._validation import ABSTAIN
-from .conventions import check_labels, check_votes
+from .conventions import check_labels
 from .metrics import compute as compute_metrics
+from .vote_statistics import (
+    VoteStatistics,
+    check_cardinality,
+    check_chunk_size,
+    check_vote_matrix,
+    dense_rows,
+)
 
 TIE_BREAK_POLICIES = ("abstain", "random", "lowest")
 AGGREGATIONS = ("median", "mean")
@@ -102,9 +112,6 @@ METHODS = ("triplet",)
 # Probabilities closer than this are a tie in predict(). Exact symmetric cases (an all-abstain row
 # with a uniform class balance) are equal only up to rounding after the log/exp round trip.
 TIE_TOLERANCE = 1e-9
-# Rows used to estimate the class balance by profile likelihood (systematic sample beyond it):
-# the balance is K - 1 numbers, so more rows add time but no accuracy that matters.
-MAX_BALANCE_ROWS = 10_000
 DEFAULT_PRIOR_ACCURACY = 0.7
 # Fewer informative triplets than this and a feature's d_f comes from the pooled estimate.
 MIN_TRIPLETS = 3
@@ -116,14 +123,6 @@ class LabelModelWarning(UserWarning):
 
 # --------------------------------------------------------------------------------------------
 # Shared helpers (also used by MajorityVoter)
-
-
-def check_cardinality(cardinality: Any) -> int:
-    if isinstance(cardinality, bool) or not isinstance(cardinality, numbers.Integral):
-        raise TypeError(f"cardinality: expected an int >= 2, got {type(cardinality).__name__}")
-    if cardinality < 2:
-        raise ValueError(f"cardinality: expected an int >= 2, got {cardinality}")
-    return int(cardinality)
 
 
 def check_class_balance(value: Any, cardinality: int) -> np.ndarray:
@@ -201,33 +200,22 @@ def resolve_fit_balance(
     return check_class_balance(class_balance, cardinality), None
 
 
-def balance_from_majority(L: np.ndarray, cardinality: int, chunk_size: int) -> np.ndarray:
+def balance_from_majority(stats: VoteStatistics) -> np.ndarray:
     """Distribution of the majority-vote winners over the rows with at least one vote.
 
-    Ties are split equally between the tied classes. Rows without votes are left out (they are
-    assumed distributed like the others); a class that never wins gets a small floor so that the
-    posterior can still reach it. Returns (K,) probabilities; uniform if no row has a vote.
+    Ties are split equally between the tied classes (``stats.majority_wins`` counts winners by
+    tie size). Rows without votes are left out (they are assumed distributed like the others); a
+    class that never wins gets a small floor so that the posterior can still reach it. Returns
+    (K,) probabilities; uniform if no row has a vote.
     """
-    total = np.zeros(cardinality)
-    for start in range(0, L.shape[0], chunk_size):
-        Lc = L[start : start + chunk_size]
-        counts = np.stack([np.count_nonzero(Lc == c, axis=1) for c in range(cardinality)], axis=1)
-        top = counts.max(axis=1, keepdims=True)
-        winners = (counts == top) & (top > 0)
-        total += (winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)).sum(axis=0)
+    K = stats.cardinality
+    ties = np.arange(1, K + 1, dtype=np.float64)[:, None]
+    total = (stats.majority_wins / ties).sum(axis=0)
     if total.sum() == 0:
-        return np.full(cardinality, 1.0 / cardinality)
+        return np.full(K, 1.0 / K)
     p = total / total.sum()
     p = np.maximum(p, 1e-3)
     return p / p.sum()
-
-
-def check_chunk_size(chunk_size: Any) -> int:
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
-        raise TypeError(f"chunk_size: expected a positive int, got {type(chunk_size).__name__}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size: expected a positive int, got {chunk_size}")
-    return int(chunk_size)
 
 
 def break_ties(proba: np.ndarray, tie_break_policy: str, random_state: Any = None) -> np.ndarray:
@@ -265,100 +253,19 @@ def _softmax_rows(log_joint: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-# Moments
-
-
-# Above this many candidate features (m * K), the vote counts are taken in a first pass so that
-# the second-moment pass only builds the indicators of votes that actually occur.
-MAX_CANDIDATE_FEATURES = 512
-
-
-def _vote_counts(L: np.ndarray, cardinality: int, chunk_size: int) -> np.ndarray:
-    """(m, K + 1) counts: ``counts[j, v + 1]`` = rows where LF j cast v (v = -1 is abstain)."""
-    n, m = L.shape
-    width = cardinality + 1
-    offsets = np.arange(m, dtype=np.int64) * width + 1
-    counts = np.zeros(m * width, dtype=np.int64)
-    for start in range(0, n, chunk_size):
-        codes = L[start : start + chunk_size] + offsets
-        counts += np.bincount(codes.ravel(), minlength=m * width)
-    return counts.reshape(m, width)
-
-
-def _moments(
-    L: np.ndarray, cardinality: int, chunk_size: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vote counts and the co-occurrence counts of the vote indicators, in streaming passes.
-
-    Returns
-    -------
-    counts : ndarray of int64, shape (m, K + 1)
-        ``counts[j, v + 1]`` = rows where LF j cast v.
-    features : ndarray of int64, shape (F,)
-        Flat index ``j * K + a`` of each feature (LF j, class a) that occurs at least once.
-    G : ndarray of float64, shape (F + 1, F + 1)
-        ``G[f, g]`` = rows where features f and g both fire. The extra last indicator is "at
-        least two LFs vote in this row", so ``G[f, F]`` counts the rows where f fires *and*
-        another LF votes: the rows that carry second-moment information about f.
-    """
-    n, m = L.shape
-    K = cardinality
-    classes = np.arange(K, dtype=L.dtype)
-    if m * K > MAX_CANDIDATE_FEATURES:
-        counts = _vote_counts(L, K, chunk_size)
-        features = np.flatnonzero(counts[:, 1:].ravel() > 0)
-        selected = features
-    else:
-        counts = None
-        features = np.arange(m * K)
-        selected = None  # all candidates; the ones that never occur are dropped at the end
-    width = features.size
-    # float32 counts are exact below 2**24 rows per chunk; syrk accumulates X^T X of one chunk.
-    # Wide indicator blocks get fewer rows so that one block stays under ~16 MB.
-    step = max(1, min(chunk_size, 1 << 20, n, max(1024, (1 << 22) // (width + 1))))
-    block = np.empty((step, width + 1), dtype=np.float32)
-    G = np.zeros((width + 1, width + 1))
-    totals = np.zeros(m * K, dtype=np.int64)
-    for start in range(0, n, step):
-        Lc = L[start : start + step]
-        rows = Lc.shape[0]
-        indicators = (Lc[:, :, None] == classes).reshape(rows, m * K)
-        if selected is None:
-            totals += np.count_nonzero(indicators, axis=0)
-            block[:rows, :width] = indicators
-        else:
-            block[:rows, :width] = indicators[:, selected]
-        block[:rows, width] = np.count_nonzero(Lc != ABSTAIN, axis=1) >= 2
-        # ssyrk on the transposed (Fortran-ordered) view: no copy, half the work of a GEMM, and
-        # none of the pathological thread spinning a skinny multithreaded GEMM can show on a
-        # busy 2-core machine.
-        G += blas.ssyrk(1.0, block[:rows].T)
-    G = np.triu(G) + np.triu(G, 1).T
-    if counts is None:
-        votes = totals.reshape(m, K)
-        counts = np.concatenate([(n - votes.sum(axis=1))[:, None], votes], axis=1)
-        keep = np.flatnonzero(totals > 0)
-        index = np.append(keep, width)
-        features, G = keep, G[np.ix_(index, index)]
-    return counts, features, G
+# Moments -> triplets
 
 
 class _Triplets:
     """Everything about the second moments that does not depend on the class balance."""
 
     def __init__(
-        self,
-        L: np.ndarray,
-        cardinality: int,
-        chunk_size: int,
-        min_z: float,
-        min_expected: float,
-        max_pairs: int,
+        self, stats: VoteStatistics, min_z: float, min_expected: float, max_pairs: int
     ) -> None:
-        n, m = L.shape
-        K = cardinality
+        n, m, K = stats.n_rows, stats.n_lfs, stats.cardinality
         self.n, self.m, self.K = n, m, K
-        self.counts, features, G = _moments(L, K, chunk_size)
+        self.counts, features = stats.vote_counts, stats.features
+        G = stats.cooccurrence.astype(np.float64)
         lf, cls = np.divmod(features, K)
         self.lf, self.cls = lf, cls
         F = lf.size
@@ -535,9 +442,11 @@ def _vote_index(L: np.ndarray, width: int) -> np.ndarray:
 
 
 def _log_likelihoods(
-    L: np.ndarray, log_flat: np.ndarray, chunk_size: int, index: np.ndarray | None = None
+    L: Any, log_flat: np.ndarray, chunk_size: int, index: np.ndarray | None = None
 ) -> np.ndarray:
     """(n, K) ``sum_j log P(L_j | Y = c)``: one 1-D ``np.take`` per class and chunk of rows.
+
+    ``L``: a validated vote matrix, dense (any integer dtype) or CSR (densified chunk by chunk).
 
     ``index`` (from :func:`_vote_index`) may be passed when the same rows are evaluated many
     times; building it costs about as much as one take.
@@ -548,26 +457,43 @@ def _log_likelihoods(
     out = np.empty((n, K))
     for start in range(0, n, chunk_size):
         stop = min(start + chunk_size, n)
-        chunk = _vote_index(L[start:stop], width) if index is None else index[start:stop]
+        if index is None:
+            chunk = _vote_index(dense_rows(L, start, stop), width)
+        else:
+            chunk = index[start:stop]
         for c in range(K):
             np.take(log_flat[c], chunk).sum(axis=1, out=out[start:stop, c])
     return out
 
 
-def _distinct_rows(L: np.ndarray, cardinality: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of L and their counts (float64), for likelihoods summed over rows.
+def _check_rows(stats: VoteStatistics, L: Any) -> None:
+    """``fit(L)`` needs at least one row (statistics of a zero-row chunk are fine to merge)."""
+    if stats.n_rows == 0:
+        raise ValueError(f"L: expected a non-empty array, got shape {np.shape(L)}")
 
-    Rows are encoded as base-(K + 1) integers and deduplicated with a 1-D sort (``np.unique``
-    with ``axis=0`` sorts rows lexicographically, 20x slower). When the code would not fit in
-    63 bits (many LFs), rows are used as they are: such matrices rarely repeat rows anyway.
-    """
-    n, m = L.shape
-    if m * np.log2(cardinality + 1) >= 62:
-        return L, np.ones(n)
-    powers = (cardinality + 1) ** np.arange(m, dtype=np.int64)
-    codes = (L + 1) @ powers  # integer matmul: exact, and not BLAS
-    _, first, counts = np.unique(codes, return_index=True, return_counts=True)
-    return L[first], counts.astype(np.float64)
+
+def _check_statistics(stats: Any, cardinality: int, pairwise: bool = True) -> None:
+    """``stats`` are complete statistics of ``cardinality`` classes (with the co-occurrence
+    counts when ``pairwise``)."""
+    if not isinstance(stats, VoteStatistics):
+        raise TypeError(f"stats: expected a VoteStatistics, got {type(stats).__name__}")
+    if stats.cardinality != cardinality:
+        raise ValueError(
+            f"stats: expected statistics of {cardinality} classes (cardinality={cardinality}), "
+            f"got {stats.cardinality}"
+        )
+    if stats.n_rows == 0:
+        raise ValueError("stats: expected statistics of at least one row, got none")
+    if pairwise and not stats.pairwise:
+        raise ValueError(
+            "stats: the label model needs the co-occurrence counts; got statistics built with "
+            "VoteStatistics.from_votes(..., pairwise=False)"
+        )
+    if not stats.is_complete:
+        raise ValueError(
+            f"stats: expected statistics of all {stats.total_rows} rows, got rows "
+            f"{list(stats.row_ranges)}; merge the statistics of every chunk first"
+        )
 
 
 def _marginal_log_likelihood(log_lik: np.ndarray, weights: np.ndarray, p: np.ndarray) -> float:
@@ -590,9 +516,10 @@ class VoteModel(ParamsMixin):
 
     _FITTED = "class_balance_"
 
-    def _checked_votes(self, L: Any) -> np.ndarray:
+    def _checked_votes(self, L: Any) -> Any:
+        """Validated votes (dense in their own dtype, or CSR) with the fitted number of LFs."""
         self._check_fitted(self._FITTED)
-        votes = check_votes("L", L, self._cardinality, allow_empty_rows=True)
+        votes = check_vote_matrix("L", L, self._cardinality, allow_empty_rows=True)
         if votes.shape[1] != self.n_lfs_:
             raise ValueError(
                 f"L: expected {self.n_lfs_} columns (the LFs seen in fit), got {votes.shape[1]}"
@@ -793,10 +720,14 @@ class LabelModel(VoteModel):
     def fit(self, L: Any, y: Any = None, *, y_dev: Any = None) -> LabelModel:
         """Fit the LF parameters (and the class balance unless it is given) from the votes.
 
+        Equivalent to ``fit_statistics(VoteStatistics.from_votes(L, cardinality))``.
+
         Parameters
         ----------
-        L : array-like of int, shape (n, m)
-            Votes, -1 = abstain, classes ``0..K-1``. Not modified.
+        L : array-like of int or scipy.sparse CSR / CSC matrix, shape (n, m)
+            Votes, -1 = abstain, classes ``0..K-1``, any integer dtype (not widened); sparse:
+            explicit entries are votes, missing entries abstentions (see
+            :mod:`liger.vote_statistics`). Not modified.
         y : None
             Ignored; present for scikit-learn API compatibility. The model is unsupervised: gold
             labels of the rows of ``L`` never enter the fit.
@@ -810,14 +741,36 @@ class LabelModel(VoteModel):
         self : LabelModel
         """
         K = self._check_hyperparameters()
-        fixed, dev_counts = resolve_fit_balance(self.class_balance, K, y_dev)
-        L = check_votes("L", L, K)
-        n, m = L.shape
-        chunk = int(self.chunk_size)
+        resolve_fit_balance(self.class_balance, K, y_dev)  # bad parameters fail before the pass
+        stats = VoteStatistics.from_votes(L, K, chunk_size=int(self.chunk_size))
+        _check_rows(stats, L)
+        return self.fit_statistics(stats, y_dev=y_dev)
 
-        tri = _Triplets(
-            L, K, chunk, float(self.min_z), float(self.min_expected), int(self.max_pairs)
-        )
+    def fit_statistics(self, stats: VoteStatistics, *, y_dev: Any = None) -> LabelModel:
+        """Fit from the sufficient statistics of the votes instead of the votes themselves.
+
+        The model depends on the votes only through these statistics, so this gives exactly the
+        model :meth:`fit` gives on the matrix they were computed from — whether they were built
+        in one pass, merged from row chunks (:meth:`VoteStatistics.merge`) or updated after an
+        LF changed (:meth:`VoteStatistics.replace_lf`).
+
+        Parameters
+        ----------
+        stats : VoteStatistics
+            Statistics of all rows of a vote matrix with ``cardinality`` classes
+            (``stats.is_complete``).
+        y_dev : array-like of int, shape (n_dev,), optional
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self : LabelModel
+        """
+        K = self._check_hyperparameters()
+        fixed, dev_counts = resolve_fit_balance(self.class_balance, K, y_dev)
+        _check_statistics(stats, K)
+        n, m = stats.n_rows, stats.n_lfs
+        tri = _Triplets(stats, float(self.min_z), float(self.min_expected), int(self.max_pairs))
         counts = tri.counts
         emitted = counts > 0
         sign = np.where(tri.sign_z < -float(self.min_z), -1.0, 1.0)
@@ -843,12 +796,12 @@ class LabelModel(VoteModel):
             )
 
         if isinstance(fixed, str) and fixed == "likelihood" and K == 2:
-            p = self._estimate_balance(L, emitted, tables_at, K, None, dev_counts)
+            p = self._estimate_balance(stats, emitted, tables_at, K, None, dev_counts)
         elif isinstance(fixed, str):
-            p = balance_from_majority(L, K, chunk)
+            p = balance_from_majority(stats)
             if fixed == "likelihood":
                 start = p if dev_counts is None else balance_from_counts(dev_counts)
-                p = self._estimate_balance(L, emitted, tables_at, K, start, dev_counts)
+                p = self._estimate_balance(stats, emitted, tables_at, K, start, dev_counts)
         else:
             p = fixed
         table, identified, prior_skill = tables_at(p)
@@ -868,14 +821,14 @@ class LabelModel(VoteModel):
         self.accuracies_[never] = 1.0 / K + prior_skill * (1 - 1.0 / K)
         return self
 
-    def _estimate_balance(self, L, emitted, tables_at, K: int, start, dev_counts) -> np.ndarray:
+    def _estimate_balance(
+        self, stats: VoteStatistics, emitted, tables_at, K: int, start, dev_counts
+    ) -> np.ndarray:
         """Maximise the marginal likelihood of the vote patterns over the class balance, times
         the multinomial likelihood of the dev labels' class counts when given."""
-        n = L.shape[0]
-        if n > MAX_BALANCE_ROWS:
-            # A systematic sample: deterministic, and it spans data sorted in any order.
-            L = L[np.linspace(0, n - 1, MAX_BALANCE_ROWS).astype(np.int64)]
-        patterns, weights = _distinct_rows(L, K)
+        n = stats.n_rows
+        # The distinct patterns of a systematic sample of the rows (VoteStatistics).
+        patterns, weights = stats.balance_sample()
         index = _vote_index(patterns, K + 1)
         chunk = int(self.chunk_size)
 

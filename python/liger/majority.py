@@ -6,15 +6,17 @@ from typing import Any
 
 import numpy as np
 
-from .conventions import check_votes
 from .label_model import (
     VoteModel,
+    _check_rows,
+    _check_statistics,
     balance_from_counts,
     balance_from_majority,
     check_cardinality,
     check_chunk_size,
     resolve_fit_balance,
 )
+from .vote_statistics import VoteStatistics, dense_rows
 
 
 class MajorityVoter(VoteModel):
@@ -58,10 +60,13 @@ class MajorityVoter(VoteModel):
     def fit(self, L: Any, y: Any = None, *, y_dev: Any = None) -> MajorityVoter:
         """Record the number of LFs, their coverage and the class balance.
 
+        Equivalent to ``fit_statistics(VoteStatistics.from_votes(L, cardinality,
+        pairwise=False))``.
+
         Parameters
         ----------
-        L : array-like of int, shape (n, m)
-            Votes, -1 = abstain.
+        L : array-like of int or scipy.sparse CSR / CSC matrix, shape (n, m)
+            Votes, -1 = abstain (sparse: missing entries; see :mod:`liger.vote_statistics`).
         y : None
             Ignored (scikit-learn API compatibility); never train labels.
         y_dev : array-like of int, shape (n_dev,), optional
@@ -73,17 +78,41 @@ class MajorityVoter(VoteModel):
         """
         K = check_cardinality(self.cardinality)
         chunk = check_chunk_size(self.chunk_size)
+        resolve_fit_balance(self.class_balance, K, y_dev)  # bad parameters fail before the pass
+        # Majority vote reads no co-occurrences: skip that pass.
+        stats = VoteStatistics.from_votes(L, K, chunk_size=chunk, pairwise=False)
+        _check_rows(stats, L)
+        return self.fit_statistics(stats, y_dev=y_dev)
+
+    def fit_statistics(self, stats: VoteStatistics, *, y_dev: Any = None) -> MajorityVoter:
+        """Fit from the sufficient statistics of the votes (see :meth:`LabelModel.fit_statistics`).
+
+        Parameters
+        ----------
+        stats : VoteStatistics
+            Statistics of all rows of a vote matrix with ``cardinality`` classes (built with
+            ``pairwise=False`` or not: majority vote reads only the vote counts and winners).
+        y_dev : array-like of int, shape (n_dev,), optional
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        self : MajorityVoter
+        """
+        K = check_cardinality(self.cardinality)
+        check_chunk_size(self.chunk_size)
         fixed, dev_counts = resolve_fit_balance(self.class_balance, K, y_dev)
-        L = check_votes("L", L, K)
+        _check_statistics(stats, K, pairwise=False)
         if isinstance(fixed, str):
             # No vote likelihood here: "likelihood" with dev labels falls back on those labels.
             if dev_counts is not None:
                 fixed = balance_from_counts(dev_counts)
             else:
-                fixed = balance_from_majority(L, K, chunk)
+                fixed = balance_from_majority(stats)
+        n = stats.n_rows
         self.class_balance_ = fixed
-        self.coverage_ = np.count_nonzero(L != -1, axis=0) / L.shape[0]
-        self.n_lfs_ = L.shape[1]
+        self.coverage_ = (n - stats.vote_counts[:, 0]) / n
+        self.n_lfs_ = stats.n_lfs
         self._cardinality = K
         return self
 
@@ -95,7 +124,7 @@ class MajorityVoter(VoteModel):
         chunk = check_chunk_size(self.chunk_size)
         proba = np.empty((n, K))
         for start in range(0, n, chunk):
-            Lc = L[start : start + chunk]
+            Lc = dense_rows(L, start, min(start + chunk, n))
             for c in range(K):
                 proba[start : start + chunk, c] = np.count_nonzero(Lc == c, axis=1)
         total = proba.sum(axis=1, keepdims=True)

@@ -1,0 +1,973 @@
+"""The sufficient statistics of a vote matrix: everything the label models read from the votes.
+
+:class:`liger.LabelModel` and :class:`liger.MajorityVoter` never look at a vote matrix directly
+when they fit: they read a :class:`VoteStatistics`, built in one streaming pass over the rows.
+
+What the statistics are
+-----------------------
+For a vote matrix ``L`` (n rows, m LFs, K classes, ``-1`` = abstain), every statistic is an
+**exact integer count** (int64):
+
+``vote_counts`` (m, K + 1)
+    ``vote_counts[j, v + 1]`` = rows where LF j cast ``v`` (``v = -1``: abstained). Coverage,
+    the vote rates ``mu_f`` and which votes an LF ever casts come from here.
+``features`` (F,) and ``cooccurrence`` (F + 1, F + 1)
+    A *feature* ``f = (j, a)``, stored as the flat index ``j * K + a``, is the indicator
+    ``1[L_j = a]``; only features that fire at least once are kept, in increasing order.
+    ``cooccurrence[f, g]`` = rows where features f and g both fire (its diagonal repeats the vote
+    counts). The extra last indicator is "at least two LFs vote in this row": ``cooccurrence[f, F]``
+    counts the rows where f fires *and* another LF votes (the rows that carry second-moment
+    information about f) and ``cooccurrence[F, F]`` the rows with two or more votes. The triplet
+    model's covariances, significance tests and shrinkage weights are functions of these counts
+    and of n.
+``majority_wins`` (K, K)
+    ``majority_wins[t - 1, c]`` = rows with at least one vote whose top vote count is shared by
+    exactly ``t`` classes, one of which is ``c``. The majority-vote class balance (ties split
+    equally) is ``sum_t majority_wins[t - 1] / t``; counting by tie size keeps it an integer.
+``sample_patterns`` (P, m), ``sample_counts`` (P,), ``sample_keys`` (P,)
+    The rows the profile likelihood of the class balance is evaluated on: a *systematic sample*
+    of at most ``MAX_BALANCE_ROWS`` rows at the global positions
+    ``linspace(0, n - 1, MAX_BALANCE_ROWS)`` (all rows when ``n`` is smaller), deduplicated.
+    When a row fits a 63-bit base-(K + 1) code (``m log2(K + 1) < 62``) the patterns are the
+    distinct sampled rows in increasing code order and the counts how often each occurs
+    (``sample_keys`` = the codes); otherwise the sampled rows in row order, each counted once
+    (``sample_keys`` = their global row positions).
+
+Why they are sufficient
+-----------------------
+The triplet model (``label_model.py``) is a method of moments: its estimates are functions of the
+first moments ``E[psi_f] = vote_counts / n`` and the second moments
+``E[psi_f psi_g] = cooccurrence / n`` of the vote indicators, plus the support counts in the
+extra row/column. The class balance estimators read the majority-vote winners' distribution
+(``majority_wins``) or the likelihood of the sampled vote patterns (each distinct pattern's
+likelihood is computed once and weighted by its count). Majority vote needs the vote counts and the
+winners' distribution. Nothing else about ``L`` enters a fit, so a model fitted on
+``VoteStatistics.from_votes(L)`` equals the model fitted on ``L``.
+
+Because every statistic is a sum over rows of integers (or, for the sample, a set of rows keyed by
+a value independent of the chunking), statistics of disjoint row chunks **merge exactly**:
+``from_votes(L)`` equals the merge of ``from_votes(L[a:b], row_offset=a, total_rows=n)`` over any
+partition into chunks, array for array and bit for bit, in any merge order. That is the seam for
+a Dask reduction. When one LF's column changes (an interactive edit), :meth:`replace_lf` recomputes
+only what that column touches — its own features' rows and columns of ``cooccurrence``, the
+"two or more votes" indicator, the winners and the sample — in ``O(n (K + F))`` time, never the
+``O(n F^2)`` Gram matrix of the other LFs.
+
+Vote matrices
+-------------
+Dense: any integer NumPy array (int8, int16, int32, int64, unsigned) or array-like, ``-1`` =
+abstain, classes ``0..K-1``. It is read chunk by chunk in its own dtype: an int8 matrix is never
+widened to int64 as a whole.
+
+Sparse: a ``scipy.sparse`` CSR or CSC matrix/array of integers. **An explicit entry is a vote, a
+missing entry is an abstention, and an explicit zero is a vote for class 0** (an explicit ``-1``
+is also read as an abstention). SciPy keeps explicit zeros when a matrix is built from triples and
+when it is sliced or converted between CSR and CSC, but ``eliminate_zeros()``, and arithmetic that
+may drop zeros, would silently turn class-0 votes into abstentions. Build one safely from the
+(row, LF, class) triples of the cast votes::
+
+    rows, lfs = np.nonzero(L_dense != -1)
+    L_sparse = scipy.sparse.csr_array((L_dense[rows, lfs], (rows, lfs)), shape=L_dense.shape)
+
+Each (row, LF) pair must appear at most once: SciPy's constructor would *add* duplicate entries,
+so a matrix with duplicates is rejected. The statistics of a sparse matrix are computed from its
+entries (a CSC matrix is converted to CSR, which copies its entries, never densifies); they equal
+those of the dense matrix with the same votes.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from scipy.linalg import blas
+
+from ._validation import ABSTAIN, _check_2d
+
+# Rows used to estimate the class balance by profile likelihood (systematic sample beyond it):
+# the balance is K - 1 numbers, so more rows add time but no accuracy that matters.
+MAX_BALANCE_ROWS = 10_000
+# Up to this many candidate features (m * K), the co-occurrence pass builds every candidate
+# indicator and drops the ones that never fire afterwards; above it, the vote counts are taken in
+# a first pass so that the indicator blocks only hold features that occur.
+MAX_CANDIDATE_FEATURES = 512
+DEFAULT_CHUNK_SIZE = 65536
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+def check_vote_matrix(
+    name: str, L: Any, cardinality: int | None = None, allow_empty_rows: bool = False
+) -> np.ndarray | sparse.csr_array | sparse.csr_matrix:
+    """Validate a vote matrix without widening it.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in error messages.
+    L : array-like of int, or scipy.sparse CSR / CSC matrix, shape (n, m)
+        Votes, ``-1`` = abstain, classes ``0..cardinality-1``; sparse: see the module docstring.
+    cardinality : int, optional
+        Number of classes K; votes ``>= K`` are rejected when given.
+    allow_empty_rows : bool, default=False
+        Accept ``n = 0``.
+
+    Returns
+    -------
+    ndarray (its own integer dtype, the input itself when it is one) or CSR matrix
+        Never a modified input: a CSC matrix is converted to a new CSR one.
+    """
+    if sparse.issparse(L):
+        return _check_sparse(name, L, cardinality, allow_empty_rows)
+    if L is None:
+        raise TypeError(f"{name}: expected an array, got None")
+    try:
+        array = np.asarray(L)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}: expected an array, could not convert: {exc}") from exc
+    _check_integer_dtype(name, array.dtype)
+    _check_2d(name, array, allow_empty_rows)
+    if array.size:
+        _check_range(name, array, int(array.min()), int(array.max()), cardinality)
+    return array
+
+
+def _check_integer_dtype(name: str, dtype: np.dtype) -> None:
+    if dtype == np.bool_ or not np.issubdtype(dtype, np.integer):
+        raise TypeError(
+            f"{name}: expected an integer vote matrix (-1 = abstain, classes 0..K-1), "
+            f"got dtype {dtype}; convert with .astype(int) if the values are whole numbers"
+        )
+
+
+def _check_range(name: str, L, low: int, top: int, cardinality: int | None) -> None:
+    """Reject votes below -1 or at/above K, with the position of the first offender."""
+    if low < ABSTAIN:
+        row, col = _first_position(L, low)
+        raise ValueError(
+            f"{name}: expected votes of -1 (abstain) or a class 0..K-1, got {low} "
+            f"at row {row}, column {col}"
+        )
+    if cardinality is not None and top >= cardinality:
+        row, col = _first_position(L, top)
+        hint = ""
+        if (
+            not sparse.issparse(L)
+            and top == cardinality
+            and not (L == ABSTAIN).any()
+            and (L == 0).any()
+        ):
+            hint = (
+                "; the matrix has no -1 but has 0 and K: if it uses 0 = abstain and classes "
+                "1..K (Snorkel MeTaL), convert it with L - 1"
+            )
+        raise ValueError(
+            f"{name}: expected votes of -1 (abstain) or a class 0..{cardinality - 1} "
+            f"(cardinality={cardinality}), got {top} at row {row}, column {col}{hint}"
+        )
+
+
+def _first_position(L, value: int) -> tuple[int, int]:
+    if sparse.issparse(L):
+        csr = L.tocsr()
+        entry = int(np.flatnonzero(csr.data == value)[0])
+        row = int(np.searchsorted(csr.indptr, entry, side="right") - 1)
+        return row, int(csr.indices[entry])
+    row, col = np.argwhere(L == value)[0]
+    return int(row), int(col)
+
+
+def _check_sparse(name: str, L, cardinality: int | None, allow_empty_rows: bool):
+    if L.format not in ("csr", "csc"):
+        raise TypeError(
+            f"{name}: expected a dense array or a scipy.sparse CSR/CSC matrix, got "
+            f"{L.format.upper()}; convert with .tocsr() (duplicate entries would be added up)"
+        )
+    _check_integer_dtype(name, L.dtype)
+    if len(L.shape) != 2:
+        raise ValueError(f"{name}: expected a 2-D array, got shape {L.shape}")
+    rows, cols = L.shape
+    if cols == 0 or (rows == 0 and not allow_empty_rows):
+        raise ValueError(f"{name}: expected a non-empty array, got shape {L.shape}")
+    csr = L.tocsr() if L.format == "csc" else L
+    if csr.nnz != L.nnz:  # SciPy's conversion keeps every entry; guard against a future change
+        raise ValueError(f"{name}: converting to CSR changed the number of entries")
+    if csr.nnz:
+        _check_range(name, csr, int(csr.data.min()), int(csr.data.max()), cardinality)
+    _check_no_duplicates(name, csr)
+    return csr
+
+
+def _check_no_duplicates(name: str, csr) -> None:
+    """One entry per (row, LF) at most: two entries would be two votes of one LF on one row."""
+    if csr.nnz < 2:
+        return
+    lengths = np.diff(csr.indptr)
+    row_of = np.repeat(np.arange(csr.shape[0], dtype=np.int64), lengths)
+    keys = row_of * csr.shape[1] + csr.indices
+    if np.all(keys[1:] > keys[:-1]):  # sorted and distinct: the common canonical case
+        return
+    keys = np.sort(keys)
+    same = np.flatnonzero(keys[1:] == keys[:-1])
+    if same.size:
+        row, col = divmod(int(keys[same[0]]), csr.shape[1])
+        raise ValueError(
+            f"{name}: expected at most one entry per (row, LF), got several at row {row}, "
+            f"column {col} (scipy.sparse adds duplicate entries up; build the matrix from "
+            "distinct (row, LF) pairs)"
+        )
+
+
+def check_cardinality(cardinality: Any) -> int:
+    if isinstance(cardinality, bool) or not isinstance(cardinality, numbers.Integral):
+        raise TypeError(f"cardinality: expected an int >= 2, got {type(cardinality).__name__}")
+    if cardinality < 2:
+        raise ValueError(f"cardinality: expected an int >= 2, got {cardinality}")
+    return int(cardinality)
+
+
+def check_chunk_size(chunk_size: Any) -> int:
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
+        raise TypeError(f"chunk_size: expected a positive int, got {type(chunk_size).__name__}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size: expected a positive int, got {chunk_size}")
+    return int(chunk_size)
+
+
+def _check_count(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an int >= {low}, got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name}: expected an int >= {low}, got {value}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a vote matrix chunk by chunk
+
+
+def dense_rows(L, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of a validated vote matrix as a dense signed-integer array.
+
+    Dense input: a view in its own dtype (unsigned dtypes are converted: ``-1`` offsets would
+    wrap). Sparse (CSR) input: a new array with ``-1`` where no entry is stored.
+    """
+    if not sparse.issparse(L):
+        rows = L[start:stop]
+        return rows.astype(np.int64) if rows.dtype.kind == "u" else rows
+    stop = min(stop, L.shape[0])
+    lo, hi = L.indptr[start], L.indptr[stop]
+    out = np.full((stop - start, L.shape[1]), ABSTAIN, dtype=_dense_dtype(L.dtype))
+    row_of = np.repeat(np.arange(stop - start), np.diff(L.indptr[start : stop + 1]))
+    out[row_of, L.indices[lo:hi]] = L.data[lo:hi]
+    return out
+
+
+def _dense_dtype(dtype: np.dtype) -> np.dtype:
+    return np.dtype(np.int64) if dtype.kind == "u" else dtype
+
+
+def _column(L, j: int) -> np.ndarray:
+    """Column j of a validated vote matrix as int64 (-1 where a sparse matrix has no entry)."""
+    if not sparse.issparse(L):
+        return np.asarray(L[:, j], dtype=np.int64)
+    out = np.full(L.shape[0], ABSTAIN, dtype=np.int64)
+    hit = np.flatnonzero(L.indices == j)
+    out[np.searchsorted(L.indptr, hit, side="right") - 1] = L.data[hit]
+    return out
+
+
+def _check_column(column: Any, n: int, cardinality: int) -> np.ndarray:
+    """An LF's votes: a 1-D integer array of n values in -1..K-1, as int64."""
+    if column is None:
+        raise TypeError("column: expected an array, got None")
+    array = np.asarray(column)
+    _check_integer_dtype("column", array.dtype)
+    if array.shape != (n,):
+        raise ValueError(f"column: expected shape ({n},) (one vote per row), got {array.shape}")
+    array = array.astype(np.int64)
+    if n and (array.min() < ABSTAIN or array.max() >= cardinality):
+        bad = int(np.flatnonzero((array < ABSTAIN) | (array >= cardinality))[0])
+        raise ValueError(
+            f"column: expected votes of -1 (abstain) or a class 0..{cardinality - 1}, got "
+            f"{array[bad]} at row {bad}"
+        )
+    return array
+
+
+def _take_rows(L, rows: np.ndarray) -> np.ndarray:
+    """Selected rows (sorted indices) of a validated vote matrix, dense, as int64."""
+    if not sparse.issparse(L):
+        return np.asarray(L[rows], dtype=np.int64)
+    sub = L[rows]
+    out = np.full((rows.size, L.shape[1]), ABSTAIN, dtype=np.int64)
+    row_of = np.repeat(np.arange(rows.size), np.diff(sub.indptr))
+    out[row_of, sub.indices] = sub.data
+    return out
+
+
+class _VoteEntries:
+    """The cast votes of rows ``start:stop`` as coordinate triples (row - start, LF, class)."""
+
+    def __init__(self, L, start: int, stop: int) -> None:
+        if sparse.issparse(L):
+            lo, hi = L.indptr[start], L.indptr[stop]
+            row = np.repeat(np.arange(stop - start), np.diff(L.indptr[start : stop + 1]))
+            lf = L.indices[lo:hi].astype(np.int64)
+            cls = L.data[lo:hi].astype(np.int64)
+            cast = cls != ABSTAIN
+            self.row, self.lf, self.cls = row[cast], lf[cast], cls[cast]
+        else:
+            block = dense_rows(L, start, stop)
+            row, lf = np.nonzero(block != ABSTAIN)
+            self.row, self.lf, self.cls = row, lf, block[row, lf].astype(np.int64)
+        self.n = stop - start
+
+    def votes_per_row(self) -> np.ndarray:
+        return np.bincount(self.row, minlength=self.n)
+
+
+# --------------------------------------------------------------------------------------------
+# The statistics
+
+
+def balance_sample_positions(total_rows: int) -> np.ndarray:
+    """Global row positions of the systematic balance sample of an n-row matrix (sorted)."""
+    if total_rows > MAX_BALANCE_ROWS:
+        # Deterministic, and it spans data sorted in any order.
+        return np.linspace(0, total_rows - 1, MAX_BALANCE_ROWS).astype(np.int64)
+    return np.arange(total_rows, dtype=np.int64)
+
+
+def _codes_fit(n_lfs: int, cardinality: int) -> bool:
+    """Whether a row fits a base-(K + 1) integer code in 63 bits."""
+    return n_lfs * np.log2(cardinality + 1) < 62
+
+
+def _pattern_dtype(cardinality: int) -> np.dtype:
+    return np.dtype(np.int8) if cardinality <= 127 else np.dtype(np.int32)
+
+
+def _frozen(array: np.ndarray | None) -> np.ndarray | None:
+    if array is None:
+        return None
+    array = np.ascontiguousarray(array)
+    array.setflags(write=False)
+    return array
+
+
+class VoteStatistics:
+    """Exact integer sufficient statistics of a vote matrix (see the module docstring).
+
+    Build with :meth:`from_votes`; combine row chunks with :meth:`merge` (or ``+``); update after
+    one LF's votes changed with :meth:`replace_lf`. Instances are immutable values: every array is
+    read-only and the methods return new objects. ``a == b`` compares every statistic exactly.
+
+    Attributes
+    ----------
+    cardinality : int
+        Number of classes K.
+    n_lfs : int
+        Number of LFs m.
+    total_rows : int
+        Rows of the whole matrix these statistics are (part of).
+    row_ranges : tuple of (start, stop)
+        The global rows counted, as sorted disjoint half-open ranges.
+    vote_counts : ndarray of int64, shape (m, K + 1)
+    features : ndarray of int64, shape (F,)
+    cooccurrence : ndarray of int64, shape (F + 1, F + 1), or None
+    majority_wins : ndarray of int64, shape (K, K)
+    sample_keys : ndarray of int64, shape (P,), or None
+    sample_patterns : ndarray of int8 (int32 when K > 127), shape (P, m), or None
+    sample_counts : ndarray of int64, shape (P,), or None
+        ``cooccurrence`` and the three ``sample_*`` arrays are None in statistics built with
+        ``pairwise=False`` (majority vote only).
+    """
+
+    __hash__ = None  # mutable-looking arrays inside; equality is by value
+
+    _ARRAYS = (
+        "vote_counts",
+        "features",
+        "cooccurrence",
+        "majority_wins",
+        "sample_keys",
+        "sample_patterns",
+        "sample_counts",
+    )
+
+    def __init__(
+        self,
+        *,
+        cardinality: int,
+        n_lfs: int,
+        total_rows: int,
+        row_ranges: tuple[tuple[int, int], ...],
+        vote_counts: np.ndarray,
+        features: np.ndarray,
+        cooccurrence: np.ndarray | None,
+        majority_wins: np.ndarray,
+        sample_keys: np.ndarray | None,
+        sample_patterns: np.ndarray | None,
+        sample_counts: np.ndarray | None,
+    ) -> None:
+        # Internal constructor: from_votes / merge / replace_lf build consistent instances.
+        self.cardinality = int(cardinality)
+        self.n_lfs = int(n_lfs)
+        self.total_rows = int(total_rows)
+        self.row_ranges = tuple((int(a), int(b)) for a, b in row_ranges)
+        self.vote_counts = _frozen(vote_counts)
+        self.features = _frozen(features)
+        self.cooccurrence = _frozen(cooccurrence)
+        self.majority_wins = _frozen(majority_wins)
+        self.sample_keys = _frozen(sample_keys)
+        self.sample_patterns = _frozen(sample_patterns)
+        self.sample_counts = _frozen(sample_counts)
+
+    # ------------------------------------------------------------------------ construction
+    @classmethod
+    def from_votes(
+        cls,
+        L: Any,
+        cardinality: int,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        row_offset: int = 0,
+        total_rows: int | None = None,
+        pairwise: bool = True,
+    ) -> VoteStatistics:
+        """Statistics of a vote matrix, or of one row chunk of a larger one.
+
+        Parameters
+        ----------
+        L : array-like of int, or scipy.sparse CSR / CSC matrix, shape (n, m)
+            Votes, -1 = abstain, classes ``0..K-1``, any integer dtype (read chunk by chunk,
+            never widened as a whole); sparse: explicit entries are votes (an explicit 0 is a
+            class-0 vote), missing entries abstentions. Not modified.
+        cardinality : int
+            Number of classes K >= 2.
+        chunk_size : int, default=65536
+            Rows per chunk of the streaming passes: memory only, the result does not depend on it.
+        row_offset : int, default=0
+            Global position of ``L``'s first row when it is a chunk of a larger matrix.
+        total_rows : int, optional
+            Rows of the whole matrix (default ``row_offset + n``). With it, the chunk contributes
+            exactly what a whole-matrix computation counts for these rows (the balance sample is
+            defined on global positions), so that merging the chunks gives the statistics of
+            the whole matrix.
+        pairwise : bool, default=True
+            False: only the per-LF and per-row statistics (``vote_counts``, ``features``,
+            ``majority_wins``), all that :class:`liger.MajorityVoter` reads; ``cooccurrence``
+            and the balance sample are None, and skipping them saves the ``O(n F^2)`` pass.
+            Such statistics merge with each other, not with pairwise ones.
+
+        Returns
+        -------
+        VoteStatistics
+        """
+        K = check_cardinality(cardinality)
+        chunk = check_chunk_size(chunk_size)
+        votes = check_vote_matrix("L", L, K, allow_empty_rows=True)
+        n, m = votes.shape
+        offset = _check_count("row_offset", row_offset, 0)
+        total = offset + n if total_rows is None else _check_count("total_rows", total_rows, 1)
+        if offset + n > total:
+            raise ValueError(
+                f"total_rows: expected at least row_offset + n = {offset + n} (the chunk's rows "
+                f"end there), got {total}"
+            )
+        if not pairwise:
+            counts, wins = _counts_and_wins(votes, K, chunk)
+            features = np.flatnonzero(counts[:, 1:].ravel() > 0)
+            gram = keys = patterns = sample_counts = None
+        else:
+            if sparse.issparse(votes):
+                counts, features, gram = _sparse_moments(votes, K, chunk)
+                wins = _majority_wins(votes, K, chunk)
+            else:
+                counts, features, gram, wins = _dense_moments(votes, K, chunk)
+            keys, patterns, sample_counts = _balance_sample(votes, K, offset, total)
+        return cls(
+            cardinality=K,
+            n_lfs=m,
+            total_rows=total,
+            row_ranges=((offset, offset + n),) if n else (),
+            vote_counts=counts,
+            features=features,
+            cooccurrence=gram,
+            majority_wins=wins,
+            sample_keys=keys,
+            sample_patterns=patterns,
+            sample_counts=sample_counts,
+        )
+
+    # ---------------------------------------------------------------------------- derived
+    @property
+    def n_rows(self) -> int:
+        """Rows counted (the sum of the lengths of ``row_ranges``)."""
+        return sum(stop - start for start, stop in self.row_ranges)
+
+    @property
+    def is_complete(self) -> bool:
+        """True when the statistics cover every row of the whole matrix."""
+        return self.row_ranges == ((0, self.total_rows),)
+
+    @property
+    def pairwise(self) -> bool:
+        """True when the co-occurrence counts and the balance sample are present (the label
+        model needs them; see ``from_votes(pairwise=...)``)."""
+        return self.cooccurrence is not None
+
+    @property
+    def coverage(self) -> np.ndarray:
+        """Fraction of the counted rows on which each LF voted, shape (m,)."""
+        n = self.n_rows
+        return (n - self.vote_counts[:, 0]) / max(n, 1)
+
+    def balance_sample(self) -> tuple[np.ndarray, np.ndarray]:
+        """The sampled vote patterns (P, m) and their counts as float64 weights (P,)."""
+        if not self.pairwise:
+            raise ValueError("balance_sample: these statistics were built with pairwise=False")
+        return self.sample_patterns, self.sample_counts.astype(np.float64)
+
+    # ------------------------------------------------------------------------------ merge
+    def merge(self, other: VoteStatistics) -> VoteStatistics:
+        """Statistics of the union of two disjoint sets of rows of the same matrix.
+
+        Exact and order-free: integer sums, a union of features, and the sample keyed by values
+        that do not depend on the chunking. ``a.merge(b) == b.merge(a)``.
+        """
+        if not isinstance(other, VoteStatistics):
+            raise TypeError(f"other: expected a VoteStatistics, got {type(other).__name__}")
+        mine = (self.cardinality, self.n_lfs, self.total_rows, self.pairwise)
+        theirs = (other.cardinality, other.n_lfs, other.total_rows, other.pairwise)
+        if mine != theirs:
+            raise ValueError(
+                "other: expected statistics of the same matrix and kind (cardinality, n_lfs, "
+                f"total_rows, pairwise) = {mine}, got {theirs}"
+            )
+        ranges = _union_ranges(self.row_ranges, other.row_ranges)
+        features = np.union1d(self.features, other.features)
+        gram = keys = patterns = counts = None
+        if self.pairwise:
+            gram = np.zeros((features.size + 1, features.size + 1), dtype=np.int64)
+            for part in (self, other):
+                index = np.append(np.searchsorted(features, part.features), features.size)
+                gram[np.ix_(index, index)] += part.cooccurrence
+            keys, patterns, counts = _merge_samples(
+                (self.sample_keys, other.sample_keys),
+                (self.sample_patterns, other.sample_patterns),
+                (self.sample_counts, other.sample_counts),
+            )
+        return VoteStatistics(
+            cardinality=self.cardinality,
+            n_lfs=self.n_lfs,
+            total_rows=self.total_rows,
+            row_ranges=ranges,
+            vote_counts=self.vote_counts + other.vote_counts,
+            features=features,
+            cooccurrence=gram,
+            majority_wins=self.majority_wins + other.majority_wins,
+            sample_keys=keys,
+            sample_patterns=patterns,
+            sample_counts=counts,
+        )
+
+    def __add__(self, other: VoteStatistics) -> VoteStatistics:
+        return self.merge(other)
+
+    # ------------------------------------------------------------------------- replace_lf
+    def replace_lf(
+        self, lf: int, L: Any, column: Any, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> VoteStatistics:
+        """Statistics after LF ``lf``'s votes changed to ``column``, identical to recomputing.
+
+        ``stats.replace_lf(j, L, column) == VoteStatistics.from_votes(L_new, ...)`` where
+        ``L_new`` is ``L`` with column j replaced by ``column`` (same ``row_offset`` and
+        ``total_rows``). Only the rows where LF j's vote changed are read again: each contributes
+        the difference between its new and its old indicator vector to LF j's rows and columns of
+        ``cooccurrence`` and to the "two or more votes" row and column, and its old and new
+        majority winners; the co-occurrences among the other LFs (the ``O(n F^2)`` part) are
+        kept. Time ``O(n + r (m + K) + F^2)`` for r changed rows, plus the balance sample's
+        ``O(min(n, MAX_BALANCE_ROWS) m)``.
+
+        The signature takes the *current* votes and the new column rather than a new matrix: the
+        old column is what tells which rows changed (a new matrix alone would force a pass over
+        every row to recompute the "two or more votes" counts and the winners), and the caller
+        need not build a modified copy of a large matrix.
+
+        Parameters
+        ----------
+        lf : int
+            Index of the changed LF (column).
+        L : array-like of int or scipy.sparse CSR / CSC, shape (n_rows, m)
+            The votes these statistics were built from (LF j's column is checked against its
+            vote counts). Not modified.
+        column : array-like of int, shape (n_rows,)
+            LF j's new votes, -1 = abstain.
+        chunk_size : int, default=65536
+            Changed rows per chunk (memory only).
+
+        Returns
+        -------
+        VoteStatistics
+        """
+        K, m = self.cardinality, self.n_lfs
+        j = _check_count("lf", lf, 0)
+        if j >= m:
+            raise ValueError(f"lf: expected an LF index in 0..{m - 1}, got {j}")
+        chunk = check_chunk_size(chunk_size)
+        if len(self.row_ranges) > 1:
+            raise ValueError(
+                "replace_lf: these statistics cover several separate row ranges "
+                f"{list(self.row_ranges)}; update each chunk's statistics and merge them"
+            )
+        votes = check_vote_matrix("L", L, K, allow_empty_rows=True)
+        n = self.n_rows
+        if votes.shape != (n, m):
+            raise ValueError(
+                f"L: expected shape ({n}, {m}) (the rows and LFs of these statistics), got "
+                f"{votes.shape}"
+            )
+        new = _check_column(column, n, K)
+        old = _column(votes, j)
+        width = K + 1
+        old_counts = np.bincount(old + 1, minlength=width)
+        if not np.array_equal(old_counts, self.vote_counts[j]):
+            raise ValueError(
+                f"L: column {j}'s vote counts {old_counts.tolist()} differ from these statistics' "
+                f"{self.vote_counts[j].tolist()}; pass the votes the statistics were built from"
+            )
+        counts = self.vote_counts.copy()
+        counts[j] = np.bincount(new + 1, minlength=width)
+        features = np.union1d(
+            self.features[self.features // K != j], j * K + np.flatnonzero(counts[j, 1:] > 0)
+        )
+        changed = np.flatnonzero(old != new)
+        # Per flat feature code (LF l, class b) of the *other* LFs: the change in its
+        # co-occurrence with each of LF j's classes (rows K) and with "two or more votes" (row K).
+        delta = np.zeros((K + 1, m * K), dtype=np.int64)
+        multi_j = np.zeros((2, K), dtype=np.int64)  # LF j's classes x (old, new) multi rows
+        multi_rows = 0
+        wins = self.majority_wins.copy()
+        for start in range(0, changed.size, chunk):
+            rows = changed[start : start + chunk]
+            block = _take_rows(votes, rows)  # (r, m) with LF j's old votes
+            block[:, j] = ABSTAIN
+            row, other_lf = np.nonzero(block != ABSTAIN)
+            cls = block[row, other_lf]
+            code = other_lf * K + cls
+            others = np.bincount(row, minlength=rows.size)  # other LFs' votes per row
+            o, w = old[rows], new[rows]
+            o_voted, w_voted = o != ABSTAIN, w != ABSTAIN
+            multi_old, multi_new = others + o_voted >= 2, others + w_voted >= 2
+            for sign, vote, voted in ((-1, o, o_voted), (1, w, w_voted)):
+                cast = voted[row]
+                pairs = vote[row[cast]] * (m * K) + code[cast]
+                delta[:K] += sign * np.bincount(pairs, minlength=K * m * K).reshape(K, m * K)
+            # "Two or more votes" changes only in rows where LF j started or stopped voting.
+            for sign, flipped in ((1, multi_new & ~multi_old), (-1, multi_old & ~multi_new)):
+                delta[K] += sign * np.bincount(code[flipped[row]], minlength=m * K)
+            multi_j[0] += np.bincount(o[o_voted & multi_old], minlength=K)
+            multi_j[1] += np.bincount(w[w_voted & multi_new], minlength=K)
+            multi_rows += int(multi_new.sum()) - int(multi_old.sum())
+            per_class = np.bincount(row * K + cls, minlength=rows.size * K)
+            per_class = per_class.reshape(rows.size, K)
+            for sign, vote, voted in ((-1, o, o_voted), (1, w, w_voted)):
+                with_vote = per_class.copy()
+                with_vote[voted, vote[voted]] += 1
+                wins += sign * _wins(with_vote)
+        if not self.pairwise:
+            return self._replaced(counts, features, None, wins, (None, None, None))
+
+        F = features.size
+        gram = np.zeros((F + 1, F + 1), dtype=np.int64)
+        # Carry over every old entry whose feature still occurs (LF j's included), then add the
+        # changes; a feature of LF j that no longer occurs has only zero entries left.
+        still = np.isin(self.features, features)
+        old_pos = np.append(np.flatnonzero(still), self.features.size)
+        new_pos = np.append(np.searchsorted(features, self.features[still]), F)
+        gram[np.ix_(new_pos, new_pos)] = self.cooccurrence[np.ix_(old_pos, old_pos)]
+        others_mask = features // K != j
+        other_pos = np.flatnonzero(others_mask)
+        other_codes = features[others_mask]
+        j_classes = features[~others_mask] - j * K
+        j_pos = np.flatnonzero(~others_mask)
+        block = delta[j_classes][:, other_codes]
+        gram[np.ix_(j_pos, other_pos)] += block
+        gram[np.ix_(other_pos, j_pos)] += block.T
+        gram[j_pos, j_pos] = counts[j, 1 + j_classes]
+        gram[other_pos, F] += delta[K, other_codes]
+        gram[F, other_pos] += delta[K, other_codes]
+        gram[j_pos, F] += multi_j[1, j_classes] - multi_j[0, j_classes]
+        gram[F, j_pos] = gram[j_pos, F]
+        gram[F, F] += multi_rows
+        offset = self.row_ranges[0][0] if self.row_ranges else 0
+        sample = _balance_sample(votes, K, offset, self.total_rows, replace=(j, new))
+        return self._replaced(counts, features, gram, wins, sample)
+
+    def _replaced(self, counts, features, gram, wins, sample) -> VoteStatistics:
+        keys, patterns, sample_counts = sample
+        return VoteStatistics(
+            cardinality=self.cardinality,
+            n_lfs=self.n_lfs,
+            total_rows=self.total_rows,
+            row_ranges=self.row_ranges,
+            vote_counts=counts,
+            features=features,
+            cooccurrence=gram,
+            majority_wins=wins,
+            sample_keys=keys,
+            sample_patterns=patterns,
+            sample_counts=sample_counts,
+        )
+
+    # ----------------------------------------------------------------------------- values
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, VoteStatistics):
+            return NotImplemented
+        same = (self.cardinality, self.n_lfs, self.total_rows, self.row_ranges) == (
+            other.cardinality,
+            other.n_lfs,
+            other.total_rows,
+            other.row_ranges,
+        )
+        return same and all(
+            _same_array(getattr(self, name), getattr(other, name)) for name in self._ARRAYS
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"VoteStatistics(cardinality={self.cardinality}, n_lfs={self.n_lfs}, "
+            f"rows={self.n_rows} of {self.total_rows}, features={self.features.size}, "
+            f"sample={self.sample_counts.size} patterns)"
+        )
+
+
+def _same_array(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.dtype == b.dtype and np.array_equal(a, b)
+
+
+# --------------------------------------------------------------------------------------------
+# The passes
+
+
+def _vote_counts(L, cardinality: int, chunk_size: int) -> np.ndarray:
+    """(m, K + 1) counts: ``counts[j, v + 1]`` = rows where LF j cast v (v = -1 is abstain)."""
+    n, m = L.shape
+    width = cardinality + 1
+    counts = np.zeros(m * width, dtype=np.int64)
+    if sparse.issparse(L):
+        cast = L.data != ABSTAIN
+        codes = L.indices[cast].astype(np.int64) * width + L.data[cast].astype(np.int64) + 1
+        counts = np.bincount(codes, minlength=m * width).reshape(m, width)
+        counts[:, 0] = n - counts[:, 1:].sum(axis=1)
+        return counts
+    offsets = np.arange(m, dtype=np.int64) * width + 1
+    for start in range(0, n, chunk_size):
+        codes = dense_rows(L, start, start + chunk_size) + offsets
+        counts += np.bincount(codes.ravel(), minlength=m * width)
+    return counts.reshape(m, width)
+
+
+def _dense_moments(
+    L: np.ndarray, cardinality: int, chunk_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Vote counts, features, co-occurrence counts and majority winners of a dense matrix.
+
+    One ``ssyrk`` per block of rows over the float32 indicators (exact: every partial sum is an
+    integer below 2**24), accumulated in int64; the winners from the same block's vote counts.
+    """
+    n, m = L.shape
+    K = cardinality
+    classes = np.arange(K)
+    if m * K > MAX_CANDIDATE_FEATURES:
+        counts = _vote_counts(L, K, chunk_size)
+        features = np.flatnonzero(counts[:, 1:].ravel() > 0)
+        selected = features
+    else:
+        counts = None
+        features = np.arange(m * K)
+        selected = None  # all candidates; the ones that never occur are dropped at the end
+    width = features.size
+    # Wide indicator blocks get fewer rows so that one block stays under ~16 MB.
+    step = max(1, min(chunk_size, 1 << 20, max(n, 1), max(1024, (1 << 22) // (width + 1))))
+    block = np.empty((step, width + 1), dtype=np.float32)
+    gram = np.zeros((width + 1, width + 1), dtype=np.int64)
+    totals = np.zeros(m * K, dtype=np.int64)
+    wins = np.zeros((K, K), dtype=np.int64)
+    for start in range(0, n, step):
+        Lc = dense_rows(L, start, start + step)
+        rows = Lc.shape[0]
+        indicators = (Lc[:, :, None] == classes).reshape(rows, m * K)
+        if selected is None:
+            totals += np.count_nonzero(indicators, axis=0)
+            block[:rows, :width] = indicators
+        else:
+            block[:rows, :width] = indicators[:, selected]
+        voted = np.count_nonzero(Lc != ABSTAIN, axis=1)
+        block[:rows, width] = voted >= 2
+        wins += _wins(_class_counts(Lc, K, voted))
+        # ssyrk on the transposed (Fortran-ordered) view: no copy, half the work of a GEMM, and
+        # none of the pathological thread spinning a skinny multithreaded GEMM can show on a
+        # busy 2-core machine. It fills the upper triangle.
+        gram += blas.ssyrk(1.0, block[:rows].T).astype(np.int64)
+    gram = np.triu(gram) + np.triu(gram, 1).T
+    if counts is None:
+        votes = totals.reshape(m, K)
+        counts = np.concatenate([(n - votes.sum(axis=1))[:, None], votes], axis=1)
+        keep = np.flatnonzero(totals > 0)
+        index = np.append(keep, width)
+        features, gram = keep, gram[np.ix_(index, index)]
+    return counts, features, gram, wins
+
+
+def _sparse_moments(L, cardinality: int, chunk_size: int):
+    """The same statistics from a CSR matrix: sparse indicator blocks, ``B^T B`` in int64."""
+    n, m = L.shape
+    K = cardinality
+    counts = _vote_counts(L, K, chunk_size)
+    features = np.flatnonzero(counts[:, 1:].ravel() > 0)
+    F = features.size
+    lookup = np.full(m * K, -1, dtype=np.int64)
+    lookup[features] = np.arange(F)
+    gram = np.zeros((F + 1, F + 1), dtype=np.int64)
+    for start in range(0, n, chunk_size):
+        stop = min(start + chunk_size, n)
+        entries = _VoteEntries(L, start, stop)
+        multi = np.flatnonzero(entries.votes_per_row() >= 2)
+        rows = np.concatenate([entries.row, multi])
+        cols = np.concatenate([lookup[entries.lf * K + entries.cls], np.full(multi.size, F)])
+        B = sparse.csr_array(
+            (np.ones(rows.size, dtype=np.int64), (rows, cols)), shape=(stop - start, F + 1)
+        )
+        gram += (B.T @ B).toarray()
+    return counts, features, gram
+
+
+def _class_counts(Lc: np.ndarray, cardinality: int, voted: np.ndarray) -> np.ndarray:
+    """(rows, K) votes per class of a dense block; class 0's from the row's total (one pass
+    fewer)."""
+    per_class = np.empty((Lc.shape[0], cardinality), dtype=np.int64)
+    if cardinality == 2:
+        # Votes are -1, 0 or 1: a row's sum is (class-1 votes) - (abstentions); no comparison.
+        per_class[:, 1] = Lc.sum(axis=1, dtype=np.int64) + (Lc.shape[1] - voted)
+        per_class[:, 0] = voted - per_class[:, 1]
+        return per_class
+    for c in range(1, cardinality):
+        per_class[:, c] = np.count_nonzero(Lc == c, axis=1)
+    per_class[:, 0] = voted - per_class[:, 1:].sum(axis=1)
+    return per_class
+
+
+def _wins(per_class: np.ndarray) -> np.ndarray:
+    """(K, K) int64: ``[t - 1, c]`` = rows whose top vote count is shared by t classes incl. c."""
+    K = per_class.shape[1]
+    if K == 2:  # the common case, without the generic (rows, K) temporaries
+        c0, c1 = per_class[:, 0], per_class[:, 1]
+        tied = np.count_nonzero((c0 == c1) & (c0 > 0))
+        return np.array(
+            [[np.count_nonzero(c0 > c1), np.count_nonzero(c1 > c0)], [tied, tied]],
+            dtype=np.int64,
+        )
+    top = per_class.max(axis=1, keepdims=True)
+    winners = (per_class == top) & (top > 0)
+    ties = winners.sum(axis=1, keepdims=True)
+    codes = (ties - 1) * K + np.arange(K)
+    return np.bincount(codes[winners], minlength=K * K).reshape(K, K)
+
+
+def _counts_and_wins(L, cardinality: int, chunk_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Vote counts and majority winners in one pass (what ``pairwise=False`` needs): one
+    comparison per class and chunk serves both the per-LF and the per-row counts."""
+    if sparse.issparse(L):
+        return _vote_counts(L, cardinality, chunk_size), _majority_wins(L, cardinality, chunk_size)
+    n, m = L.shape
+    K = cardinality
+    counts = np.zeros((m, K + 1), dtype=np.int64)
+    wins = np.zeros((K, K), dtype=np.int64)
+    for start in range(0, n, chunk_size):
+        Lc = dense_rows(L, start, start + chunk_size)
+        per_class = np.empty((Lc.shape[0], K), dtype=np.int64)
+        for c in range(K):
+            hits = Lc == c
+            counts[:, c + 1] += np.count_nonzero(hits, axis=0)
+            per_class[:, c] = np.count_nonzero(hits, axis=1)
+        wins += _wins(per_class)
+    counts[:, 0] = n - counts[:, 1:].sum(axis=1)
+    return counts, wins
+
+
+def _majority_wins(L, cardinality: int, chunk_size: int) -> np.ndarray:
+    """(K, K) int64 majority winners by tie size (see the module docstring), in one pass."""
+    K = cardinality
+    n = L.shape[0]
+    wins = np.zeros((K, K), dtype=np.int64)
+    for start in range(0, n, chunk_size):
+        stop = min(start + chunk_size, n)
+        if sparse.issparse(L):
+            entries = _VoteEntries(L, start, stop)
+            per_class = np.bincount(
+                entries.row * K + entries.cls, minlength=(stop - start) * K
+            ).reshape(stop - start, K)
+        else:
+            Lc = dense_rows(L, start, stop)
+            per_class = _class_counts(Lc, K, np.count_nonzero(Lc != ABSTAIN, axis=1))
+        wins += _wins(per_class)
+    return wins
+
+
+def _balance_sample(
+    L, cardinality: int, row_offset: int, total_rows: int, replace=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys, patterns and counts of this chunk's share of the systematic balance sample;
+    ``replace=(j, column)`` reads column j from ``column`` instead of ``L``."""
+    n, m = L.shape
+    positions = balance_sample_positions(total_rows)
+    lo, hi = np.searchsorted(positions, [row_offset, row_offset + n])
+    positions = positions[lo:hi]
+    rows = _take_rows(L, positions - row_offset)
+    if replace is not None:
+        rows[:, replace[0]] = replace[1][positions - row_offset]
+    dtype = _pattern_dtype(cardinality)
+    if not _codes_fit(m, cardinality):
+        return positions, rows.astype(dtype), np.ones(positions.size, dtype=np.int64)
+    # Rows as base-(K + 1) integers, deduplicated with a 1-D sort (``np.unique`` with ``axis=0``
+    # sorts rows lexicographically, 20x slower). Integer matmul: exact, and not BLAS.
+    powers = (cardinality + 1) ** np.arange(m, dtype=np.int64)
+    codes = (rows + 1) @ powers
+    keys, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    return keys, rows[first].astype(dtype), counts.astype(np.int64)
+
+
+def _merge_samples(keys, patterns, counts):
+    """Union of two samples keyed by code (counts added) or by global position (disjoint)."""
+    all_keys = np.concatenate(keys)
+    all_patterns = np.concatenate(patterns)
+    all_counts = np.concatenate(counts)
+    unique, first, inverse = np.unique(all_keys, return_index=True, return_inverse=True)
+    merged = np.zeros(unique.size, dtype=np.int64)
+    np.add.at(merged, inverse, all_counts)
+    return unique, all_patterns[first], merged
+
+
+def _union_ranges(a, b) -> tuple[tuple[int, int], ...]:
+    ranges = sorted(a + b)
+    out: list[list[int]] = []
+    for start, stop in ranges:
+        if out and start < out[-1][1]:
+            raise ValueError(
+                f"other: expected statistics of disjoint rows, but rows {start}..{out[-1][1] - 1} "
+                "are counted twice"
+            )
+        if out and start == out[-1][1]:
+            out[-1][1] = stop
+        else:
+            out.append([start, stop])
+    return tuple((start, stop) for start, stop in out)
