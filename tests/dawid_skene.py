@@ -23,7 +23,8 @@ class Regime:
 
 REGIMES = (
     Regime("a", "10 LFs, 30-80 % coverage", 5000, 2),
-    Regime("b", "100 sparse annotators, 1-3 % coverage, acc. 0.6-0.9", 10000, 2),
+    Regime("b", "100 sparse annotators, 1-3 % coverage, acc. 0.6-0.9", 1000, 2),
+    Regime("b1", "as (b) with ~1 vote per item (0.5-1.5 % coverage)", 1000, 2),
     Regime("c", "correlated LFs: 4 near-copies of one weak LF", 5000, 2),
     Regime("d", "1 % positive class", 20000, 2),
     Regime("e", "4 classes", 5000, 4),
@@ -63,9 +64,10 @@ def regime_model(key: str, seed: int) -> tuple[np.ndarray, np.ndarray, list[tupl
         tables = [
             _symmetric(2, rng.uniform(0.6, 0.85), rng.uniform(0.3, 0.8, 2)) for _ in range(10)
         ]
-    elif key == "b":
+    elif key in ("b", "b1"):
         balance = np.array([0.5, 0.5])
-        tables = [_symmetric(2, rng.uniform(0.6, 0.9), rng.uniform(0.01, 0.03)) for _ in range(100)]
+        low, high = (0.01, 0.03) if key == "b" else (0.005, 0.015)
+        tables = [_symmetric(2, rng.uniform(0.6, 0.9), rng.uniform(low, high)) for _ in range(100)]
     elif key == "c":
         balance = np.array([0.6, 0.4])
         tables = [_symmetric(2, rng.uniform(0.7, 0.85), rng.uniform(0.3, 0.6, 2)) for _ in range(5)]
