@@ -61,23 +61,23 @@ included, so an all-abstain row gets exactly ``p`` when abstention does not depe
 
 Class balance
 -------------
-``class_balance`` picks where ``p`` comes from; labels of the rows being fitted or scored are never
-used.
+``class_balance`` picks where ``p`` comes from (:mod:`liger.class_balance`); labels of the rows
+being fitted or scored are never used. ``"likelihood"`` (the default for K = 2): the profile
+likelihood of the vote patterns — for each candidate ``p`` the tables are re-derived in closed form
+— refused when the votes do not identify it and shrunk towards the majority-vote winners (or the
+dev labels) by the evidence the rows carry, with a warning when it rests on little evidence.
+``"majority"`` (the default for K > 2): the majority-vote winners' distribution; on trec (K = 6,
+LFs far from conditionally independent) the multiclass likelihood drifts to implausible balances
+while this estimate is stable. ``"dev"``: smoothed dev-label frequencies. An array: as given.
 
-- ``"likelihood"`` (the default for K = 2): the profile likelihood of the vote patterns — for each
-  candidate ``p`` the tables are re-derived in closed form and the marginal likelihood of the
-  (deduplicated, at most 10,000 sampled) rows computed. For K = 2 the estimate is the posterior
-  mean of ``p`` under a flat prior on a grid (the maximum where the profile is sharp, the centre of
-  the plausible range where it is flat, as on youtube); for K > 2, Nelder-Mead on the simplex.
-  With ``fit(L, y_dev=...)`` the dev labels' multinomial likelihood multiplies the votes' one:
-  where the votes pin ``p`` down a few dev labels barely move it, where they do not (youtube) the
-  dev labels decide.
-- ``"majority"`` (the default for K > 2): the distribution of majority-vote winners over the rows
-  with at least one vote. On trec (K = 6, LFs far from conditionally independent) the multiclass
-  likelihood drifts to implausible balances (a class of 2 % estimated at 22 %), while this simple
-  estimate is stable; on data that follow the model, ``"likelihood"`` is the consistent one.
-- ``"dev"``: add-one smoothed class frequencies of a small labelled dev set, ``fit(L, y_dev=...)``.
-- a (K,) array: used as given.
+Near-duplicate LFs
+------------------
+LFs that agree on at least 95 % of the rows where either votes (copies, or an LF written as a
+slight variant of another) break conditional independence in the worst way: a copy's covariance
+with its original is its variance, which inflates both LFs' estimated accuracy, and the group
+would be counted once per member. Such LFs form a group (``lf_groups_``): triplets never combine
+two members, and each member's log-likelihood counts ``1 / (group size)`` (``lf_weights_``), so an
+exact copy changes nothing. A warning names them.
 
 Multiclass is native (one model, K classes) rather than one-vs-rest: one-vs-rest would fit K binary
 models whose "rest" class mixes classes on which an LF behaves differently, breaking the rank-one
