@@ -7,6 +7,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from liger import class_balance as cb
 from liger.label_model import LabelModel, LabelModelWarning, duplicate_groups
@@ -143,3 +145,36 @@ def test_duplicate_groups_are_components(K):
     L = np.concatenate([base, base[:, 1:2], base[:, 1:2], rng.integers(-1, K, (3000, 1))], axis=1)
     groups = duplicate_groups(VoteStatistics.from_votes(L, K))
     assert groups.tolist() == [0, 1, 2, 1, 1, 5]
+
+
+def _reference_groups(L: np.ndarray) -> list[int]:
+    """Near-duplicate groups by brute force over LF pairs, then components by relabelling."""
+    m = L.shape[1]
+    group = list(range(m))
+    for i in range(m):
+        for j in range(i + 1, m):
+            cast_i, cast_j = L[:, i] != -1, L[:, j] != -1
+            union = np.sum(cast_i | cast_j)
+            agree = np.sum(cast_i & (L[:, i] == L[:, j]))
+            if agree >= 0.95 * union and agree >= 20:
+                old, new = max(group[i], group[j]), min(group[i], group[j])
+                group = [new if g == old else g for g in group]
+    return group
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(20, 300),
+    m=st.integers(1, 7),
+    K=st.integers(2, 4),
+    copies=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.floats(0, 0.1))),
+    seed=st.integers(0, 2**31 - 1),
+)
+def test_duplicate_groups_match_brute_force(n, m, K, copies, seed):
+    rng = np.random.default_rng(seed)
+    L = np.where(rng.random((n, m)) < rng.uniform(0.1, 1.0), rng.integers(0, K, (n, m)), -1)
+    for target, source, noise in copies:
+        if target < m and source < m and target != source:
+            fresh = np.where(rng.random(n) < 0.5, rng.integers(0, K, n), -1)
+            L[:, target] = np.where(rng.random(n) < noise, fresh, L[:, source])
+    assert duplicate_groups(VoteStatistics.from_votes(L, K)).tolist() == _reference_groups(L)

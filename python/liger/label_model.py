@@ -185,11 +185,18 @@ def duplicate_groups(stats: VoteStatistics) -> np.ndarray:
     features = stats.features
     F = features.size
     lf, cls = np.divmod(features, K)
-    G = stats.cooccurrence[:F, :F].astype(np.float64)
-    member = np.zeros((F, m))
-    member[np.arange(F), lf] = 1.0
-    both = member.T @ G @ member  # rows where LFs i and j both vote (exact: integer sums)
-    agree = member.T @ np.where(cls[:, None] == cls[None, :], G, 0.0) @ member
+    G = stats.cooccurrence[:F, :F]
+    both = np.zeros((m, m), dtype=np.int64)
+    agree = np.zeros((m, m), dtype=np.int64)
+    if F:
+        # Features are sorted by flat index j * K + a, so each LF's features are contiguous:
+        # summing G's blocks is O(F^2) (a membership-matrix product would be O(F^2 m)).
+        lfs, starts = np.unique(lf, return_index=True)
+        both[np.ix_(lfs, lfs)] = np.add.reduceat(np.add.reduceat(G, starts, axis=0), starts, axis=1)
+        same = np.where(cls[:, None] == cls[None, :], G, 0)
+        agree[np.ix_(lfs, lfs)] = np.add.reduceat(
+            np.add.reduceat(same, starts, axis=0), starts, axis=1
+        )
     votes = (n - stats.vote_counts[:, 0]).astype(np.float64)
     union = votes[:, None] + votes[None, :] - both
     duplicate = (agree >= DUPLICATE_AGREEMENT * union) & (agree >= DUPLICATE_MIN_ROWS)
