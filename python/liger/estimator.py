@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,8 @@ from ._validation import (
 from .conventions import check_labels
 from .end_model import EndModel
 from .extension import RADIUS_MAX_NEIGHBORS, RadiusVotes
-from .label_model import LabelModel, balance_from_labels, check_class_balance
+from .guard import compare_on_dev
+from .label_model import LabelModel, LabelModelWarning, balance_from_labels, check_class_balance
 from .lf_summary import LFSummary
 from .majority import MajorityVoter
 from .metrics import compute
@@ -160,6 +162,14 @@ of shape (K,), default=None
     global_label_model_ : label model fitted on all train points.
     dev_score_ : float or None
         Dev score of the chosen setting (``tune_metric_``).
+    fallback_ : None or "majority"
+        ``"majority"`` when the dev guard replaced the label model by majority vote: with a dev
+        split, the label model's dev score is compared with majority vote's (same extended
+        votes, same objective) and majority vote is used when it is better beyond the dev noise
+        (one-sided paired bootstrap, :mod:`liger.guard`); a warning says so.
+    guard_ : DevComparison or None
+        The dev comparison behind ``fallback_`` (None without a dev split or with
+        ``label_model="majority"``).
     fit_time_ : float
         Seconds spent in :meth:`fit`.
     """
@@ -294,7 +304,36 @@ of shape (K,), default=None
         self._coverage_train = (train.coverage(None), train.coverage(self.thresholds_))
         self._dev_for_summary = None if dev is None else (dev[0], L_dev_ext, dev[2])
         self._choose_partitions(X_train, train, fit_thresholds, dev, L_dev_ext)
+        self.fallback_, self.guard_ = self._guard_against_majority(
+            train, fit_thresholds, dev, L_dev_ext
+        )
         self.end_model_ = self._fit_end_model(X_train, train, dev)
+
+    def _guard_against_majority(self, train, fit_thresholds, dev, L_dev_ext):
+        """Fall back to majority vote when the label model loses to it on dev beyond the noise."""
+        if dev is None or self.label_model != "triplet":
+            return None, None
+        y_dev = dev[2]
+        statistics = train.statistics(self.n_classes_, fit_thresholds, pairwise=False)
+        voter = self._fit_label_model(statistics, y_dev, None, kind="majority")
+        model_pred = np.argmax(self._proba_extended(L_dev_ext, dev[1]), axis=1)
+        voter_pred = np.argmax(voter.predict_proba(L_dev_ext), axis=1)
+        comparison = compare_on_dev(
+            y_dev, model_pred, voter_pred, self.tune_metric_, self.n_classes_
+        )
+        if not comparison.fell_back:
+            return None, comparison
+        warnings.warn(
+            f"the label model scored {comparison.label_model:.3f} on dev ({comparison.metric}) "
+            f"against {comparison.majority:.3f} for majority vote, worse beyond the dev noise: "
+            "using majority vote (fallback_='majority')",
+            LabelModelWarning,
+            stacklevel=3,
+        )
+        self.partitions_, self.centroids_ = 1, None
+        self.global_label_model_, self.label_models_ = voter, [voter]
+        self.dev_score_ = comparison.majority
+        return "majority", comparison
 
     def _fit_end_model(self, X_train, train, dev):
         if self.end_model is None:
@@ -501,28 +540,29 @@ of shape (K,), default=None
                 models.append(None)
         self.partitions_, self.centroids_, self.label_models_ = s, centroids, models
 
-    def _fit_label_model(self, statistics, y_dev, shrink_towards):
+    def _fit_label_model(self, statistics, y_dev, shrink_towards, kind=None):
         """A label model fitted on the vote ``statistics``; its class balance uses ``y_dev`` (the
         dev labels of the points it will label) as ``self._balance`` says. ``shrink_towards``: the
-        global balance, for a part's model."""
+        global balance, for a part's model. ``kind``: overrides ``label_model``."""
         balance, uses_dev = self._balance
         if not uses_dev:
-            return self._new_label_model(balance).fit_statistics(statistics)
+            return self._new_label_model(balance, kind).fit_statistics(statistics)
         if balance == "dev":
             if shrink_towards is None:
                 p = balance_from_labels(y_dev, self.n_classes_)
             else:
                 p = _part_balance(y_dev, shrink_towards)
-            return self._new_label_model(p).fit_statistics(statistics)
-        return self._new_label_model(balance).fit_statistics(statistics, y_dev=y_dev)
+            return self._new_label_model(p, kind).fit_statistics(statistics)
+        return self._new_label_model(balance, kind).fit_statistics(statistics, y_dev=y_dev)
 
     def _partition_state(self):
         return self.partitions_, self.centroids_, self.label_models_, self.global_label_model_
 
-    def _new_label_model(self, balance):
-        if self.label_model == "triplet":
+    def _new_label_model(self, balance, kind=None):
+        kind = self.label_model if kind is None else kind
+        if kind == "triplet":
             return LabelModel(cardinality=self.n_classes_, class_balance=balance)
-        if self.label_model == "majority":
+        if kind == "majority":
             return MajorityVoter(cardinality=self.n_classes_, class_balance=balance)
         raise ValueError(f"label_model: expected 'triplet' or 'majority', got {self.label_model!r}")
 

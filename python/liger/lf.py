@@ -445,8 +445,9 @@ class LFApplier:
         for j in todo:
             parts = [heads[j], *tails[j]]
             for part in parts:
-                _raise_chunk_error(part, lfs[j], data, K)
-                if use_processes and part is not heads[j]:
+                remote = use_processes and part is not heads[j]
+                _raise_chunk_error(part, lfs[j], data, K, remote)
+                if remote:
                     report.seconds[lfs[j].name] += part[2]
             column = np.concatenate([part[1] for part in parts]) if n else np.empty(0, np.int64)
             columns[j] = _narrow(_check_range(lfs[j], column, K, data))
@@ -646,7 +647,7 @@ def _run_rows(lf: LabelingFunction, records, start: int, stop: int):
     return ("ok", column, time.perf_counter() - started)
 
 
-def _raise_chunk_error(part, lf: LabelingFunction, data: _Data, K) -> None:
+def _raise_chunk_error(part, lf: LabelingFunction, data: _Data, K, remote: bool = False) -> None:
     status = part[0]
     if status == "ok":
         return
@@ -660,8 +661,10 @@ def _raise_chunk_error(part, lf: LabelingFunction, data: _Data, K) -> None:
             row,
             data.label(row),
         )
-        if exc.__traceback__ is None and len(part) > 3:
-            # Raised in a worker process: its traceback came back as text.
+        if remote and len(part) > 3:
+            # Raised in a worker process: its traceback came back as text. (Whether the exception
+            # itself kept a traceback depends on who pickled it: tblib, installed by dask's
+            # distributed, pickles tracebacks too.)
             exc.__cause__ = _RemoteTraceback(part[3])
         raise error from exc
     value = part[2]

@@ -72,8 +72,10 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .class_balance import BalanceEstimate
 from .end_model import EndModel
 from .estimator import Liger
+from .guard import DevComparison
 from .label_model import LabelModel
 from .lf_summary import LFSummary
 from .majority import MajorityVoter
@@ -107,6 +109,8 @@ REGISTERED_CLASSES: tuple[type, ...] = (
     NearestVotes,
     TuningResult,
     LFSummary,
+    BalanceEstimate,
+    DevComparison,
 )
 
 
