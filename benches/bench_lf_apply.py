@@ -5,10 +5,12 @@ threads (vectorised LFs), on the bundled youtube texts and on a synthetic 100k-r
     python benches/bench_lf_apply.py --repeat 5
 
 Per-record LFs of three costs (a keyword test, a few regular expressions, a tokenising LF),
-m = 10 of each; vectorised LFs of two kinds (NumPy arithmetic on a length column, which releases
-the GIL, and pandas ``str.contains``, which mostly holds it). Every configuration is timed with the
-cache off, contenders interleaved, median of ``--repeat`` runs. ``est. serial s`` is what the
-applier's rule sees: the serial time of the LFs extrapolated from their first rows.
+m = 10 of each; vectorised LFs of three kinds (NumPy arithmetic on a length column and over 32
+numeric columns, which release the GIL, and pandas ``str.contains``, which mostly holds it). Every
+configuration is timed with the cache off, contenders interleaved; median and min of ``--repeat``
+runs. The applier's "auto" rule compares the serial time (extrapolated from each LF's first
+rows) with ``liger.lf.PROCESS_MIN_SECONDS``, and for vectorised LFs the first one's time times
+the number left with ``liger.lf.THREAD_MIN_SECONDS``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from liger.lf import PROBE_ROWS, LFApplier, labeling_function
 SPAM, HAM, ABSTAIN = 1, 0, -1
 WORDS = ("check out", "subscribe", "my channel", "http", "free", "please", "visit", "win")
 PATTERNS = [re.compile(p, re.I) for p in (r"check.{0,20}out", r"\bsub\w*", r"w{3}\.", r"\d{3,}")]
+FEATURES = [f"f{i}" for i in range(32)]
 STOP = frozenset("the a an and or to of in on is it this that i you my me".split())
 
 
@@ -67,6 +70,13 @@ def vectorized_lfs(kind: str, m: int = 10) -> list:
                 z = np.sqrt(lengths.astype(np.float64)) * np.log1p(lengths)
                 return np.where(z > cut, SPAM, np.where(z < cut / 4, HAM, ABSTAIN))
 
+        elif kind == "numpy heavy":  # elementwise work over 32 numeric columns
+
+            def f(frame, shift=0.1 * j):
+                features = frame[FEATURES].to_numpy()
+                score = np.tanh(features + shift).sum(axis=1) + np.exp(-np.abs(features)).sum(1)
+                return np.where(score > 14, SPAM, np.where(score < 10, HAM, ABSTAIN))
+
         else:
 
             def f(frame, word=WORDS[j % 8]):
@@ -96,7 +106,11 @@ def timed(applier: LFApplier, lfs, records) -> tuple[float, np.ndarray]:
 
 def row(data_name, n, label, serial, parallel) -> None:
     s, p = np.median(serial), np.median(parallel)
-    print(f"{data_name:<15}{n:>8}  {label:<22}{s:>10.3f}{p:>12.3f}{s / p:>10.2f}")
+    s_min, p_min = np.min(serial), np.min(parallel)
+    print(
+        f"{data_name:<15}{n:>8}  {label:<22}{s:>10.3f}{p:>12.3f}{s / p:>10.2f}"
+        f"{s_min:>10.3f}{p_min:>10.3f}{s_min / p_min:>10.2f}"
+    )
 
 
 def main() -> None:
@@ -110,13 +124,20 @@ def main() -> None:
         "youtube": liger.load_example("youtube").train.texts,
         f"synthetic {args.n // 1000}k": synthetic_texts(args.n),
     }
-    print(f"os.cpu_count() = {os.cpu_count()}; median of {args.repeat}; cache off")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"os.cpu_count() = {os.cpu_count()}; load average {load:.1f}; median and min of "
+        f"{args.repeat}; cache off"
+    )
     header = f"{'data':<15}{'n':>8}  {'LFs (m=10)':<22}"
     header += f"{'serial s':>10}{'parallel s':>12}{'speed-up':>10}"
+    header += f"{'min ser.':>10}{'min par.':>10}{'min s-up':>10}"
     print(header)
     print("-" * len(header))
     for data_name, texts in datasets.items():
         frame = pd.DataFrame({"text": texts, "length": [len(t) for t in texts]})
+        numeric = np.random.default_rng(0).standard_normal((len(texts), len(FEATURES)))
+        frame = pd.concat([frame, pd.DataFrame(numeric, columns=FEATURES)], axis=1)
         for kind in ("keyword", "regex", "tokenising"):
             lfs = per_record_lfs(kind)
             serial = LFApplier(backend="serial", cache=False)
@@ -129,8 +150,8 @@ def main() -> None:
                 tp.append(t)
                 assert np.array_equal(L_serial, L_processes)
             row(data_name, len(texts), kind + " (processes)", ts, tp)
-        for kind in ("numpy", "pandas str"):
-            lfs = vectorized_lfs("numpy" if kind == "numpy" else "str")
+        for kind in ("numpy", "numpy heavy", "pandas str"):
+            lfs = vectorized_lfs(kind)
             serial = LFApplier(backend="serial", cache=False)
             threads = LFApplier(backend="threads", cache=False)
             ts, tt = [], []

@@ -8,6 +8,7 @@ pub mod knn;
 pub mod matrix;
 pub mod metric;
 pub mod nearest_support;
+pub mod radius;
 pub mod sweep;
 pub mod threads;
 pub mod validate;
@@ -24,6 +25,7 @@ pub use knn::knn;
 pub use matrix::Matrix;
 pub use metric::Metric;
 pub use nearest_support::nearest_support;
+pub use radius::{radius_neighbors, RadiusQuery, RadiusRows};
 
 #[cfg(test)]
 mod testutil;

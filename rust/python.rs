@@ -3,7 +3,9 @@
 //! here, so these functions borrow NumPy buffers without copying, release the GIL for the work, and
 //! map a `CoreError` (the core's second line of defence) to `ValueError`.
 
-use numpy::{PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{
+    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -12,6 +14,12 @@ use crate::matrix::Matrix;
 use crate::metric::Metric;
 
 type Pair<'py> = (Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<i64>>);
+/// `(indptr, indices, scores)` of a CSR matrix; the index arrays are int32 or int64.
+type Csr<'py> = (
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyArray1<f32>>,
+);
 
 fn to_py(err: CoreError) -> PyErr {
     PyValueError::new_err(err.to_string())
@@ -140,6 +148,67 @@ fn extend_votes<'py>(
     Ok(out)
 }
 
+/// Radius search as CSR arrays `(indptr, indices, scores)`; the index arrays are int32 when every
+/// value fits (what SciPy would convert them to), else int64.
+#[pyfunction]
+#[pyo3(signature = (queries, base, radius, metric, exclude_self, max_neighbors, threads))]
+#[allow(clippy::too_many_arguments)]
+fn radius_neighbors<'py>(
+    py: Python<'py>,
+    queries: PyReadonlyArray2<'py, f32>,
+    base: PyReadonlyArray2<'py, f32>,
+    radius: f32,
+    metric: &str,
+    exclude_self: bool,
+    max_neighbors: Option<usize>,
+    threads: usize,
+) -> PyResult<Csr<'py>> {
+    use crate::radius::{radius_neighbors, to_csr, RadiusQuery};
+    let query = RadiusQuery {
+        radius,
+        metric: Metric::parse(metric).map_err(to_py)?,
+        exclude_self,
+        max_neighbors,
+    };
+    let (queries, base) = (matrix("queries", &queries)?, matrix("X", &base)?);
+    let n = base.rows();
+    let (indptr, indices, scores) = py
+        .detach(|| {
+            let blocks = radius_neighbors(queries, base, query, threads)?;
+            let nnz: usize = blocks.iter().map(|b| b.indices.len()).sum();
+            let narrow = i32::try_from(nnz.max(n)).is_ok();
+            let too_many = || CoreError::Value(format!("radius_neighbors: {nnz} pairs overflow"));
+            Ok(if narrow {
+                let (p, i, s) = to_csr::<i32>(blocks).ok_or_else(too_many)?;
+                (Indices::Narrow(p), Indices::Narrow(i), s)
+            } else {
+                let (p, i, s) = to_csr::<i64>(blocks).ok_or_else(too_many)?;
+                (Indices::Wide(p), Indices::Wide(i), s)
+            })
+        })
+        .map_err(to_py)?;
+    Ok((
+        indptr.into_numpy(py),
+        indices.into_numpy(py),
+        PyArray1::from_vec(py, scores),
+    ))
+}
+
+/// An index array of either width, handed to NumPy without a copy.
+enum Indices {
+    Narrow(Vec<i32>),
+    Wide(Vec<i64>),
+}
+
+impl Indices {
+    fn into_numpy(self, py: Python<'_>) -> Bound<'_, PyAny> {
+        match self {
+            Indices::Narrow(v) => PyArray1::from_vec(py, v).into_any(),
+            Indices::Wide(v) => PyArray1::from_vec(py, v).into_any(),
+        }
+    }
+}
+
 /// Flat index of the first NaN/inf value of a C-contiguous float32 array, or -1.
 #[pyfunction]
 fn first_non_finite(
@@ -175,10 +244,23 @@ fn simd_level() -> &'static str {
     "portable"
 }
 
+/// Sets up rust-numpy's lazily initialised state (the NumPy C-API table, the dtypes, the shared
+/// borrow-checking capsule) while the module is imported. Done lazily on a first call instead, a
+/// `fork()` by another thread in the middle of it would leave the child waiting forever on a
+/// once-lock that no thread of the child will release.
+fn initialise_numpy_api(py: Python<'_>) -> PyResult<()> {
+    let floats = PyArray2::<f32>::zeros(py, [1, 1], false);
+    let ints = PyArray2::<i64>::zeros(py, [1, 1], false);
+    let _borrowed = (floats.try_readonly()?, ints.try_readonly()?);
+    Ok(())
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    initialise_numpy_api(m.py())?;
     m.add_function(wrap_pyfunction!(nearest_support, m)?)?;
     m.add_function(wrap_pyfunction!(knn, m)?)?;
+    m.add_function(wrap_pyfunction!(radius_neighbors, m)?)?;
     m.add_function(wrap_pyfunction!(extend_votes, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_threads, m)?)?;
     m.add_function(wrap_pyfunction!(first_non_finite, m)?)?;

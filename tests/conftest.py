@@ -11,6 +11,28 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_report_header(config) -> str:
+    import liger
+
+    return f"liger {liger.__version__} from {Path(liger.__file__).parent}"
+
+
+def pytest_configure(config) -> None:
+    """With ``LIGER_TEST_INSTALLED=1`` (scripts/test-wheel) the suite must test an installed
+    liger, never a source tree."""
+    if os.environ.get("LIGER_TEST_INSTALLED") != "1":
+        return
+    import sysconfig
+
+    import liger
+
+    site = Path(sysconfig.get_paths()["purelib"]).resolve()
+    if site not in Path(liger.__file__).resolve().parents:
+        raise pytest.UsageError(
+            f"LIGER_TEST_INSTALLED=1: liger was imported from {liger.__file__}, not from {site}"
+        )
+
+
 def missing_data(message: str) -> None:
     """Skip the test, or fail it when ``LIGER_REQUIRE_DATA=1`` (CI with the data present)."""
     if os.environ.get("LIGER_REQUIRE_DATA") == "1":
@@ -50,3 +72,18 @@ def load_votes(data_dir: Path, name: str, split: str) -> tuple[np.ndarray, np.nd
         missing_data(f"{folder / f'{split}.json'} not found")
     part = load_wrench(folder, embeddings=None, splits=(split,))[split]
     return part.L, part.y
+
+
+def require_module(name: str):
+    """Import an optional test dependency; skip without it locally, fail in CI (``CI`` set), where
+    the ``test`` extra installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"{name} is not installed but CI must run these tests (pip install '.[test]')"
+            )
+        pytest.skip(f"{name} is not installed (pip install '.[test]')")

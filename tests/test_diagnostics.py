@@ -282,7 +282,7 @@ def test_plot_extension_curves_draws_one_line_per_lf_and_marks_the_chosen_level(
         first = coverage_axes.lines[0]
         np.testing.assert_allclose(first.get_xdata(), DEFAULT_LEVELS)
         np.testing.assert_allclose(first.get_ydata(), curves["coverage"][: len(DEFAULT_LEVELS)])
-        assert [t.get_text() for t in coverage_axes.get_legend().get_texts()] == list("abcd")
+        assert [t.get_text() for t in accuracy_axes.get_legend().get_texts()] == list("abcd")
         plt.close(figure)
     figure, axes = plt.subplots(1, 2)
     assert plot_extension_curves(curves, names=["b"], axes=axes) is figure

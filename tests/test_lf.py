@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import types
@@ -36,6 +37,9 @@ calls = types.ModuleType("calls")
 
 def reset_calls():
     calls.__dict__.update(kw=0, short=0, helper=0)
+
+
+reset_calls()  # tests that do not count calls still run LFs that increment them
 
 
 TEXTS = [
@@ -530,7 +534,10 @@ def test_threads_give_the_serial_matrix(monkeypatch):
     threaded = LFApplier(backend="threads", n_jobs=2)
     np.testing.assert_array_equal(threaded.apply(lfs, BIG), serial)
     assert threaded.last_report_.backend["vectorized"] == "threads"
-    monkeypatch.setattr(lf_module, "THREAD_MIN_ROWS", 10)
+    auto = LFApplier(n_jobs=2)
+    np.testing.assert_array_equal(auto.apply(lfs, BIG), serial)
+    assert auto.last_report_.backend["vectorized"] == "serial"  # milliseconds: not worth a pool
+    monkeypatch.setattr(lf_module, "THREAD_MIN_SECONDS", 0.0)
     auto = LFApplier(n_jobs=2)
     np.testing.assert_array_equal(auto.apply(lfs, BIG), serial)
     assert auto.last_report_.backend["vectorized"] == "threads"
@@ -568,6 +575,25 @@ class Matcher:
         return self.word in x
 
 
+@dataclasses.dataclass
+class Rule:
+    word: str
+    label: int = SPAM
+
+    def __call__(self, x):
+        return self.label if self.word in x else ABSTAIN
+
+
+def test_callable_dataclass_instances_are_lfs_keyed_by_their_fields():
+    applier = LFApplier(cardinality=2)
+    L = applier.apply([LabelingFunction(Rule("http"), name="link")], TEXTS)
+    assert L[:, 0].tolist() == [-1, -1, 1, -1, -1, -1]
+    applier.apply([LabelingFunction(Rule("http"), name="link")], TEXTS)
+    assert applier.last_report_.cached == ["link"]
+    applier.apply([LabelingFunction(Rule("http", HAM), name="link")], TEXTS)
+    assert applier.last_report_.ran == ["link"]
+
+
 def test_instances_of_user_classes_count_by_state_and_methods():
     def key(matcher):
         return LabelingFunction(
@@ -582,3 +608,13 @@ def test_instances_of_user_classes_count_by_state_and_methods():
     finally:
         Matcher.match = original
     assert edited != key(Matcher("a"))
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from liger import diagnostics
+
+    for module in (lf_module, diagnostics):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -189,3 +189,29 @@ def test_knn_graph_threads_agree_bitwise():
     sub = reference.pair_scores(X[:50], X, "cosine")
     sub[np.arange(50), np.arange(50)] = -np.inf
     np.testing.assert_allclose(one[0][:50], -np.sort(-sub, axis=1)[:, :7], atol=1e-5)
+
+
+def misaligned(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy whose buffer starts one byte off alignment (as Dask can deserialise)."""
+    raw = np.empty(array.nbytes + 1, dtype=np.uint8)
+    raw[1:] = np.frombuffer(array.tobytes(), dtype=np.uint8)
+    out = raw[1:].view(array.dtype).reshape(array.shape)
+    assert out.flags.c_contiguous and not out.flags.aligned
+    return out
+
+
+def test_misaligned_buffers_are_accepted():
+    rng = np.random.default_rng(6)
+    base = rng.standard_normal((80, 5)).astype(np.float32)
+    votes = rng.integers(-1, 2, (80, 3))
+    expected = liger.nearest_support(base[:20], base, votes)
+    got = liger.nearest_support(misaligned(base[:20]), misaligned(base), misaligned(votes))
+    np.testing.assert_array_equal(got[1], expected[1])
+    np.testing.assert_array_equal(got[0], expected[0])
+    thresholds = np.full(3, 0.5, dtype=np.float32)
+    extended = liger.extend_votes(
+        misaligned(votes[:20]), misaligned(got[0]), misaligned(got[1]), votes, thresholds
+    )
+    np.testing.assert_array_equal(
+        extended, liger.extend_votes(votes[:20], got[0], got[1], votes, thresholds)
+    )

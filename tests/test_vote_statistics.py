@@ -433,6 +433,15 @@ def test_sparse_input_is_checked(matrix, error, pattern):
         LabelModel().fit(matrix)
 
 
+def test_statistics_survive_pickling():
+    # Dask ships statistics between processes.
+    import pickle
+
+    rng = np.random.default_rng(2)
+    stats = VoteStatistics.from_votes(random_votes(rng, 300, 4, 3, 0.5), 3)
+    assert pickle.loads(pickle.dumps(stats)) == stats
+
+
 def test_inputs_are_not_modified_and_statistics_are_read_only():
     rng = np.random.default_rng(1)
     L = random_votes(rng, 500, 5, 3, 0.5)

@@ -17,7 +17,8 @@ from .extension import extend, extend_votes
 from .label_model import LabelModel, LabelModelWarning
 from .lf import LabelingFunction, LabelingFunctionError, LFApplier, apply_lfs, labeling_function
 from .majority import MajorityVoter
-from .search import knn_graph, nearest_support
+from .persistence import ModelFileError, load
+from .search import knn_graph, nearest_support, radius_neighbors
 from .session import EditReport, Session
 from .vote_statistics import VoteStatistics
 
@@ -38,6 +39,7 @@ __all__ = [
     "LFApplier",
     "Liger",
     "MajorityVoter",
+    "ModelFileError",
     "NotFittedError",
     "Session",
     "Split",
@@ -50,9 +52,11 @@ __all__ = [
     "from_pm1",
     "knn_graph",
     "labeling_function",
+    "load",
     "load_example",
     "load_wrench",
     "metrics",
     "nearest_support",
+    "radius_neighbors",
     "to_pm1",
 ]

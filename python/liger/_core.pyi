@@ -21,6 +21,19 @@ def knn(
     exclude_self: bool,
     threads: int,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]: ...
+def radius_neighbors(
+    queries: npt.NDArray[np.float32],
+    base: npt.NDArray[np.float32],
+    radius: float,
+    metric: str,
+    exclude_self: bool,
+    max_neighbors: int | None,
+    threads: int,
+) -> tuple[
+    npt.NDArray[np.int32] | npt.NDArray[np.int64],
+    npt.NDArray[np.int32] | npt.NDArray[np.int64],
+    npt.NDArray[np.float32],
+]: ...
 def extend_votes(
     votes: npt.NDArray[np.int64],
     scores: npt.NDArray[np.float32],

@@ -1,4 +1,5 @@
-"""A minimal scikit-learn-style parameter protocol, without depending on scikit-learn.
+"""A minimal scikit-learn-style parameter protocol, without depending on scikit-learn; and the
+``save`` method shared by the estimators.
 
 Estimators store their constructor arguments unchanged as attributes of the same name and do
 nothing else in ``__init__``; learned state goes in attributes ending in ``_``. This mixin then
@@ -96,6 +97,33 @@ class ParamsMixin:
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet: call fit(L) before using it"
             )
+
+
+class SaveMixin:
+    """``save(path)``: write the estimator to one code-free file that :func:`liger.load` reads.
+
+    The format (a ZIP of ``.npy`` arrays plus a JSON manifest, no pickle) and what is saved are
+    described in :mod:`liger.persistence`. A class using this mixin must be listed in
+    ``liger.persistence.REGISTERED_CLASSES``.
+    """
+
+    def save(self, path: Any) -> None:
+        """Write this estimator (parameters and fitted state) to ``path``.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (replaced atomically if it exists). Read it back with
+            ``liger.load(path)``; predictions of the loaded estimator are bit-identical.
+
+        Raises
+        ------
+        TypeError
+            An attribute has a type the format cannot hold; the message names it.
+        """
+        from .persistence import save
+
+        save(self, path)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -9,14 +9,24 @@ copying; they copy only when the input is not already in that form, and never mo
 from __future__ import annotations
 
 import numbers
+import os
 from typing import Any
 
 import numpy as np
 
 from . import _core
+from ._pandas import is_pandas
+from ._pandas import to_numpy as pandas_to_numpy
 
 ABSTAIN = -1
 METRICS = ("cosine", "ip", "euclidean")
+
+
+def c_array(array: Any, dtype) -> np.ndarray:
+    """``array`` as a C-contiguous, *aligned* array of ``dtype`` (no copy when it already is).
+    ``np.ascontiguousarray`` keeps a misaligned buffer (e.g. one deserialised by Dask), which
+    the Rust core cannot borrow."""
+    return np.require(array, dtype=dtype, requirements=("C_CONTIGUOUS", "ALIGNED"))
 
 
 def check_metric(metric: Any) -> str:
@@ -25,10 +35,30 @@ def check_metric(metric: Any) -> str:
     return metric
 
 
-def resolve_n_jobs(n_jobs: Any) -> int:
-    """Threads for ``n_jobs``: None or -1 = all cores, k > 0 = k, -k = all but k - 1 (joblib)."""
-    if n_jobs is None:
+NUM_THREADS_ENV = "LIGER_NUM_THREADS"
+
+
+def default_threads() -> int:
+    """Threads used when ``n_jobs`` is None: ``$LIGER_NUM_THREADS`` when set, else all cores.
+
+    Read at every call (not cached at import), so a service can set it before any call.
+    """
+    raw = os.environ.get(NUM_THREADS_ENV, "").strip()
+    if not raw:
         return _core.resolve_threads(None)
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise ValueError(
+            f"{NUM_THREADS_ENV}: expected a positive integer (the threads liger uses when n_jobs "
+            f"is None), got {os.environ[NUM_THREADS_ENV]!r}; unset it to use all cores"
+        )
+    return int(raw)
+
+
+def resolve_n_jobs(n_jobs: Any) -> int:
+    """Threads for ``n_jobs``: k > 0 = k, -1 = all cores, -k = all but k - 1 (joblib); None =
+    ``$LIGER_NUM_THREADS`` if set, else all cores. An explicit ``n_jobs`` wins over the variable."""
+    if n_jobs is None:
+        return default_threads()
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
         raise TypeError(f"n_jobs: expected None or an int, got {type(n_jobs).__name__}")
     if n_jobs == 0:
@@ -37,8 +67,12 @@ def resolve_n_jobs(n_jobs: Any) -> int:
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
+    """``value`` as a NumPy array (no copy when it is one); pandas DataFrames / Series are
+    converted by their columns' dtypes, a missing value in a nullable column is an error."""
     if value is None:
         raise TypeError(f"{name}: expected an array, got None")
+    if is_pandas(value):
+        return pandas_to_numpy(name, value)
     try:
         return np.asarray(value)
     except (TypeError, ValueError) as exc:
@@ -64,7 +98,7 @@ def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
         raise TypeError(f"{name}: expected a real-valued (float) array, got dtype {array.dtype}")
     _check_2d(name, array)
     with np.errstate(over="ignore"):  # overflow is reported below, with its position
-        converted = np.ascontiguousarray(array, dtype=np.float32)
+        converted = c_array(array, np.float32)
     bad = _core.first_non_finite(converted, threads)
     if bad >= 0:
         row, col = divmod(int(bad), converted.shape[1])
@@ -85,7 +119,7 @@ def as_votes(name: str, value: Any, allow_empty_rows: bool = False) -> np.ndarra
             f"got dtype {array.dtype}; convert with .astype(int) if the values are whole numbers"
         )
     _check_2d(name, array, allow_empty_rows)
-    votes = np.ascontiguousarray(array, dtype=np.int64)
+    votes = c_array(array, np.int64)
     if votes.size and votes.min() < ABSTAIN:
         row, col = np.argwhere(votes < ABSTAIN)[0]
         raise ValueError(
@@ -143,4 +177,4 @@ def as_thresholds(value: Any, n_lfs: int) -> np.ndarray:
             f"thresholds: expected a scalar or an array of shape ({n_lfs},) (one per LF), got "
             f"shape {array.shape}"
         )
-    return np.ascontiguousarray(array, dtype=np.float32)
+    return c_array(array, np.float32)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import ABSTAIN, as_votes
+from ._validation import ABSTAIN, _as_array, as_votes
 
 PM1_VALUES = (-1, 0, 1)
 
@@ -34,7 +34,7 @@ def _as_pm1_values(name: str, value: Any) -> np.ndarray:
     """An int64 copy of ``value`` after checking every entry is -1, 0 or 1."""
     if value is None:
         raise TypeError(f"{name}: expected an array, got None")
-    array = np.asarray(value)
+    array = _as_array(name, value)
     if array.dtype == np.bool_ or not (
         np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
     ):
@@ -161,7 +161,7 @@ def check_labels(name: str, y: Any, cardinality: int, n: int | None = None) -> n
     """
     if y is None:
         raise TypeError(f"{name}: expected an array of labels, got None")
-    array = np.asarray(y)
+    array = _as_array(name, y)
     if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
         raise TypeError(f"{name}: expected integer class labels, got dtype {array.dtype}")
     if array.ndim != 1:

@@ -485,7 +485,7 @@ def plot_extension_curves(
         raise ValueError(f"names: expected LFs of the curves, got unknown {unknown}")
     has_dev = "dev_accuracy" in _columns_of(curves)
     if axes is None:
-        figure, axes = pyplot.subplots(1, 2 if has_dev else 1, figsize=(10 if has_dev else 5, 4))
+        figure, axes = pyplot.subplots(1, 2 if has_dev else 1, figsize=(12 if has_dev else 7, 4))
         axes = np.atleast_1d(axes)
     else:
         axes = np.atleast_1d(axes)
@@ -512,7 +512,9 @@ def plot_extension_curves(
         ax.set_xlabel("extension level (share of the LF's abstentions filled)")
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)
-    axes[0].legend(fontsize="small", ncol=2)
+    # Outside the last panel: the curves fill both panels' corners.
+    axes[len(panels) - 1].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    figure.tight_layout()
     return figure
 
 

@@ -7,9 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from ._estimator import ParamsMixin
+from ._estimator import ParamsMixin, SaveMixin
+from ._pandas import SetOutputMixin, column_names, index_of
+from ._pandas import frame as pandas_frame
 from ._validation import (
+    _as_array,
     as_embeddings,
+    as_thresholds,
     as_votes,
     check_dims,
     check_lfs,
@@ -19,12 +23,14 @@ from ._validation import (
 )
 from .conventions import check_labels
 from .end_model import EndModel
+from .extension import RADIUS_MAX_NEIGHBORS, RadiusVotes
+from .guard import fall_back_to_majority
 from .labeling import PART_BALANCE_PSEUDO_COUNT, LabelRecipe  # noqa: F401 (re-exported)
 from .lf_summary import LFSummary
 from .metrics import compute
 from .partition import assign, spherical_kmeans
 from .search import nearest_support
-from .tuning import NearestVotes, choose_thresholds
+from .tuning import DEFAULT_LEVELS, NearestVotes, choose_thresholds
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
 TUNE_METRICS = ("accuracy", "f1", "macro_f1")
@@ -78,6 +84,7 @@ def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_de
     L_dev = as_votes("L_dev", L_dev)
     X_dev = as_embeddings("X_dev", X_dev, threads)
     # Without a given cardinality, K is inferred later from all splits; here only y_dev >= 0.
+    y_dev = _as_array("y_dev", y_dev)
     if _is_int(cardinality):
         bound = int(cardinality)
     else:
@@ -108,7 +115,7 @@ def infer_cardinality(cardinality, L_train, dev) -> int:
     return int(K)
 
 
-class Liger(ParamsMixin):
+class Liger(ParamsMixin, SetOutputMixin, SaveMixin):
     """Weak supervision with embeddings (Liger / Epoxy), scikit-learn style.
 
     Every LF is extended from the train points where it voted (its support) to points where it
@@ -156,6 +163,15 @@ of shape (K,), default=None
         dev labels of the dev points routed to it (``"dev"``: their frequencies shrunk towards
         the global balance). The dev-label options are unbiased but did not score higher: tuned
         on valid, test scores of Liger fell on youtube, sms and trec (README, "Class balance").
+    extension : {"nearest", "radius", "tune"}, default="nearest"
+        How an abstaining LF is extended to a point whose nearest support point clears the LF's
+        threshold. ``"nearest"``: that point's vote (Liger's rule). ``"radius"``: the
+        similarity-weighted vote of all the LF's support points within the threshold (the
+        ``RADIUS_MAX_NEIGHBORS`` = 256 most similar at most; :class:`liger.extension.RadiusVotes`).
+        ``"tune"``: both, thresholds tuned for each; ``"radius"`` is kept only when it beats
+        ``"nearest"`` on dev by ``min_gain``. The same (point, LF) pairs are extended either way;
+        only their votes differ, and only for LFs that vote more than one class (every LF of the
+        youtube, sms and trec sets votes a single class: there the two rules are identical).
     end_model : {None, "logreg"}, default=None
         ``"logreg"``: also train a multinomial logistic regression on the embeddings from the
         label model's posteriors on train (weighted by confidence) and the gold dev labels, its
@@ -179,6 +195,12 @@ of shape (K,), default=None
     ----------
     thresholds_ : ndarray of shape (m,)
         Threshold per LF (NaN = not extended).
+    extension_ : str
+        The extension rule used, ``"nearest"`` or ``"radius"``.
+    lf_names_ : list or None
+        Column names of ``L_train`` when it was a DataFrame.
+    class_names_ : list or None
+        The ``class_names`` given to :meth:`fit`.
     levels_ : ndarray of shape (m,)
         Fraction of the train points where each LF abstains that it was extended to (when tuned).
     classes_ : ndarray of shape (K,)
@@ -190,6 +212,14 @@ of shape (K,), default=None
     global_label_model_ : label model fitted on all train points.
     dev_score_ : float or None
         Dev score of the chosen setting (``tune_metric_``).
+    fallback_ : None or "majority"
+        ``"majority"`` when the dev guard replaced the label model by majority vote: with a dev
+        split, the label model's dev score is compared with majority vote's (same extended
+        votes, same objective) and majority vote is used when it is better beyond the dev noise
+        (one-sided paired bootstrap, :mod:`liger.guard`); a warning says so.
+    guard_ : DevComparison or None
+        The dev comparison behind ``fallback_`` (None without a dev split or with
+        ``label_model="majority"``).
     fit_time_ : float
         Seconds spent in :meth:`fit`.
     """
@@ -206,6 +236,7 @@ of shape (K,), default=None
         min_gain: float = 0.01,
         fit_on: str = "original",
         class_balance: Any = None,
+        extension: str = "nearest",
         end_model: str | None = None,
         warm_start: bool = False,
         cardinality: int | None = None,
@@ -222,6 +253,7 @@ of shape (K,), default=None
         self.min_gain = min_gain
         self.fit_on = fit_on
         self.class_balance = class_balance
+        self.extension = extension
         self.end_model = end_model
         self.warm_start = warm_start
         self.cardinality = cardinality
@@ -237,6 +269,8 @@ of shape (K,), default=None
         L_dev: Any = None,
         X_dev: Any = None,
         y_dev: Any = None,
+        *,
+        class_names: Any = None,
     ) -> Liger:
         """Search the train supports, fit the label model(s), tune on dev (only).
 
@@ -249,28 +283,29 @@ of shape (K,), default=None
         L_dev, X_dev, y_dev : array-like of shapes (n_dev, m), (n_dev, d), (n_dev,), optional
             A small labelled split: the only data tuning looks at. Required when anything is
             ``"tune"``. Test labels must never be passed here.
+        class_names : sequence of K labels, optional
+            Names of the classes 0..K-1: the columns of :meth:`predict_proba` under
+            ``set_output(transform="pandas")`` (default: the class indices).
 
         Returns
         -------
         self : Liger
+
+        Notes
+        -----
+        Every array argument may be a pandas DataFrame / Series (nullable dtypes included; a
+        missing value is an error). With ``L_train`` a DataFrame, its column names name the LFs
+        (``lf_names_``) and a DataFrame ``L`` given later must have the same columns.
         """
         started = time.perf_counter()
         metric = check_metric(self.metric)
         threads = resolve_n_jobs(self.n_jobs)
+        lf_names_from = L_train
         L_train = as_votes("L_train", L_train)
         X_train = as_embeddings("X_train", X_train, threads)
         check_rows("L_train", L_train, "X_train", X_train)
         dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, threads)
-        self.n_classes_ = self._infer_cardinality(L_train, dev)
-        self.classes_ = np.arange(self.n_classes_)
-        self.n_lfs_ = L_train.shape[1]
-        self._L_support = L_train
-        self._X_support = X_train
-        self._recipe = LabelRecipe.resolve(
-            self.label_model, self.class_balance, self.n_classes_, dev is not None
-        )
-        self._dev_labels = None if dev is None else (dev[1], dev[2])
-
+        self.lf_names_ = column_names(lf_names_from)
         train_scores, train_indices = nearest_support(
             X_train, X_train, L_train, metric=metric, n_jobs=self.n_jobs
         )
@@ -281,6 +316,28 @@ of shape (K,), default=None
                 dev[1], X_train, L_train, metric=metric, n_jobs=self.n_jobs
             )
             dev_votes = NearestVotes.from_search(dev[0], dev_scores, dev_indices, L_train, metric)
+        self._L_support = L_train
+        self._X_support = X_train
+        self._fit_searched(train, X_train, dev, dev_votes)
+        self.class_names_ = _check_class_names(class_names, self.n_classes_)
+        self.fit_time_ = time.perf_counter() - started
+        return self
+
+    def _fit_searched(self, train, X_train, dev, dev_votes) -> None:
+        """Everything :meth:`fit` does after the searches: label model(s), tuning, partitions.
+
+        ``train`` is the train split's :class:`NearestVotes`; the train votes are read only
+        through its ``L`` (shape and largest vote), ``grid``, ``statistics``, ``coverage`` and
+        ``extend``. ``liger.dask`` passes a twin whose arrays are row-chunked Dask arrays, with
+        ``X_train=None`` (no partitions or end model there); ``dev`` stays local.
+        """
+        self.n_classes_ = self._infer_cardinality(train.L, dev)
+        self.classes_ = np.arange(self.n_classes_)
+        self.n_lfs_ = train.L.shape[1]
+        self._recipe = LabelRecipe.resolve(
+            self.label_model, self.class_balance, self.n_classes_, dev is not None
+        )
+        self._dev_labels = None if dev is None else (dev[1], dev[2])
         self.tune_metric_ = resolve_tune_metric(
             self.tune_metric, self.n_classes_, None if dev is None else dev[2]
         )
@@ -288,26 +345,45 @@ of shape (K,), default=None
             raise ValueError(f"fit_on: expected 'original' or 'extended', got {self.fit_on!r}")
         # The partitions (and their models) are set first with one part: tuning scores candidate
         # thresholds against them; with fit_on="extended" it refits them per candidate.
-        self._set_partitions(1, X_train, train.L)
-        self.thresholds_, self.levels_, self.dev_score_ = self._choose_thresholds(
-            train, dev_votes, dev
-        )
-        L_train_ext = train.extend(self.thresholds_)
-        L_fit = L_train_ext if self.fit_on == "extended" else L_train
+        self._set_partitions(1, X_train, train, None)
+        self.extension_, train, dev_votes, chosen = self._choose_extension(train, dev_votes, dev)
+        self.thresholds_, self.levels_, self.dev_score_ = chosen
+        if self.extension_ == "radius" and not isinstance(train, RadiusVotes):
+            train = self._radius_votes(train.L, X_train, self.thresholds_[:, None], train.scores)
+        # Thresholds of the votes the label model is fitted on (None: the votes as cast).
+        fit_thresholds = self.thresholds_ if self.fit_on == "extended" else None
         L_dev_ext = None if dev_votes is None else dev_votes.extend(self.thresholds_)
-        self._coverage_train = ((L_train != -1).mean(0), (L_train_ext != -1).mean(0))
+        self._coverage_train = (train.coverage(None), train.coverage(self.thresholds_))
         self._dev_for_summary = None if dev is None else (dev[0], L_dev_ext, dev[2])
-        self._choose_partitions(X_train, L_fit, dev, L_dev_ext)
-        self.end_model_ = self._fit_end_model(X_train, L_train_ext, dev)
-        self.fit_time_ = time.perf_counter() - started
-        return self
+        self._choose_partitions(X_train, train, fit_thresholds, dev, L_dev_ext)
+        self.fallback_, self.guard_ = self._guard_against_majority(
+            train, fit_thresholds, dev, L_dev_ext
+        )
+        self.end_model_ = self._fit_end_model(X_train, train, dev)
 
-    def _fit_end_model(self, X_train, L_train_ext, dev):
+    def _guard_against_majority(self, train, fit_thresholds, dev, L_dev_ext):
+        """Fall back to majority vote when the label model loses to it on dev beyond the noise
+        (:func:`liger.guard.fall_back_to_majority`, shared with the Session)."""
+        if dev is None or self._recipe.kind != "triplet":
+            return None, None
+        statistics = train.statistics(self.n_classes_, fit_thresholds, pairwise=False)
+        model_pred = np.argmax(self._proba_extended(L_dev_ext, dev[1]), axis=1)
+        voter, comparison = fall_back_to_majority(
+            self._recipe, statistics, dev[2], model_pred, L_dev_ext, self.tune_metric_
+        )
+        if voter is None:
+            return None, comparison
+        self.partitions_, self.centroids_ = 1, None
+        self.global_label_model_, self.label_models_ = voter, [voter]
+        self.dev_score_ = comparison.majority
+        return "majority", comparison
+
+    def _fit_end_model(self, X_train, train, dev):
         if self.end_model is None:
             return None
         if self.end_model != "logreg":
             raise ValueError(f"end_model: expected None or 'logreg', got {self.end_model!r}")
-        proba = self._proba_extended(L_train_ext, X_train)
+        proba = self._proba_extended(train.extend(self.thresholds_), X_train)
         X_dev, y_dev = (None, None) if dev is None else (dev[1], dev[2])
         previous = getattr(self, "end_model_", None)
         if self.warm_start and isinstance(previous, EndModel):
@@ -329,6 +405,53 @@ of shape (K,), default=None
     def _infer_cardinality(self, L_train, dev) -> int:
         return infer_cardinality(self.cardinality, L_train, dev)
 
+    def _choose_extension(self, train, dev_votes, dev):
+        """The extension rule and its thresholds: ``(rule, train votes, dev votes, (thresholds,
+        levels, dev score))``; with ``extension="tune"``, "radius" only if it gains ``min_gain``."""
+        if self.extension not in ("nearest", "radius", "tune"):
+            raise ValueError(
+                f"extension: expected 'nearest', 'radius' or 'tune', got {self.extension!r}"
+            )
+        if self.extension == "tune" and dev is None:
+            raise ValueError("extension: 'tune' needs a dev split (L_dev, X_dev, y_dev), got none")
+        best = None
+        for rule in ("nearest", "radius") if self.extension == "tune" else (self.extension,):
+            rule_train, rule_dev = train, dev_votes
+            if rule == "radius":
+                candidates = self._threshold_candidates(train)
+                if self.fit_on == "extended":
+                    rule_train = self._radius_votes(
+                        train.L, self._X_support, candidates, train.scores
+                    )
+                if dev is not None:
+                    rule_dev = self._radius_votes(dev_votes.L, dev[1], candidates, dev_votes.scores)
+            chosen = self._choose_thresholds(rule_train, rule_dev, dev)
+            self._log(f"extension {rule!r}: dev {chosen[2]}")
+            # "radius" (tried second) must gain min_gain on dev over "nearest", the simpler rule,
+            # like every more complex setting here.
+            if best is None or (chosen[2] is not None and chosen[2] >= best[3][2] + self.min_gain):
+                best = (rule, rule_train, rule_dev, chosen)
+        return best
+
+    def _threshold_candidates(self, train) -> np.ndarray:
+        """(m, G) thresholds the tuning may try: the level grid, or the fixed thresholds."""
+        if isinstance(self.thresholds, str):
+            return train.grid(DEFAULT_LEVELS)
+        return as_thresholds(self.thresholds, train.L.shape[1])[:, None]
+
+    def _radius_votes(self, L, X, candidates, scores=None) -> RadiusVotes:
+        return RadiusVotes(
+            L,
+            X,
+            self._L_support,
+            self._X_support,
+            candidates,
+            metric=self.metric,
+            max_neighbors=RADIUS_MAX_NEIGHBORS,
+            scores=scores,
+            n_jobs=self.n_jobs,
+        )
+
     def _choose_thresholds(self, train, dev_votes, dev):
         result = choose_thresholds(
             self.thresholds,
@@ -349,7 +472,7 @@ of shape (K,), default=None
         """Dev score of a threshold vector. With fit_on="original" the label model is fixed, so a
         candidate costs one vectorised extension and one posterior of the dev split."""
         if self.fit_on == "extended":
-            self._set_partitions(1, self._X_support, train.extend(thresholds))
+            self._set_partitions(1, None, train, thresholds)
         L_dev_ext = dev_votes.extend(thresholds)
         return self._score_dev(dev, L_dev_ext)
 
@@ -357,17 +480,17 @@ of shape (K,), default=None
         proba = self._proba_extended(L_dev_ext, dev[1])
         return _score(self.tune_metric_, dev[2], np.argmax(proba, axis=1), self.n_classes_)
 
-    def _choose_partitions(self, X_train, L_fit, dev, L_dev_ext):
+    def _choose_partitions(self, X_train, train, fit_thresholds, dev, L_dev_ext):
         s = self.n_partitions
         if isinstance(s, str):
             if s != "tune":
                 raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
-            self._set_partitions(1, X_train, L_fit)
+            self._set_partitions(1, X_train, train, fit_thresholds)
             best, chosen = self._score_dev(dev, L_dev_ext), self._partition_state()
             for candidate in PARTITION_CANDIDATES[1:]:
                 if candidate > X_train.shape[0]:
                     break
-                self._set_partitions(candidate, X_train, L_fit)
+                self._set_partitions(candidate, X_train, train, fit_thresholds)
                 score = self._score_dev(dev, L_dev_ext)
                 self._log(f"partitions: {candidate} parts, dev {self.tune_metric_} {score:.4f}")
                 # More parts must earn their keep on dev (guards against fitting dev noise).
@@ -378,15 +501,20 @@ of shape (K,), default=None
             return
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
             raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
-        self._set_partitions(int(s), X_train, L_fit)
+        self._set_partitions(int(s), X_train, train, fit_thresholds)
 
-    def _set_partitions(self, s, X_train, L_fit):
+    def _set_partitions(self, s, X_train, train, fit_thresholds):
+        """``s`` parts with a label model each, fitted on the train votes extended with
+        ``fit_thresholds`` (None: the votes as cast)."""
         y_dev = None if self._dev_labels is None else self._dev_labels[1]
-        self.global_label_model_ = self._fit_label_model(L_fit, y_dev, None)
+        pairwise = self._recipe.kind != "majority"  # majority vote needs no co-occurrences
+        statistics = train.statistics(self.n_classes_, fit_thresholds, pairwise)
+        self.global_label_model_ = self._fit_label_model(statistics, y_dev, None)
         if s == 1:
             self.partitions_, self.centroids_ = 1, None
             self.label_models_ = [self.global_label_model_]
             return
+        L_fit = train.L if fit_thresholds is None else train.extend(fit_thresholds)
         centroids, labels = spherical_kmeans(X_train, s, random_state=self.random_state)
         dev_part = None if y_dev is None else assign(self._dev_labels[0], centroids)
         global_balance = self.global_label_model_.class_balance_
@@ -396,12 +524,19 @@ of shape (K,), default=None
             # A part needs enough points for its moments; otherwise it uses the global model.
             enough = rows.shape[0] >= MIN_PART_SIZE
             y_part = None if dev_part is None else y_dev[dev_part == part]
-            models.append(self._fit_label_model(rows, y_part, global_balance) if enough else None)
+            if enough:
+                statistics = self._recipe.statistics(rows)
+                models.append(self._fit_label_model(statistics, y_part, global_balance))
+            else:
+                models.append(None)
         self.partitions_, self.centroids_, self.label_models_ = s, centroids, models
 
-    def _fit_label_model(self, L_fit, y_dev, shrink_towards):
-        """A label model fitted on ``L_fit`` by the shared recipe (:class:`LabelRecipe`)."""
-        return self._recipe.fit(L_fit, y_dev, shrink_towards)
+    def _fit_label_model(self, statistics, y_dev, shrink_towards, kind=None):
+        """A label model fitted on the vote ``statistics`` by the shared recipe
+        (:class:`liger.labeling.LabelRecipe`): its class balance uses ``y_dev`` (the dev labels
+        of the points it will label); ``shrink_towards``: the global balance, for a part's
+        model; ``kind``: overrides ``label_model``."""
+        return self._recipe.fit_statistics(statistics, y_dev, shrink_towards, kind=kind)
 
     def _partition_state(self):
         return self.partitions_, self.centroids_, self.label_models_, self.global_label_model_
@@ -424,12 +559,20 @@ of shape (K,), default=None
         Returns
         -------
         L_extended : ndarray of int64, shape (q, m)
+            A DataFrame (columns: ``lf_names_``) under ``set_output(transform="pandas")``.
         """
-        return self._extend(L, X)[0]
+        L_ext = self._extend(L, X)[0]
+        if self._wants_pandas():
+            columns = self.lf_names_ or list(range(self.n_lfs_))
+            return pandas_frame(L_ext, index_of(L, X), columns)
+        return L_ext
 
     def _extend(self, L: Any, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """Validated, extended votes and the embeddings as float32 (converted once)."""
         self._check_fitted("thresholds_")
+        names, fitted_names = column_names(L), getattr(self, "lf_names_", None)
+        if names is not None and fitted_names is not None and names != fitted_names:
+            raise ValueError(f"L: expected the LF columns {fitted_names} of L_train, got {names}")
         L = as_votes("L", L, allow_empty_rows=True)
         threads = resolve_n_jobs(self.n_jobs)
         X = as_embeddings("X", X, threads)
@@ -441,6 +584,8 @@ of shape (K,), default=None
                 f"L: expected votes in -1..{self.n_classes_ - 1} (K={self.n_classes_} from fit), "
                 f"got {L.max()}"
             )
+        if getattr(self, "extension_", "nearest") == "radius":
+            return self._radius_votes(L, X, self.thresholds_[:, None]).extend(self.thresholds_), X
         scores, indices = nearest_support(
             X, self._X_support, self._L_support, metric=self.metric, n_jobs=self.n_jobs
         )
@@ -461,8 +606,17 @@ of shape (K,), default=None
         Returns
         -------
         proba : ndarray of shape (q, K)
-            Rows sum to 1.
+            Rows sum to 1. Under ``set_output(transform="pandas")`` a DataFrame whose columns are
+            the ``class_names`` given to :meth:`fit` (else the class indices) and whose index is
+            that of ``L`` (or ``X``) when it is a pandas object.
         """
+        proba = self._predict_proba(L, X, source)
+        if self._wants_pandas():
+            columns = getattr(self, "class_names_", None) or list(self.classes_)
+            return pandas_frame(proba, index_of(L, X), columns)
+        return proba
+
+    def _predict_proba(self, L: Any, X: Any, source: str) -> np.ndarray:
         if source not in ("auto", "label_model", "end_model"):
             raise ValueError(
                 f"source: expected 'auto', 'label_model' or 'end_model', got {source!r}"
@@ -476,7 +630,7 @@ of shape (K,), default=None
 
     def predict(self, L: Any, X: Any, *, source: str = "auto") -> np.ndarray:
         """Most probable class per point (ties to the lowest class), shape (q,)."""
-        return np.argmax(self.predict_proba(L, X, source=source), axis=1)
+        return np.argmax(self._predict_proba(L, X, source), axis=1)
 
     def score(self, L: Any, X: Any, y: Any, metric: str = "accuracy") -> float:
         """``metric`` ("accuracy", "f1" or "macro_f1") of :meth:`predict` against labels ``y``."""
@@ -531,6 +685,17 @@ of shape (K,), default=None
 
 
 MIN_PART_SIZE = 100
+
+
+def _check_class_names(names: Any, K: int) -> list | None:
+    if names is None:
+        return None
+    if isinstance(names, str) or not hasattr(names, "__len__"):
+        raise TypeError(f"class_names: expected None or a sequence of {K} names, got {names!r}")
+    names = list(names)
+    if len(names) != K or len(set(names)) != K:
+        raise ValueError(f"class_names: expected {K} distinct names (K={K}), got {names}")
+    return names
 
 
 def _is_int(value) -> bool:

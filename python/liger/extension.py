@@ -1,5 +1,7 @@
-"""Liger's extension rule: an LF that abstains on a point takes the vote of its nearest support
-point, when that point is close enough. Cast votes never change."""
+"""Liger's extension rules. An LF that abstains on a point takes, when the point is close enough to
+the LF's support (the nearest support point clears the LF's threshold), either the vote of that
+nearest support point (``rule="nearest"``, Liger's rule) or the similarity-weighted vote of all
+its support points within the threshold (``rule="radius"``). Cast votes never change."""
 
 from __future__ import annotations
 
@@ -9,17 +11,25 @@ import numpy as np
 
 from . import _core
 from ._validation import (
+    ABSTAIN,
     as_embeddings,
     as_thresholds,
     as_votes,
+    c_array,
     check_lfs,
     check_metric,
     check_rows,
     resolve_n_jobs,
 )
-from .search import nearest_support
+from .search import nearest_support, radius_neighbors
+from .tuning import SplitVotes
 
-__all__ = ["extend_votes", "extend"]
+__all__ = ["extend_votes", "extend", "RadiusVotes"]
+
+RULES = ("nearest", "radius")
+# What Liger(extension="radius") weighs at most per (point, LF): the most similar support points.
+# Bounds tuning's memory (dev points x LFs x this) when a loose threshold covers a large support.
+RADIUS_MAX_NEIGHBORS = 256
 
 
 def extend_votes(
@@ -86,8 +96,8 @@ def extend_votes(
         )
     return _core.extend_votes(
         L,
-        np.ascontiguousarray(scores_array, dtype=np.float32),
-        np.ascontiguousarray(indices_array, dtype=np.int64),
+        c_array(scores_array, np.float32),
+        c_array(indices_array, np.int64),
         L_base,
         as_thresholds(thresholds, L.shape[1]),
         metric,
@@ -103,9 +113,15 @@ def extend(
     thresholds: Any,
     *,
     metric: str = "cosine",
+    rule: str = "nearest",
+    max_neighbors: int | None = None,
     n_jobs: int | None = None,
 ) -> np.ndarray:
-    """:func:`nearest_support` then :func:`extend_votes`, in one call.
+    """Extend the votes of any points from the supports in ``L_base`` (one call).
+
+    ``rule="nearest"``: :func:`nearest_support` then :func:`extend_votes`. ``rule="radius"``: a
+    point takes the similarity-weighted vote of all the LF's support points within the threshold
+    (see :class:`RadiusVotes`); the same (point, LF) pairs are extended either way.
 
     Parameters
     ----------
@@ -122,15 +138,182 @@ def extend(
     thresholds : None, float, or array-like of shape (m,)
         See :func:`extend_votes`.
     metric : {"cosine", "ip", "euclidean"}, default="cosine"
+    rule : {"nearest", "radius"}, default="nearest"
+    max_neighbors : int, optional
+        ``rule="radius"`` only: weigh at most this many support points per (point, LF), the
+        most similar ones. None: all of them within the threshold.
     n_jobs : int, optional
 
     Returns
     -------
     L_extended : ndarray of int64, shape (q, m)
     """
+    if rule not in RULES:
+        raise ValueError(f"rule: expected one of {RULES}, got {rule!r}")
     threads = resolve_n_jobs(n_jobs)
     L_array = as_votes("L", L)
     X_array = as_embeddings("X", X, threads)
     check_rows("L", L_array, "X", X_array)
+    if rule == "radius":
+        L_base = as_votes("L_base", L_base)
+        check_lfs("L", L_array, "L_base", L_base)
+        t = as_thresholds(thresholds, L_array.shape[1])
+        votes = RadiusVotes(
+            L_array,
+            X_array,
+            L_base,
+            X_base,
+            t[:, None],
+            metric=metric,
+            max_neighbors=max_neighbors,
+            n_jobs=n_jobs,
+        )
+        return votes.extend(t)
     scores, indices = nearest_support(X_array, X_base, L_base, metric=metric, n_jobs=n_jobs)
     return extend_votes(L_array, scores, indices, L_base, thresholds, metric=metric, n_jobs=n_jobs)
+
+
+class RadiusVotes(SplitVotes):
+    """The radius rule for one split, ready for many threshold vectors (tuning on dev).
+
+    Where LF ``j`` abstains on point ``i`` and at least one of its support points clears the
+    threshold ``t_j``, the extended vote is the class with the largest total weight among *all*
+    of LF ``j``'s support points within ``t_j`` (the ``max_neighbors`` best of them when set).
+    Weights: the similarity for ``"cosine"`` / ``"ip"``, clipped at 0 (a point no more similar
+    than orthogonal counts for nothing), and ``1 / (1 + distance)`` for ``"euclidean"``. A tie,
+    or no positive weight, goes to the nearest support point's class if it is among the tied
+    ones (else the lowest tied class). With one support point within ``t_j`` this is exactly the
+    nearest rule; the extended (point, LF) pairs are the same as the nearest rule's for any
+    threshold (a support point within ``t_j`` exists iff the nearest one is).
+
+    Same interface as ``NearestVotes`` (``L``, ``scores``, ``higher_is_better``, ``extend``, and
+    through :class:`liger.tuning.SplitVotes` ``grid``, ``statistics``, ``coverage``).
+
+    Parameters
+    ----------
+    L : ndarray of int64, shape (q, m)
+        Votes of the points to extend.
+    X : array-like of shape (q, d)
+        Their embeddings.
+    L_base : ndarray of int64, shape (n, m)
+        Votes of the base points (the supports).
+    X_base : array-like of shape (n, d)
+    candidates : array-like of shape (m, G)
+        The thresholds ``extend`` will be asked for (NaN entries ignored), e.g. the tuning grid.
+        LF ``j`` is searched once, at its loosest candidate, and its extended column is computed
+        for each candidate; the neighbourhoods are then dropped, so memory is one LF's
+        neighbourhoods at a time plus ``G`` vote columns per LF. Another threshold is served by
+        a new search of that LF.
+    metric : {"cosine", "ip", "euclidean"}, default="cosine"
+    max_neighbors : int, optional
+        Use only the ``max_neighbors`` most similar support points within the threshold (bounds
+        time and memory when a loose threshold covers much of a large support).
+    scores : ndarray of shape (q, m), optional
+        Nearest-support scores of the points (only stored, for ``threshold_grid``).
+    n_jobs : int, optional
+    """
+
+    def __init__(
+        self,
+        L: np.ndarray,
+        X: Any,
+        L_base: np.ndarray,
+        X_base: Any,
+        candidates: Any,
+        *,
+        metric: str = "cosine",
+        max_neighbors: int | None = None,
+        scores: np.ndarray | None = None,
+        n_jobs: int | None = None,
+    ):
+        self.metric = check_metric(metric)
+        threads = resolve_n_jobs(n_jobs)
+        self.L = L
+        self.scores = scores
+        self.higher_is_better = self.metric != "euclidean"
+        self._X = as_embeddings("X", X, threads)
+        self._X_base = as_embeddings("X_base", X_base, threads)
+        self._L_base = L_base
+        self._n_classes = max(int(L_base.max()) + 1, 1) if L_base.size else 1
+        self._max_neighbors = max_neighbors
+        self._n_jobs = n_jobs
+        self._columns: dict[tuple[int, float], np.ndarray] = {}
+        candidates = np.asarray(candidates, dtype=np.float32)
+        for j in range(L.shape[1]):
+            wanted = np.unique(candidates[j][~np.isnan(candidates[j])])
+            if wanted.size:
+                self._search(j, wanted)
+
+    def extend(self, thresholds: np.ndarray) -> np.ndarray:
+        """The extended (q, m) votes for an (m,) threshold vector (NaN = do not extend)."""
+        out = self.L.copy()
+        for j, t in enumerate(np.asarray(thresholds, dtype=np.float32)):
+            if np.isnan(t):
+                continue
+            key = (j, float(t))
+            if key not in self._columns:
+                self._search(j, np.array([t], dtype=np.float32))
+            column = self._columns[key]
+            if column is not None:
+                out[:, j] = column
+        return out
+
+    def _search(self, j: int, thresholds: np.ndarray) -> None:
+        """One radius search of LF ``j`` at the loosest of ``thresholds``; caches the extended
+        column of every threshold (None: nothing to extend)."""
+        abstain = np.flatnonzero(self.L[:, j] == ABSTAIN)
+        support = np.flatnonzero(self._L_base[:, j] != ABSTAIN)
+        if abstain.size == 0 or support.size == 0:
+            for t in thresholds:
+                self._columns[(j, float(t))] = None
+            return
+        loosest = thresholds.min() if self.higher_is_better else thresholds.max()
+        if not self.higher_is_better and loosest < 0:
+            for t in thresholds:
+                self._columns[(j, float(t))] = None
+            return
+        graph = radius_neighbors(
+            self._X_base[support],
+            float(loosest),
+            metric=self.metric,
+            queries=self._X[abstain],
+            max_neighbors=self._max_neighbors,
+            n_jobs=self._n_jobs,
+        )
+        rows = np.repeat(np.arange(abstain.size), np.diff(graph.indptr))
+        classes = self._L_base[support[graph.indices], j]
+        for t in thresholds:
+            inside = graph.data >= t if self.higher_is_better else graph.data <= t
+            votes = self._weighted_votes(
+                rows[inside],
+                graph.indices[inside],
+                graph.data[inside],
+                classes[inside],
+                abstain.size,
+            )
+            column = self.L[:, j].copy()
+            column[abstain] = votes
+            self._columns[(j, float(t))] = column
+
+    def _weighted_votes(self, rows, positions, scores, classes, n_rows) -> np.ndarray:
+        """Per row: the weighted vote of its neighbours (-1 without any)."""
+        K = self._n_classes
+        if self.higher_is_better:
+            weights = np.maximum(scores.astype(np.float64), 0.0)
+        else:
+            weights = 1.0 / (1.0 + scores.astype(np.float64))
+        totals = np.bincount(rows * K + classes, weights=weights, minlength=n_rows * K)
+        totals = totals.reshape(n_rows, K)
+        # The nearest neighbour of each row: best score, then lowest support position.
+        oriented = scores if self.higher_is_better else -scores
+        order = np.lexsort((positions, -oriented, rows))
+        first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if rows.size else order
+        nearest_class = np.zeros(n_rows, dtype=np.int64)
+        nearest_class[rows[first]] = classes[first]
+        best = totals.max(axis=1)
+        winner = np.where(
+            totals[np.arange(n_rows), nearest_class] == best, nearest_class, totals.argmax(axis=1)
+        )
+        has = np.zeros(n_rows, dtype=bool)
+        has[rows] = True
+        return np.where(has, winner, ABSTAIN)

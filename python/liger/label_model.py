@@ -61,23 +61,23 @@ included, so an all-abstain row gets exactly ``p`` when abstention does not depe
 
 Class balance
 -------------
-``class_balance`` picks where ``p`` comes from; labels of the rows being fitted or scored are never
-used.
+``class_balance`` picks where ``p`` comes from (:mod:`liger.class_balance`); labels of the rows
+being fitted or scored are never used. ``"likelihood"`` (the default for K = 2): the profile
+likelihood of the vote patterns — for each candidate ``p`` the tables are re-derived in closed form
+— refused when the votes do not identify it and shrunk towards the majority-vote winners (or the
+dev labels) by the evidence the rows carry, with a warning when it rests on little evidence.
+``"majority"`` (the default for K > 2): the majority-vote winners' distribution; on trec (K = 6,
+LFs far from conditionally independent) the multiclass likelihood drifts to implausible balances
+while this estimate is stable. ``"dev"``: smoothed dev-label frequencies. An array: as given.
 
-- ``"likelihood"`` (the default for K = 2): the profile likelihood of the vote patterns — for each
-  candidate ``p`` the tables are re-derived in closed form and the marginal likelihood of the
-  (deduplicated, at most 10,000 sampled) rows computed. For K = 2 the estimate is the posterior
-  mean of ``p`` under a flat prior on a grid (the maximum where the profile is sharp, the centre of
-  the plausible range where it is flat, as on youtube); for K > 2, Nelder-Mead on the simplex.
-  With ``fit(L, y_dev=...)`` the dev labels' multinomial likelihood multiplies the votes' one:
-  where the votes pin ``p`` down a few dev labels barely move it, where they do not (youtube) the
-  dev labels decide.
-- ``"majority"`` (the default for K > 2): the distribution of majority-vote winners over the rows
-  with at least one vote. On trec (K = 6, LFs far from conditionally independent) the multiclass
-  likelihood drifts to implausible balances (a class of 2 % estimated at 22 %), while this simple
-  estimate is stable; on data that follow the model, ``"likelihood"`` is the consistent one.
-- ``"dev"``: add-one smoothed class frequencies of a small labelled dev set, ``fit(L, y_dev=...)``.
-- a (K,) array: used as given.
+Near-duplicate LFs
+------------------
+LFs that agree on at least 95 % of the rows where either votes (copies, or an LF written as a
+slight variant of another) break conditional independence in the worst way: a copy's covariance
+with its original is its variance, which inflates both LFs' estimated accuracy, and the group
+would be counted once per member. Such LFs form a group (``lf_groups_``): triplets never combine
+two members, and each member's log-likelihood counts ``1 / (group size)`` (``lf_weights_``), so an
+exact copy changes nothing. A warning names them.
 
 Multiclass is native (one model, K classes) rather than one-vs-rest: one-vs-rest would fit K binary
 models whose "rest" class mixes classes on which an LF behaves differently, breaking the rank-one
@@ -92,10 +92,20 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy import optimize
 
-from ._estimator import ParamsMixin
+from ._estimator import ParamsMixin, SaveMixin
 from ._validation import ABSTAIN
+from .class_balance import (  # re-exported: the balance helpers lived here before
+    BalanceEstimate,  # noqa: F401
+    LabelModelWarning,
+    balance_from_counts,  # noqa: F401
+    balance_from_labels,  # noqa: F401
+    balance_from_likelihood,
+    balance_from_majority,
+    check_class_balance,
+    describe_fallback,
+    resolve_fit_balance,
+)
 from .conventions import check_labels
 from .metrics import compute as compute_metrics
 from .vote_statistics import (
@@ -117,105 +127,8 @@ DEFAULT_PRIOR_ACCURACY = 0.7
 MIN_TRIPLETS = 3
 
 
-class LabelModelWarning(UserWarning):
-    """A fit succeeded but some parameters fell back to a prior (degenerate or too few LFs)."""
-
-
 # --------------------------------------------------------------------------------------------
 # Shared helpers (also used by MajorityVoter)
-
-
-def check_class_balance(value: Any, cardinality: int) -> np.ndarray:
-    """A (K,) array of positive probabilities summing to 1 (within 1e-6), as float64."""
-    array = np.asarray(value)
-    if array.dtype == np.bool_ or not (
-        np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
-    ):
-        raise TypeError(
-            f"class_balance: expected None, one of {BALANCE_MODES} or an array of "
-            f"{cardinality} probabilities, got {type(value).__name__}"
-        )
-    array = array.astype(np.float64)
-    if array.shape != (cardinality,):
-        raise ValueError(
-            f"class_balance: expected shape ({cardinality},) (one probability per class), got "
-            f"shape {array.shape}"
-        )
-    if not np.all(np.isfinite(array)) or array.min() <= 0 or abs(array.sum() - 1) > 1e-6:
-        raise ValueError(
-            f"class_balance: expected positive probabilities summing to 1, got {array.tolist()}"
-        )
-    return array / array.sum()
-
-
-def balance_from_labels(y_dev: np.ndarray, cardinality: int) -> np.ndarray:
-    """Add-one (Laplace) smoothed class frequencies: no class gets probability 0 on a small dev."""
-    return balance_from_counts(np.bincount(y_dev, minlength=cardinality))
-
-
-def balance_from_counts(counts: np.ndarray) -> np.ndarray:
-    """Add-one smoothed frequencies of per-class label counts, shape (K,)."""
-    counts = np.asarray(counts, dtype=np.float64)
-    return (counts + 1.0) / (counts.sum() + counts.size)
-
-
-BALANCE_MODES = ("likelihood", "majority", "dev")
-
-
-def resolve_fit_balance(
-    class_balance: Any, cardinality: int, y_dev: Any
-) -> tuple[np.ndarray | str, np.ndarray | None]:
-    """The class balance fixed before fitting, or the name of the estimator to run on the votes;
-    and the dev label counts that estimator combines with the votes (``"likelihood"`` only)."""
-    if class_balance is None:
-        class_balance = "likelihood" if cardinality == 2 else "majority"
-    if isinstance(class_balance, str):
-        if class_balance not in BALANCE_MODES:
-            raise ValueError(
-                f"class_balance: expected None, one of {BALANCE_MODES} or an array of "
-                f"{cardinality} probabilities, got {class_balance!r}"
-            )
-        if class_balance == "majority":
-            if y_dev is not None:
-                raise ValueError(
-                    "y_dev: only used with class_balance='dev' or 'likelihood', got "
-                    "class_balance='majority'"
-                )
-            return class_balance, None
-        if y_dev is None:
-            if class_balance == "dev":
-                raise ValueError(
-                    "y_dev: class_balance='dev' needs the dev labels, as fit(L, y_dev=...); "
-                    "got None"
-                )
-            return class_balance, None
-        y_dev = check_labels("y_dev", y_dev, cardinality)
-        if class_balance == "dev":
-            return balance_from_labels(y_dev, cardinality), None
-        return class_balance, np.bincount(y_dev, minlength=cardinality).astype(np.float64)
-    if y_dev is not None:
-        raise ValueError(
-            "y_dev: only used with class_balance='dev' or 'likelihood', got a fixed class_balance"
-        )
-    return check_class_balance(class_balance, cardinality), None
-
-
-def balance_from_majority(stats: VoteStatistics) -> np.ndarray:
-    """Distribution of the majority-vote winners over the rows with at least one vote.
-
-    Ties are split equally between the tied classes (``stats.majority_wins`` counts winners by
-    tie size). Rows without votes are left out (they are assumed distributed like the others); a
-    class that never wins gets a small floor so that the posterior can still reach it. Returns
-    (K,) probabilities; uniform if no row has a vote.
-    """
-    K = stats.cardinality
-    ties = np.arange(1, K + 1, dtype=np.float64)[:, None]
-    total = (stats.majority_wins / ties).sum(axis=0)
-    if total.sum() == 0:
-        return np.full(K, 1.0 / K)
-    p = total / total.sum()
-    p = np.maximum(p, 1e-3)
-    return p / p.sum()
 
 
 def break_ties(proba: np.ndarray, tie_break_policy: str, random_state: Any = None) -> np.ndarray:
@@ -256,6 +169,46 @@ def _softmax_rows(log_joint: np.ndarray) -> np.ndarray:
 # Moments -> triplets
 
 
+# Two LFs are near-duplicates when they agree on this share of the rows where either votes
+# (same rows, same classes): far above what two conditionally independent LFs reach unless both
+# are nearly perfect and nearly always vote, where counting them once costs nothing.
+DUPLICATE_AGREEMENT = 0.95
+# ... and on at least this many rows (two rare LFs can coincide by chance).
+DUPLICATE_MIN_ROWS = 20
+
+
+def duplicate_groups(stats: VoteStatistics) -> np.ndarray:
+    """(m,) group of each LF: the lowest index of its connected component of near-duplicates."""
+    from scipy.sparse.csgraph import connected_components
+
+    K, m, n = stats.cardinality, stats.n_lfs, stats.n_rows
+    features = stats.features
+    F = features.size
+    lf, cls = np.divmod(features, K)
+    G = stats.cooccurrence[:F, :F]
+    both = np.zeros((m, m), dtype=np.int64)
+    agree = np.zeros((m, m), dtype=np.int64)
+    if F:
+        # Features are sorted by flat index j * K + a, so each LF's features are contiguous:
+        # summing G's blocks is O(F^2) (a membership-matrix product would be O(F^2 m)).
+        lfs, starts = np.unique(lf, return_index=True)
+        both[np.ix_(lfs, lfs)] = np.add.reduceat(np.add.reduceat(G, starts, axis=0), starts, axis=1)
+        same = np.where(cls[:, None] == cls[None, :], G, 0)
+        agree[np.ix_(lfs, lfs)] = np.add.reduceat(
+            np.add.reduceat(same, starts, axis=0), starts, axis=1
+        )
+    votes = (n - stats.vote_counts[:, 0]).astype(np.float64)
+    union = votes[:, None] + votes[None, :] - both
+    duplicate = (agree >= DUPLICATE_AGREEMENT * union) & (agree >= DUPLICATE_MIN_ROWS)
+    np.fill_diagonal(duplicate, False)
+    if not duplicate.any():
+        return np.arange(m)
+    _, component = connected_components(duplicate, directed=False)
+    lowest = np.full(component.max() + 1, m)
+    np.minimum.at(lowest, component, np.arange(m))
+    return lowest[component]
+
+
 class _Triplets:
     """Everything about the second moments that does not depend on the class balance."""
 
@@ -268,6 +221,11 @@ class _Triplets:
         G = stats.cooccurrence.astype(np.float64)
         lf, cls = np.divmod(features, K)
         self.lf, self.cls = lf, cls
+        # Near-duplicate LFs form one group: triplets only combine features of different groups
+        # (a copy's covariance with its original is its variance, not d_f d_g Sigma).
+        self.group = duplicate_groups(stats)
+        glf = self.group[lf]
+        self.glf = glf
         F = lf.size
         mu = np.diag(G)[:F] / n
         self.mu = mu
@@ -277,7 +235,7 @@ class _Triplets:
         usable = variance > 0  # an indicator that is constant carries no covariance
         scale = np.sqrt(np.where(usable, variance, 1.0))
         z = cov / np.outer(scale, scale) * np.sqrt(n)
-        different = lf[:, None] != lf[None, :]
+        different = glf[:, None] != glf[None, :]
         self.cov = np.where(different, cov, 0.0)
         self.usable = usable
 
@@ -295,7 +253,7 @@ class _Triplets:
             if not usable[f]:
                 self.pairs.append((g[:0], h[:0]))
                 continue
-            ok = (lf[g] != lf[f]) & (lf[h] != lf[f]) & informative[f, g] & informative[f, h]
+            ok = (glf[g] != glf[f]) & (glf[h] != glf[f]) & informative[f, g] & informative[f, h]
             gf, hf = g[ok][:max_pairs], h[ok][:max_pairs]
             self.pairs.append((gf, hf))
 
@@ -336,7 +294,8 @@ class _Triplets:
         f with *all* other LFs before dividing, so sparse LFs whose pairwise co-occurrences are
         0, 1 or 2 still get a usable estimate (the median of ratios of near-zero counts does not).
         """
-        lf, usable = self.lf, self.usable
+        # LFs of one duplicate group count as one LF here (R is zero between them).
+        lf, usable = self.glf, self.usable
         R = np.where(np.outer(usable, usable), R, 0.0)
         m = self.m
         # Per feature f and LF j: sum over j's features g of R_fg.
@@ -428,11 +387,16 @@ def _skill_of(accuracy: float, cardinality: int) -> float:
     return (accuracy - chance) / (1 - chance)
 
 
-def _log_tables(table: np.ndarray, emitted: np.ndarray) -> np.ndarray:
-    """Class-major flat log table, (K, m * (K + 1)); unseen votes get 0 (no evidence)."""
+def _log_tables(
+    table: np.ndarray, emitted: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Class-major flat log table, (K, m * (K + 1)); unseen votes get 0 (no evidence). ``weights``
+    (m,) scale each LF's log-probabilities (1 / size of its duplicate group)."""
     m, width, K = table.shape
     with np.errstate(divide="ignore"):
         logs = np.where(emitted[:, :, None], np.log(table), 0.0)
+    if weights is not None:
+        logs = logs * weights[:, None, None]
     return np.ascontiguousarray(logs.transpose(2, 0, 1).reshape(K, m * width))
 
 
@@ -496,20 +460,10 @@ def _check_statistics(stats: Any, cardinality: int, pairwise: bool = True) -> No
         )
 
 
-def _marginal_log_likelihood(log_lik: np.ndarray, weights: np.ndarray, p: np.ndarray) -> float:
-    # Elementwise products and sums, not BLAS dot products: a multithreaded BLAS call on a vector
-    # spins its threads, which costs milliseconds per call on a busy 2-core machine.
-    joint = log_lik + np.log(p)
-    if joint.shape[1] == 2:
-        return float(np.sum(weights * np.logaddexp(joint[:, 0], joint[:, 1])))
-    top = joint.max(axis=1)
-    return float(np.sum(weights * (top + np.log(np.exp(joint - top[:, None]).sum(axis=1)))))
-
-
 # --------------------------------------------------------------------------------------------
 
 
-class VoteModel(ParamsMixin):
+class VoteModel(ParamsMixin, SaveMixin):
     """What every model of a vote matrix shares: checking votes against the fit, ``predict`` with a
     tie-break policy, and ``score``. Subclasses set ``_FITTED`` (an attribute that exists once
     fitted) and implement ``fit`` and ``predict_proba``."""
@@ -795,21 +749,47 @@ class LabelModel(VoteModel):
                 float(self.eps),
             )
 
-        if isinstance(fixed, str) and fixed == "likelihood" and K == 2:
-            p = self._estimate_balance(stats, emitted, tables_at, K, None, dev_counts)
+        # A group of g near-duplicate LFs is one source of evidence: each member's log-likelihood
+        # counts 1/g (for exact copies the group then counts exactly once).
+        sizes = np.bincount(tri.group, minlength=m)[tri.group]
+        lf_weights = 1.0 / sizes
+        estimate = None
+        if isinstance(fixed, str) and fixed == "likelihood":
+            patterns, _ = stats.balance_sample()
+            index = _vote_index(patterns, K + 1)
+            chunk = int(self.chunk_size)
+
+            def pattern_log_likelihood(p: np.ndarray) -> np.ndarray:
+                flat = _log_tables(tables_at(p)[0], emitted, lf_weights)
+                return _log_likelihoods(patterns, flat, chunk, index)
+
+            estimate = balance_from_likelihood(stats, pattern_log_likelihood, dev_counts)
+            p = estimate.balance
         elif isinstance(fixed, str):
             p = balance_from_majority(stats)
-            if fixed == "likelihood":
-                start = p if dev_counts is None else balance_from_counts(dev_counts)
-                p = self._estimate_balance(stats, emitted, tables_at, K, start, dev_counts)
         else:
             p = fixed
         table, identified, prior_skill = tables_at(p)
         never = counts[:, 0] == n
         self._warn_degenerate(tri, identified, never)
+        copies = np.flatnonzero(tri.group != np.arange(m))
+        if copies.size:
+            warnings.warn(
+                f"LFs {_few(copies)} near-duplicate LFs {_few(np.unique(tri.group[copies]))} "
+                f"(they agree on >= {DUPLICATE_AGREEMENT:.0%} of the rows either votes on): each "
+                "group counts as one LF (lf_groups_, lf_weights_)",
+                LabelModelWarning,
+                stacklevel=2,
+            )
+        message = None if estimate is None else describe_fallback(estimate)
+        if message is not None:
+            warnings.warn(message, LabelModelWarning, stacklevel=2)
 
         self.n_lfs_ = m
         self.class_balance_ = p
+        self.balance_estimate_ = estimate
+        self.lf_groups_ = tri.group
+        self.lf_weights_ = lf_weights
         self.cond_probs_ = table
         self.emitted_ = emitted
         ident = np.zeros((m, K), dtype=bool)
@@ -820,63 +800,6 @@ class LabelModel(VoteModel):
         # An LF that never voted has no accuracy to measure: report the prior's (never NaN).
         self.accuracies_[never] = 1.0 / K + prior_skill * (1 - 1.0 / K)
         return self
-
-    def _estimate_balance(
-        self, stats: VoteStatistics, emitted, tables_at, K: int, start, dev_counts
-    ) -> np.ndarray:
-        """Maximise the marginal likelihood of the vote patterns over the class balance, times
-        the multinomial likelihood of the dev labels' class counts when given."""
-        n = stats.n_rows
-        # The distinct patterns of a systematic sample of the rows (VoteStatistics).
-        patterns, weights = stats.balance_sample()
-        index = _vote_index(patterns, K + 1)
-        chunk = int(self.chunk_size)
-
-        # The sample's log-likelihood counts for all n rows; the dev labels are independent
-        # evidence about p, added as they are.
-        scale = n / weights.sum()
-
-        def negative_log_likelihood(p: np.ndarray) -> float:
-            table = tables_at(p)[0]
-            log_lik = _log_likelihoods(patterns, _log_tables(table, emitted), chunk, index)
-            total = scale * _marginal_log_likelihood(log_lik, weights, p)
-            if dev_counts is not None:
-                total += float(np.sum(dev_counts * np.log(p)))
-            return -total
-
-        lo, hi = 0.01, 0.99
-        if K == 2:
-            # The posterior mean of p under a flat prior, with the profile likelihood of all n
-            # rows (the sample's, scaled). Where the profile is sharp this is its maximum; where
-            # it is nearly flat (youtube: 4e-4 nats per row between p = 0.4 and 0.75) the argmax
-            # is noise and the mean is the stable centre of the plausible range.
-            # Two passes: a coarse grid, then a fine one over where the posterior has mass (at
-            # large n it is narrower than the coarse step).
-            left, right = lo, hi
-            for points in (17, 9):
-                grid = np.linspace(left, right, points)
-                log_lik = -np.array([negative_log_likelihood(np.array([1 - q, q])) for q in grid])
-                posterior = np.exp(log_lik - log_lik.max())
-                step = grid[1] - grid[0]
-                mass = grid[posterior > 1e-4]
-                left, right = max(mass.min() - step, lo), min(mass.max() + step, hi)
-            q = float(np.sum(grid * posterior) / np.sum(posterior))
-            return np.array([1 - q, q])
-
-        def to_p(logits: np.ndarray) -> np.ndarray:
-            z = np.concatenate([[0.0], logits])
-            z = np.exp(z - z.max())
-            p = z / z.sum()
-            p = np.clip(p, lo / K, None)
-            return p / p.sum()
-
-        res = optimize.minimize(
-            lambda x: negative_log_likelihood(to_p(x)),
-            np.log(start[1:] / start[0]),
-            method="Nelder-Mead",
-            options={"maxfev": 150 * K, "xatol": 1e-3, "fatol": 1e-6},
-        )
-        return to_p(res.x)
 
     @staticmethod
     def _warn_degenerate(tri: _Triplets, identified: np.ndarray, never: np.ndarray) -> None:
@@ -904,7 +827,7 @@ class LabelModel(VoteModel):
     def _set_derived(self) -> None:
         table, p = self.cond_probs_, self.class_balance_
         K = p.size
-        self._log_flat = _log_tables(table, self.emitted_)
+        self._log_flat = _log_tables(table, self.emitted_, getattr(self, "lf_weights_", None))
         # P(L_j = Y, L_j != -1) = sum_c p_c P(L_j = c | Y = c); coverage under the model.
         correct = np.einsum("c,jc->j", p, table[:, 1:, :].diagonal(axis1=1, axis2=2))
         voted = 1.0 - table[:, 0, :] @ p
@@ -948,6 +871,8 @@ class LabelModel(VoteModel):
         model.emitted_ = (table > 0).any(axis=2)
         model.identified_ = np.ones((m, K), dtype=bool)
         model.coverage_ = 1.0 - table[:, 0, :] @ p
+        model.lf_groups_ = np.arange(m)
+        model.lf_weights_ = np.ones(m)
         model._set_derived()
         return model
 

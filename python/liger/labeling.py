@@ -72,40 +72,58 @@ class LabelRecipe:
             return cls(label_model, n_classes, balance, uses_dev)
         return cls(label_model, n_classes, check_class_balance(value, n_classes), False)
 
-    def new_model(self, balance: Any):
-        """An unfitted model of this kind with ``class_balance=balance``."""
-        if self.kind == "triplet":
+    def new_model(self, balance: Any, kind: str | None = None):
+        """An unfitted model of this kind (or ``kind``) with ``class_balance=balance``."""
+        kind = self.kind if kind is None else kind
+        if kind == "triplet":
             return LabelModel(cardinality=self.n_classes, class_balance=balance)
-        return MajorityVoter(cardinality=self.n_classes, class_balance=balance)
+        if kind == "majority":
+            return MajorityVoter(cardinality=self.n_classes, class_balance=balance)
+        raise ValueError(f"label_model: expected 'triplet' or 'majority', got {kind!r}")
 
-    def fit(self, L_fit: np.ndarray, y_dev: np.ndarray | None, shrink_towards=None):
+    def fit(
+        self,
+        L_fit: np.ndarray,
+        y_dev: np.ndarray | None,
+        shrink_towards=None,
+        *,
+        kind: str | None = None,
+    ):
         """A label model fitted on ``L_fit``; its class balance uses ``y_dev`` (the dev labels of
         the points it will label) as the recipe says. ``shrink_towards``: the global balance,
-        for a part's model (its few dev labels are shrunk towards it)."""
-        model, dev_labels = self._unfitted(y_dev, shrink_towards)
+        for a part's model (its few dev labels are shrunk towards it). ``kind``: another model
+        with the same class-balance recipe (the dev guard's majority vote)."""
+        model, dev_labels = self._unfitted(y_dev, shrink_towards, kind)
         return model.fit(L_fit, y_dev=dev_labels)
 
-    def fit_statistics(self, stats: VoteStatistics, y_dev: np.ndarray | None, shrink_towards=None):
+    def fit_statistics(
+        self,
+        stats: VoteStatistics,
+        y_dev: np.ndarray | None,
+        shrink_towards=None,
+        *,
+        kind: str | None = None,
+    ):
         """The same model as :meth:`fit`, from the sufficient statistics of ``L_fit``
         (:class:`liger.VoteStatistics`: updated, not recomputed, when one LF changes)."""
-        model, dev_labels = self._unfitted(y_dev, shrink_towards)
+        model, dev_labels = self._unfitted(y_dev, shrink_towards, kind)
         return model.fit_statistics(stats, y_dev=dev_labels)
 
     def statistics(self, L_fit: np.ndarray) -> VoteStatistics:
         """The statistics :meth:`fit_statistics` reads (majority vote needs no co-occurrences)."""
         return VoteStatistics.from_votes(L_fit, self.n_classes, pairwise=self.kind == "triplet")
 
-    def _unfitted(self, y_dev, shrink_towards):
+    def _unfitted(self, y_dev, shrink_towards, kind=None):
         """The model to fit, and the dev labels its fit gets (None unless it combines them)."""
         if not self.uses_dev:
-            return self.new_model(self.balance), None
-        if self.balance == "dev":
+            return self.new_model(self.balance, kind), None
+        if isinstance(self.balance, str) and self.balance == "dev":
             if shrink_towards is None:
                 p = balance_from_labels(y_dev, self.n_classes)
             else:
                 p = part_balance(y_dev, shrink_towards)
-            return self.new_model(p), None
-        return self.new_model(self.balance), y_dev
+            return self.new_model(p, kind), None
+        return self.new_model(self.balance, kind), y_dev
 
 
 def part_balance(y_part: np.ndarray, global_balance: np.ndarray) -> np.ndarray:

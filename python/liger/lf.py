@@ -31,8 +31,9 @@ Parallelism (the rule, measured on 2 cores; see :data:`PROCESS_MIN_SECONDS`):
   way in; each returns one small int column) when the serial time of the LFs still to run,
   estimated from the first rows of each, exceeds :data:`PROCESS_MIN_SECONDS`; otherwise serially.
   Where fork is not available (Windows, macOS' default), serially;
-- vectorised LFs run in a thread pool when two or more are to run on at least
-  :data:`THREAD_MIN_ROWS` rows (NumPy releases the GIL in its loops).
+- vectorised LFs: the first runs serially and is timed; the others run in a thread pool when
+  that estimate for them reaches :data:`THREAD_MIN_SECONDS` (NumPy releases the GIL in its
+  loops; pandas' string methods hold it, so they gain nothing but lose only the pool's ~1 ms).
 
 The vote matrix has the smallest signed integer dtype that holds the classes: int8 for K <= 127
 (every practical task). It is 8x smaller than int64 in the cache and for the caller;
@@ -72,13 +73,16 @@ __all__ = [
     "labeling_function",
 ]
 
-# Per-record LFs go to worker processes when their estimated serial time exceeds this. Measured
-# (benches/bench_lf_apply.py, 2 cores): starting two forked workers and collecting their columns
-# costs 15-40 ms plus about 0.1 ms per 1k rows and LF; on 2 cores the best case halves the time.
+# Per-record LFs go to worker processes when their estimated serial time T exceeds this. Measured
+# (benches/bench_lf_apply.py, 2 cores, shared machine): forking two workers, mapping and joining
+# costs F = 75 ms (min of 5); the workers' CPU time equals the serial one (100k texts x 10 keyword
+# LFs: 0.70 s in the workers, 0.82 s serially), so on two free cores the time is T / 2 + F, a gain
+# from T = 2F = 0.15 s on; 0.2 s leaves a margin for a busy machine.
 PROCESS_MIN_SECONDS = 0.2
-# Vectorised LFs run in threads from this many rows on (below, a NumPy call takes microseconds
-# and the pool's overhead dominates).
-THREAD_MIN_ROWS = 20_000
+# Vectorised LFs after the first run in threads when the first one's time, times the number
+# left, reaches this (a pool costs about a millisecond; pandas string methods hold the GIL and
+# gain nothing, NumPy arithmetic releases it).
+THREAD_MIN_SECONDS = 0.05
 # Rows each per-record LF runs serially first, to estimate its cost (kept, not recomputed).
 PROBE_ROWS = 200
 BACKENDS = ("auto", "serial", "threads", "processes")
@@ -392,10 +396,17 @@ class LFApplier:
             report.seconds[lf.name] = time.perf_counter() - started
             return j, column
 
-        use_threads = self.backend == "threads" or (
-            self.backend == "auto" and len(todo) > 1 and data.n >= THREAD_MIN_ROWS
-        )
-        use_threads = use_threads and threads > 1 and len(todo) > 1
+        if self.backend == "auto" and len(todo) > 1 and threads > 1:
+            # The first runs here and is timed: the rest go to threads when they would take
+            # long enough to pay for the pool (and to release the GIL in NumPy's loops).
+            first = todo[0]
+            started = time.perf_counter()
+            columns[first] = run(first)[1]
+            elapsed = time.perf_counter() - started
+            todo = todo[1:]
+            use_threads = elapsed * len(todo) >= THREAD_MIN_SECONDS
+        else:
+            use_threads = self.backend == "threads" and threads > 1 and len(todo) > 1
         if use_threads:
             with ThreadPoolExecutor(max_workers=min(threads, len(todo))) as pool:
                 for j, column in pool.map(run, todo):
@@ -434,8 +445,9 @@ class LFApplier:
         for j in todo:
             parts = [heads[j], *tails[j]]
             for part in parts:
-                _raise_chunk_error(part, lfs[j], data, K)
-                if use_processes and part is not heads[j]:
+                remote = use_processes and part is not heads[j]
+                _raise_chunk_error(part, lfs[j], data, K, remote)
+                if remote:
                     report.seconds[lfs[j].name] += part[2]
             column = np.concatenate([part[1] for part in parts]) if n else np.empty(0, np.int64)
             columns[j] = _narrow(_check_range(lfs[j], column, K, data))
@@ -635,7 +647,7 @@ def _run_rows(lf: LabelingFunction, records, start: int, stop: int):
     return ("ok", column, time.perf_counter() - started)
 
 
-def _raise_chunk_error(part, lf: LabelingFunction, data: _Data, K) -> None:
+def _raise_chunk_error(part, lf: LabelingFunction, data: _Data, K, remote: bool = False) -> None:
     status = part[0]
     if status == "ok":
         return
@@ -649,8 +661,10 @@ def _raise_chunk_error(part, lf: LabelingFunction, data: _Data, K) -> None:
             row,
             data.label(row),
         )
-        if exc.__traceback__ is None and len(part) > 3:
-            # Raised in a worker process: its traceback came back as text.
+        if remote and len(part) > 3:
+            # Raised in a worker process: its traceback came back as text. (Whether the exception
+            # itself kept a traceback depends on who pickled it: tblib, installed by dask's
+            # distributed, pickles tracebacks too.)
             exc.__cause__ = _RemoteTraceback(part[3])
         raise error from exc
     value = part[2]
@@ -807,6 +821,7 @@ class _Unfingerprintable(Exception):
 
 
 _PLAIN = (type(None), bool, int, float, complex, str, bytes)
+_METHODS = (types.FunctionType, staticmethod, classmethod, property)
 
 
 def _module_of(func) -> str | None:
@@ -926,11 +941,14 @@ class _Fingerprint:
         name = getattr(value, "__qualname__", getattr(value, "__name__", repr(value)))
         self._token("named", module, name)
         if isinstance(value, type) and module in self._user_modules:
-            # A class written next to the LF: its methods and class attributes count.
+            # A class written next to the LF: its methods and class attributes count (of the
+            # dunder entries only the methods: the rest is machinery such as __dict__).
             for key, item in vars(value).items():
-                if key not in ("__dict__", "__weakref__", "__module__", "__doc__"):
-                    self._token(key)
-                    self.feed(item)
+                dunder = key.startswith("__") and key.endswith("__")
+                if dunder and not isinstance(item, _METHODS):
+                    continue
+                self._token(key)
+                self.feed(item)
 
     def _feed_function(self, func: types.FunctionType) -> None:
         if func.__module__ not in self._user_modules:

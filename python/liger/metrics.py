@@ -10,11 +10,13 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._pandas import is_pandas, to_numpy
+
 ABSTAIN = -1
 
 
 def _as_labels(name: str, value: Any, allow_abstain: bool) -> np.ndarray:
-    array = np.asarray(value)
+    array = to_numpy(name, value) if is_pandas(value) else np.asarray(value)
     if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
         raise TypeError(f"{name}: expected an integer label array, got dtype {array.dtype}")
     if array.ndim != 1:

@@ -1,6 +1,7 @@
-"""Exact nearest-neighbour searches on the Rust core: per-LF nearest support point, and k-NN graphs.
+"""Exact nearest-neighbour searches on the Rust core: per-LF nearest support point, k-NN graphs and
+radius neighbourhoods.
 
-Both run one blocked, parallel sweep (a GEMM micro-kernel per tile, the selection fused after it),
+All run one blocked, parallel sweep (a GEMM micro-kernel per tile, the selection fused after it),
 release the GIL while they work, and never build an (n x n) or (q x n) matrix: memory beyond the
 inputs and outputs is a few MB per thread, whatever n and q are. Results are bit-identical for
 every ``n_jobs``.
@@ -8,6 +9,7 @@ every ``n_jobs``.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -22,7 +24,7 @@ from ._validation import (
     resolve_n_jobs,
 )
 
-__all__ = ["nearest_support", "knn_graph"]
+__all__ = ["nearest_support", "knn_graph", "radius_neighbors"]
 
 
 def nearest_support(
@@ -122,3 +124,78 @@ def knn_graph(
             f"{' other than the query itself' if exclude_self else ''}), got {k}"
         )
     return _core.knn(queries, X, int(k), metric, exclude_self, threads)
+
+
+def radius_neighbors(
+    X: Any,
+    radius: float,
+    *,
+    metric: str = "cosine",
+    queries: Any = None,
+    max_neighbors: int | None = None,
+    n_jobs: int | None = None,
+):
+    """Every row of ``X`` within ``radius`` of each query, as a sparse matrix of scores.
+
+    A pair is kept when its score clears the radius: similarity ``>= radius`` for ``"cosine"`` /
+    ``"ip"``, distance ``<= radius`` for ``"euclidean"``. The search is exact (the same canonical
+    pair score as :func:`nearest_support` and :func:`knn_graph`, decided on that score), blocked
+    and parallel, and releases the GIL; memory beyond the output is a few MB per thread.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, d)
+        The points searched.
+    radius : float
+        The similarity floor (cosine / ip) or distance ceiling (euclidean, ``>= 0``). It is
+        compared in float32, the precision of the scores: ``np.float32(radius)``.
+    metric : {"cosine", "ip", "euclidean"}, default="cosine"
+    queries : array-like of shape (q, d), optional
+        Points whose neighbourhoods are wanted. When None, the queries are the rows of ``X`` and a
+        row is never its own neighbour (an identical *other* row still is).
+    max_neighbors : int, optional
+        Keep only the best ``max_neighbors`` per query (highest similarity / smallest distance,
+        equal scores to the lower index). Bounds the output and the memory whatever the radius.
+    n_jobs : int, optional
+        Threads: None or -1 = all cores, ``k > 0`` = k, ``-k`` = all cores but ``k - 1``.
+
+    Returns
+    -------
+    graph : scipy.sparse.csr_matrix of float32, shape (q, n)
+        ``graph[i, j]`` is the score of query ``i`` and row ``j`` where it clears the radius;
+        absent otherwise (a stored score can be 0, e.g. a duplicate at distance 0). Column indices
+        are sorted within each row. Bit-identical for every ``n_jobs``.
+    """
+    from scipy.sparse import csr_matrix
+
+    metric = check_metric(metric)
+    threads = resolve_n_jobs(n_jobs)
+    X = as_embeddings("X", X, threads)
+    exclude_self = queries is None
+    queries = X if exclude_self else as_embeddings("queries", queries, threads)
+    check_dims("queries", queries, "X", X)
+    radius32 = _as_radius(radius, metric)
+    if max_neighbors is not None:
+        if isinstance(max_neighbors, bool) or not isinstance(max_neighbors, (int, np.integer)):
+            raise TypeError(
+                f"max_neighbors: expected None or an int, got {type(max_neighbors).__name__}"
+            )
+        if max_neighbors < 1:
+            raise ValueError(f"max_neighbors: expected None or an int >= 1, got {max_neighbors}")
+        max_neighbors = int(max_neighbors)
+    indptr, indices, scores = _core.radius_neighbors(
+        queries, X, radius32, metric, exclude_self, max_neighbors, threads
+    )
+    return csr_matrix((scores, indices, indptr), shape=(queries.shape[0], X.shape[0]), copy=False)
+
+
+def _as_radius(radius: Any, metric: str) -> float:
+    if isinstance(radius, bool) or not isinstance(radius, numbers.Real):
+        raise TypeError(f"radius: expected a number, got {type(radius).__name__}")
+    with np.errstate(over="ignore"):
+        value = np.float32(radius)
+    if not np.isfinite(value):
+        raise ValueError(f"radius: expected a finite float32 number, got {radius!r}")
+    if metric == "euclidean" and value < 0:
+        raise ValueError(f"radius: expected a distance >= 0 for metric='euclidean', got {radius}")
+    return float(value)

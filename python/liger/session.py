@@ -56,7 +56,6 @@ from .tuning import (
     NearestVotes,
     choose_thresholds,
     refine_thresholds,
-    threshold_grid,
 )
 
 __all__ = ["Session", "EditReport"]
@@ -806,7 +805,7 @@ end_model, cardinality, random_state, n_jobs
         searched = self._settle(j, "all", _TUNED_SPLITS)
         levels = np.asarray(DEFAULT_LEVELS, dtype=float)
         grid = np.full((self.n_lfs_, levels.size), np.nan, dtype=np.float32)
-        grid[j] = threshold_grid(self._splits[TRAIN].column_view(j, self._higher), levels)[0]
+        grid[j] = self._splits[TRAIN].column_view(j, self._higher).grid(levels)[0]
         start = np.zeros(self.n_lfs_, dtype=np.int64)
         start[j] = self._start_level(j, levels)
         result = refine_thresholds(

@@ -19,12 +19,37 @@ from typing import Any, Callable
 import numpy as np
 
 from ._validation import ABSTAIN, as_thresholds
+from .vote_statistics import VoteStatistics
 
 DEFAULT_LEVELS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 
 
+class SplitVotes:
+    """What ``Liger.fit`` reads of the train split under an extension rule, written once on top of
+    the rule's ``L``, ``scores``, ``higher_is_better`` and ``extend(thresholds)``:
+    :class:`NearestVotes` (the nearest support point's vote), ``extension.RadiusVotes``, and
+    ``liger.dask``'s chunked twin, which computes the same over chunks."""
+
+    def grid(self, levels=DEFAULT_LEVELS) -> np.ndarray:
+        """:func:`threshold_grid` of these votes."""
+        return threshold_grid(self, levels)
+
+    def statistics(
+        self, cardinality: int, thresholds: np.ndarray | None = None, pairwise: bool = True
+    ) -> VoteStatistics:
+        """The label model's statistics of the votes as cast (``thresholds=None``) or extended
+        (``pairwise=False``: without the co-occurrences, enough for majority vote)."""
+        votes = self.L if thresholds is None else self.extend(thresholds)
+        return VoteStatistics.from_votes(votes, cardinality, pairwise=pairwise)
+
+    def coverage(self, thresholds: np.ndarray | None = None) -> np.ndarray:
+        """(m,) fraction of the points with a vote, as cast (None) or extended."""
+        votes = self.L if thresholds is None else self.extend(thresholds)
+        return (votes != ABSTAIN).mean(0)
+
+
 @dataclass(frozen=True)
-class NearestVotes:
+class NearestVotes(SplitVotes):
     """What extension needs of one split: per (point, LF) its own vote, the vote of the LF's nearest
     support point, and that point's score. All arrays are (n, m)."""
 
@@ -213,7 +238,7 @@ def _coordinate_ascent(evaluate, grid, chosen, thresholds, best, lfs, min_gain, 
 
 def choose_thresholds(
     setting: Any,
-    train: NearestVotes,
+    train: SplitVotes,
     evaluate: Callable[[np.ndarray], float],
     *,
     has_dev: bool,
@@ -228,8 +253,10 @@ def choose_thresholds(
     setting : "tune", float, array-like of shape (m,), or None
         ``"tune"``: :func:`tune_thresholds` on the grid of ``train`` (``threshold_search``
         "global" or "per_lf"); otherwise fixed thresholds (None / NaN = do not extend).
-    train : NearestVotes
-        The train split's nearest-support results (every abstaining cell exact).
+    train : SplitVotes
+        The train split's votes under the extension rule (``NearestVotes``, ``RadiusVotes`` or
+        ``liger.dask``'s chunked twin); only its ``L`` (shape) and ``grid`` are read. A session's
+        nearest-support columns must be exact for every abstaining cell.
     evaluate : callable
         Maps an (m,) threshold vector to the dev score.
     has_dev : bool
@@ -254,7 +281,7 @@ def choose_thresholds(
         raise ValueError(
             f"threshold_search: expected 'per_lf' or 'global', got {threshold_search!r}"
         )
-    grid = threshold_grid(train, levels)
+    grid = train.grid(levels)
     return tune_thresholds(
         evaluate, grid, levels, per_lf=threshold_search == "per_lf", min_gain=min_gain
     )

@@ -84,7 +84,7 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import blas
 
-from ._validation import ABSTAIN, _check_2d
+from ._validation import ABSTAIN, _as_array, _check_2d
 
 # Rows used to estimate the class balance by profile likelihood (systematic sample beyond it):
 # the balance is K - 1 numbers, so more rows add time but no accuracy that matters.
@@ -123,12 +123,7 @@ def check_vote_matrix(
     """
     if sparse.issparse(L):
         return _check_sparse(name, L, cardinality, allow_empty_rows)
-    if L is None:
-        raise TypeError(f"{name}: expected an array, got None")
-    try:
-        array = np.asarray(L)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name}: expected an array, could not convert: {exc}") from exc
+    array = _as_array(name, L)  # pandas DataFrames by their columns' dtypes
     _check_integer_dtype(name, array.dtype)
     _check_2d(name, array, allow_empty_rows)
     if array.size:

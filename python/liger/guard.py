@@ -1,0 +1,132 @@
+"""The dev guard: is the label model worse than majority vote by more than the dev noise?
+
+``Liger.fit`` with a dev split scores the fitted label model and majority vote (same extended
+votes, same dev objective) on the dev items and falls back to majority vote when the label model
+is worse *beyond the noise of a small dev set*. Only dev labels are used.
+
+The noise rule: a one-sided paired bootstrap
+--------------------------------------------
+Both predictors label the *same* dev items, so their scores are compared item by item: items both
+get right or both get wrong say nothing about the difference (paired, like McNemar's test).
+The dev items are resampled with replacement ``N_BOOTSTRAP`` times (seeded: the decision is
+deterministic), the difference ``score(label model) - score(majority)`` is computed on every
+resample with the dev objective itself (accuracy, F1 or macro-F1: F1 does not decompose over
+items, so a bootstrap rather than a closed-form McNemar bound), and the label model is replaced
+only when the upper ``1 - ALPHA`` quantile of that difference is below zero: majority vote is
+better with 95 % confidence. For accuracy this is the bootstrap form of McNemar's one-sided test
+(with ``b`` items only the label model gets right and ``c`` only majority vote does, it falls back
+roughly when ``c - b > 1.645 sqrt(b + c)``).
+
+A one-sided rule keeps the label model when the dev set cannot tell the two apart: its thresholds
+were tuned on the same dev items, so its dev score is, if anything, optimistic, and a fallback on
+noise would throw away a better model most of the time. A 40-point gap (the failure that motivated
+the guard) is far beyond the noise of any dev set of a few dozen items.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .label_model import LabelModelWarning
+from .metrics import compute
+
+N_BOOTSTRAP = 2000
+ALPHA = 0.05
+SEED = 0
+
+
+@dataclass(frozen=True)
+class DevComparison:
+    """The label model against majority vote on the dev items (``Liger.guard_``).
+
+    Attributes
+    ----------
+    metric : str
+        The dev objective.
+    label_model : float
+        Dev score of the label model.
+    majority : float
+        Dev score of majority vote (same extended votes).
+    upper : float
+        Upper ``1 - ALPHA`` bootstrap quantile of ``label_model - majority``.
+    fell_back : bool
+        True when ``upper < 0``: majority vote replaced the label model.
+    """
+
+    metric: str
+    label_model: float
+    majority: float
+    upper: float
+    fell_back: bool
+
+
+def compare_on_dev(
+    y: np.ndarray, model_pred: np.ndarray, majority_pred: np.ndarray, metric: str, K: int
+) -> DevComparison:
+    """Paired one-sided bootstrap comparison of two predictions of the same dev items."""
+    y = np.asarray(y)
+    model_score = compute(metric, y, model_pred, K)[metric]
+    majority_score = compute(metric, y, majority_pred, K)[metric]
+    rng = np.random.default_rng(SEED)
+    rows = rng.integers(0, y.size, size=(N_BOOTSTRAP, y.size))
+    gaps = _scores(metric, y[rows], model_pred[rows], K) - _scores(
+        metric, y[rows], majority_pred[rows], K
+    )
+    upper = float(np.quantile(gaps, 1 - ALPHA))
+    return DevComparison(metric, model_score, majority_score, upper, upper < 0)
+
+
+def fall_back_to_majority(recipe, statistics, y_dev, model_pred, L_dev_ext, metric):
+    """The dev guard as both front ends (``Liger.fit``, ``Session``) run it.
+
+    Parameters
+    ----------
+    recipe : liger.labeling.LabelRecipe
+        The front end's label recipe: majority vote gets the same class-balance recipe.
+    statistics : VoteStatistics
+        Statistics of the votes the label model was fitted on (co-occurrences not needed).
+    y_dev : ndarray of shape (n_dev,)
+    model_pred : ndarray of shape (n_dev,)
+        The label model's dev predictions.
+    L_dev_ext : ndarray of shape (n_dev, m)
+        The extended dev votes (majority vote labels them).
+    metric : str
+        The dev objective.
+
+    Returns
+    -------
+    voter : MajorityVoter or None
+        The majority voter to use instead of the label model, or None to keep the label model.
+    comparison : DevComparison
+    """
+    voter = recipe.fit_statistics(statistics, y_dev, kind="majority")
+    voter_pred = np.argmax(voter.predict_proba(L_dev_ext), axis=1)
+    comparison = compare_on_dev(y_dev, model_pred, voter_pred, metric, recipe.n_classes)
+    if not comparison.fell_back:
+        return None, comparison
+    warnings.warn(
+        f"the label model scored {comparison.label_model:.3f} on dev ({comparison.metric}) "
+        f"against {comparison.majority:.3f} for majority vote, worse beyond the dev noise: "
+        "using majority vote (fallback_='majority')",
+        LabelModelWarning,
+        stacklevel=4,
+    )
+    return voter, comparison
+
+
+def _scores(metric: str, y: np.ndarray, pred: np.ndarray, K: int) -> np.ndarray:
+    """The metric on each row of (B, n) resampled labels and predictions, vectorised."""
+    if metric == "accuracy":
+        return np.mean(y == pred, axis=1)
+    classes = [1] if metric == "f1" else range(K)
+    f1 = []
+    for c in classes:
+        true_positive = np.sum((pred == c) & (y == c), axis=1)
+        predicted = np.sum(pred == c, axis=1)
+        actual = np.sum(y == c, axis=1)
+        denominator = predicted + actual
+        f1.append(np.where(denominator > 0, 2 * true_positive / np.maximum(denominator, 1), 0.0))
+    return np.mean(f1, axis=0)
