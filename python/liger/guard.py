@@ -70,13 +70,31 @@ def compare_on_dev(
     y = np.asarray(y)
     model_score = compute(metric, y, model_pred, K)[metric]
     majority_score = compute(metric, y, majority_pred, K)[metric]
-    rng = np.random.default_rng(SEED)
-    rows = rng.integers(0, y.size, size=(N_BOOTSTRAP, y.size))
-    gaps = _scores(metric, y[rows], model_pred[rows], K) - _scores(
-        metric, y[rows], majority_pred[rows], K
-    )
+    counts = _resample_counts(y.size)
+    gaps = _scores(metric, counts, y, model_pred, K) - _scores(metric, counts, y, majority_pred, K)
     upper = float(np.quantile(gaps, 1 - ALPHA))
     return DevComparison(metric, model_score, majority_score, upper, upper < 0)
+
+
+# The resample counts of the last dev size: a session runs the guard after every edit on the
+# same dev items, and drawing them costs more than the comparison.
+_COUNTS_CACHE: dict[int, np.ndarray] = {}
+
+
+def _resample_counts(n: int) -> np.ndarray:
+    """(N_BOOTSTRAP, n) float32, read-only: how often resample b draws dev item i. The resamples
+    are ``N_BOOTSTRAP`` rows of ``n`` items drawn with replacement by a generator seeded with
+    ``SEED`` (deterministic)."""
+    counts = _COUNTS_CACHE.get(n)
+    if counts is None:
+        rows = np.random.default_rng(SEED).integers(0, n, size=(N_BOOTSTRAP, n))
+        rows += (np.arange(N_BOOTSTRAP) * n)[:, None]
+        counts = np.bincount(rows.ravel(), minlength=N_BOOTSTRAP * n)
+        counts = counts.reshape(N_BOOTSTRAP, n).astype(np.float32)
+        counts.flags.writeable = False
+        _COUNTS_CACHE.clear()
+        _COUNTS_CACHE[n] = counts
+    return counts
 
 
 def fall_back_to_majority(recipe, statistics, y_dev, model_pred, L_dev_ext, metric):
@@ -117,16 +135,22 @@ def fall_back_to_majority(recipe, statistics, y_dev, model_pred, L_dev_ext, metr
     return voter, comparison
 
 
-def _scores(metric: str, y: np.ndarray, pred: np.ndarray, K: int) -> np.ndarray:
-    """The metric on each row of (B, n) resampled labels and predictions, vectorised."""
+def _scores(metric: str, counts: np.ndarray, y: np.ndarray, pred: np.ndarray, K: int) -> np.ndarray:
+    """The metric on every resample, from its (B, n) draw ``counts``: a count over a resample is
+    ``counts @ indicator`` (exact: sums of small integers in float32, below 2**24), so the values
+    are those of the metric on the resampled items, without gathering B x n of them."""
+
+    def tally(hit: np.ndarray) -> np.ndarray:
+        return (counts @ hit.astype(np.float32)).astype(np.int64)
+
     if metric == "accuracy":
-        return np.mean(y == pred, axis=1)
+        return tally(y == pred) / y.size
     classes = [1] if metric == "f1" else range(K)
     f1 = []
     for c in classes:
-        true_positive = np.sum((pred == c) & (y == c), axis=1)
-        predicted = np.sum(pred == c, axis=1)
-        actual = np.sum(y == c, axis=1)
+        true_positive = tally((pred == c) & (y == c))
+        predicted = tally(pred == c)
+        actual = tally(y == c)
         denominator = predicted + actual
         f1.append(np.where(denominator > 0, 2 * true_positive / np.maximum(denominator, 1), 0.0))
     return np.mean(f1, axis=0)
