@@ -79,6 +79,10 @@ def assert_matches_from_scratch(session, problem, thresholds=None, **params):
             model.predict_proba(votes, points), session.predict_proba(name)
         )
     assert model.dev_score_ == session.dev_score_
+    # The dev guard decided the same (majority vote or the label model), on the same numbers.
+    assert model.fallback_ == session.fallback_
+    assert model.guard_ == session.guard_
+    assert type(model.global_label_model_) is type(session.label_model_)
     np.testing.assert_array_equal(
         model.global_label_model_.class_balance_, session.label_model_.class_balance_
     )
@@ -196,9 +200,10 @@ def reference_retune_lf(session_before, problem, j, new_votes, min_gain=0.01):
     g = int(np.argmin(np.abs(levels - level))) if np.isfinite(level) else 0
 
     def dev_score(g):
+        # The label model's dev score (what the tuning compares), before the dev guard.
         thresholds = session_before.thresholds_.copy()
         thresholds[j] = grid[g]
-        return Liger(thresholds=thresholds).fit(L, X, L_dev, X_dev, y_dev).dev_score_
+        return Liger(thresholds=thresholds).fit(L, X, L_dev, X_dev, y_dev).guard_.label_model
 
     best = dev_score(g)
     if not np.isnan(grid).all():
@@ -228,7 +233,7 @@ def test_retune_lf_is_the_guarded_step_recomputed_from_scratch(seed):
             np.isnan(session.thresholds_[j]) and np.isnan(expected[0])
         )
         assert session.levels_[j] == expected[1]
-        assert session.dev_score_ == expected[2]
+        assert session.guard_.label_model == expected[2]
         assert_matches_from_scratch(session, problem, thresholds=session.thresholds_.copy())
     # A new LF starts from the global level of the last full tuning and is re-tuned alone.
     train, dev, test = _three(rng, 0.3)
@@ -237,6 +242,91 @@ def test_retune_lf_is_the_guarded_step_recomputed_from_scratch(seed):
     np.testing.assert_array_equal(session.thresholds_[:-1], others)
     assert np.isfinite(session.levels_[-1])
     assert_matches_from_scratch(session, problem, thresholds=session.thresholds_.copy())
+
+
+def _guard_problem(seed):
+    """Six LFs of accuracy 0.75 on random-ish embeddings (as tests/test_guard.py)."""
+
+    def split(n, salt):
+        rng = np.random.default_rng(seed * 100 + salt)
+        y = rng.integers(0, 2, n)
+        votes = rng.random((n, 6)) < 0.4
+        right = rng.random((n, 6)) < 0.75
+        L = np.where(votes, np.where(right, y[:, None], 1 - y[:, None]), -1)
+        X = (rng.standard_normal((n, 8)) + 2 * y[:, None]).astype(np.float32)
+        return L, X, y
+
+    return split(600, 0), split(120, 1), split(50, 2)
+
+
+def test_dev_guard_runs_after_every_step_as_in_liger_fit():
+    """A class balance far from the truth makes the label model lose to majority vote on dev:
+    the session falls back exactly when a from-scratch fit does, step after step, both ways."""
+    balance = [0.02, 0.98]
+    problem = _guard_problem(0)
+    (_, _, y), (_, _, y_dev), (_, _, y_test) = problem
+    session = session_of(problem, thresholds=0.9, class_balance=balance, retune=None)
+    assert session.fallback_ == "majority" and session.last_edit_.fallback == "majority"
+    assert isinstance(session.label_model_, liger.MajorityVoter)
+    assert_matches_from_scratch(session, problem, class_balance=balance)
+    rng = np.random.default_rng(0)
+    for j in range(3):
+        cols = [np.where(rng.random(v.size) < 0.6, v, -1) for v in (y, y_dev, y_test)]
+        report = session.set_lf(j, cols[0], dev=cols[1], test=cols[2])
+        assert report.fallback == session.fallback_
+        assert_matches_from_scratch(session, problem, class_balance=balance)
+    # Dev labels the skewed model fits: the guard keeps it; then the true labels again.
+    session.set_dev_labels(np.ones_like(y_dev))
+    assert session.fallback_ is None and "dev guard" not in str(session.last_edit_)
+    assert_matches_from_scratch(session, problem, class_balance=balance)
+    session.set_thresholds(0.5)
+    assert_matches_from_scratch(session, problem, class_balance=balance)
+    session.set_dev_labels(y_dev)
+    assert session.fallback_ == "majority" and "majority vote (dev guard)" in str(
+        session.last_edit_
+    )
+    assert_matches_from_scratch(session, problem, class_balance=balance)
+    # Removing and adding an LF: the guard follows too.
+    session.remove_lf(5)
+    assert_matches_from_scratch(session, problem, class_balance=balance)
+    session.add_lf(y, dev=y_dev, test=y_test, threshold=0.5)
+    assert_matches_from_scratch(session, problem, class_balance=balance)
+
+
+def test_dev_guard_does_not_change_what_tuning_scores():
+    """Tuning scores thresholds with the label model, the guard runs after it (as Liger.fit):
+    with a fallback in place, re-tuning still matches a from-scratch tuned fit."""
+    balance = [0.02, 0.98]
+    problem = _guard_problem(1)
+    (_, _, y), (_, _, y_dev), (_, _, y_test) = problem
+    session = session_of(problem, class_balance=balance, retune="all")
+    assert session.fallback_ == "majority"
+    assert_matches_from_scratch(session, problem, thresholds="tune", class_balance=balance)
+    rng = np.random.default_rng(1)
+    cols = [np.where(rng.random(v.size) < 0.3, 1 - v, -1) for v in (y, y_dev, y_test)]
+    session.set_lf(2, cols[0], dev=cols[1], test=cols[2])
+    assert_matches_from_scratch(session, problem, thresholds="tune", class_balance=balance)
+    session.set_thresholds("tune")
+    assert_matches_from_scratch(session, problem, thresholds="tune", class_balance=balance)
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("n_partitions", 2),
+        ("n_partitions", "tune"),
+        ("n_partitions", True),
+        ("fit_on", "extended"),
+        ("extension", "radius"),
+        ("extension", "tune"),
+    ],
+)
+def test_settings_without_an_incremental_update_are_rejected_by_name(param, value):
+    (L, X, _), dev, _ = make_problem(5)
+    with pytest.raises(ValueError, match=rf"^{param}: a Session supports only"):
+        Session(L, X, dev=dev, **{param: value})
+    # Liger's defaults are accepted (they are what a session computes).
+    Session(L, X, dev=dev, thresholds=0.2, retune=None, n_partitions=1, fit_on="original")
 
 
 def test_edit_report_says_what_changed():

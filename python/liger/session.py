@@ -8,12 +8,16 @@ the start. An edit of LF j then costs
 - its nearest-support column, read off the graph (exact fallback searches only for points whose k
   neighbours hold none of its support and whose bound clears its threshold);
 - the label model's refit on the new votes (the label-model stage, :class:`LabelRecipe`);
-- the extension of column j, and the posterior of every point.
+- the extension of column j, the dev guard (majority vote replaces the label model when it is
+  better on dev beyond the noise, :func:`liger.guard.fall_back_to_majority`), and the posterior
+  of every point.
 
 Every result is the one a from-scratch :meth:`liger.Liger.fit` with the same votes and thresholds
 computes (with ``retune="all"``: the same tuning), because both front ends compose the same
 stages: the search contract, ``NearestVotes`` extension, the label recipe, ``choose_thresholds`` /
-``refine_thresholds`` and the label model's posterior.
+``refine_thresholds``, the dev guard and the label model's posterior. Liger's settings without an
+incremental update here (``n_partitions`` other than 1, ``fit_on="extended"``,
+``extension="radius"`` / ``"tune"``) are rejected at construction, naming the parameter.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from .estimator import (
     infer_cardinality,
     resolve_tune_metric,
 )
+from .guard import DevComparison, fall_back_to_majority
 from .labeling import LabelRecipe
 from .lf import LabelingFunction, LFApplier
 from .lf_summary import LFSummary
@@ -90,7 +95,10 @@ class EditReport:
         Wall time per stage and ``total``: ``statistics`` (the label model's sufficient
         statistics, updated), ``label_model`` (its refit, class balance estimation included),
         ``neighbours`` (the edited LF's nearest-support columns), ``tuning``, ``extension``,
-        ``posterior`` (every point's).
+        ``guard`` (the dev guard), ``posterior`` (every point's).
+    fallback : None or "majority"
+        The session's ``fallback_`` after the step: ``"majority"`` when the dev guard replaced
+        the label model by majority vote.
     """
 
     action: str
@@ -101,6 +109,7 @@ class EditReport:
     thresholds_changed: np.ndarray
     fallback_points: int
     seconds: dict = field(default_factory=dict)
+    fallback: str | None = None
 
     def __str__(self) -> str:
         flips = ", ".join(f"{name} {count}" for name, count in self.flipped.items())
@@ -109,8 +118,9 @@ class EditReport:
             before = "-" if self.dev_score_before is None else f"{self.dev_score_before:.4f}"
             dev = f"; dev {before} -> {self.dev_score_after:.4f}"
         where = "" if self.lf is None else f" (LF {self.lf})"
+        guard = "; majority vote (dev guard)" if self.fallback else ""
         total = self.seconds.get("total", float("nan")) * 1e3
-        return f"{self.action}{where}: labels flipped: {flips}{dev}; {total:.1f} ms"
+        return f"{self.action}{where}: labels flipped: {flips}{dev}{guard}; {total:.1f} ms"
 
 
 class _Split:
@@ -160,8 +170,18 @@ class Session:
         LF names (default ``"lf0"``, ``"lf1"``, ...); edits accept a name or an index.
     metric, thresholds, label_model, class_balance, tune_metric, threshold_search, min_gain, \
 end_model, cardinality, random_state, n_jobs
-        As in :class:`liger.Liger` (``n_partitions=1``, ``fit_on="original"``).
-        ``thresholds="tune"`` tunes at the start (needs ``dev``).
+        As in :class:`liger.Liger`. ``thresholds="tune"`` tunes at the start (needs ``dev``).
+        With a dev split, the dev guard of :meth:`liger.Liger.fit` runs after every step
+        (``fallback_``, ``guard_``).
+    n_partitions : 1, default=1
+    fit_on : "original", default="original"
+    extension : "nearest", default="nearest"
+        :class:`liger.Liger`'s settings a session supports: one label model for all points,
+        fitted on the votes as cast, and Liger's nearest-support extension rule. Any other
+        value is rejected with a ``ValueError`` naming the parameter (more partitions, a label
+        model fitted on extended votes, and the radius rule would each need their own
+        incremental update: k-means parts, statistics that move with every threshold, radius
+        neighbourhoods); fit those with :class:`liger.Liger`.
     retune : {"lf", "all", None} or "auto", default="auto"
         What an edit re-tunes on dev unless told otherwise: ``"lf"`` the edited LF's extension
         level only (the guarded per-LF step of the tuning, others fixed), ``"all"`` everything as
@@ -177,6 +197,14 @@ end_model, cardinality, random_state, n_jobs
     levels_ : ndarray of shape (m,)
         Extension level of each LF where it was tuned (NaN otherwise).
     label_model_ : fitted label model (:class:`liger.LabelModel` or :class:`liger.MajorityVoter`)
+        The model the posteriors come from: the one ``label_model`` names, or majority vote
+        when the dev guard fell back to it.
+    fallback_ : None or "majority"
+        ``"majority"`` when the dev guard replaced the label model by majority vote (as
+        :attr:`liger.Liger.fallback_`, re-decided after every step).
+    guard_ : DevComparison or None
+        The dev comparison behind ``fallback_`` (None without a dev split or with
+        ``label_model="majority"``).
     dev_score_ : float or None
     tune_metric_ : str
     n_classes_ : int
@@ -206,11 +234,15 @@ end_model, cardinality, random_state, n_jobs
         retune: Any = "auto",
         end_model: str | None = None,
         cardinality: int | None = None,
+        n_partitions: Any = 1,
+        fit_on: str = "original",
+        extension: str = "nearest",
         k: int = DEFAULT_K,
         random_state: int | None = None,
         n_jobs: int | None = None,
     ) -> None:
         started = time.perf_counter()
+        _check_supported(n_partitions, fit_on, extension)
         self.metric = check_metric(metric)
         self.min_gain = min_gain
         self.threshold_search = threshold_search
@@ -279,7 +311,7 @@ end_model, cardinality, random_state, n_jobs
                 self._write_column(split, j)
 
         self._stats = self._recipe.statistics(L_train)
-        self.label_model_ = self._fit_label_model()
+        self._model = self._fit_label_model()
         result = choose_thresholds(
             thresholds,
             self._splits[TRAIN].nearest(self._higher),
@@ -313,6 +345,7 @@ end_model, cardinality, random_state, n_jobs
                 np.arange(m),
                 0,
                 {"total": self.build_seconds_},
+                self.fallback_,
             )
         )
 
@@ -579,7 +612,7 @@ end_model, cardinality, random_state, n_jobs
         self._stats = self._recipe.statistics(self._splits[TRAIN].L)
         seconds["statistics"] = time.perf_counter() - tick
         tick = time.perf_counter()
-        self.label_model_ = self._fit_label_model()
+        self._model = self._fit_label_model()
         seconds["label_model"] = time.perf_counter() - tick
         fallback = 0
         if mode == "all":
@@ -647,7 +680,7 @@ end_model, cardinality, random_state, n_jobs
         before = before[0], self._dev_score_now()  # the old predictions under the new labels
         tick = time.perf_counter()
         if self._recipe.uses_dev:
-            self.label_model_ = self._fit_label_model()
+            self._model = self._fit_label_model()
         seconds["label_model"] = time.perf_counter() - tick
         old = self.thresholds_.copy()
         fallback = 0
@@ -677,7 +710,7 @@ end_model, cardinality, random_state, n_jobs
         for split in self._splits.values():
             split.L[:, j] = columns[split.name]
         tick = time.perf_counter()
-        self.label_model_ = self._fit_label_model()
+        self._model = self._fit_label_model()
         seconds["label_model"] = time.perf_counter() - tick
 
         if mode is None:
@@ -747,15 +780,43 @@ end_model, cardinality, random_state, n_jobs
                 extended = split.column_view(j, self._higher).extend(self.thresholds_[j : j + 1])
                 self._set_extended(split, j, extended[:, 0])
         seconds["extension"] = time.perf_counter() - tick
-        tick = time.perf_counter()
-        self._posteriors()
-        seconds["posterior"] = time.perf_counter() - tick
+        self._posteriors(seconds)
         self._pending_fallback = searched
         return changed
 
-    def _posteriors(self) -> None:
+    def _posteriors(self, seconds: dict | None = None) -> None:
+        """Every split's posterior, from the recipe's label model or, when the dev guard says
+        so, from majority vote: the guard of ``Liger.fit`` (:func:`liger.guard
+        .fall_back_to_majority`), on the same statistics, dev votes and objective."""
+        tick = time.perf_counter()
+        model, fallback, comparison = self._model, None, None
+        dev = self._splits.get("dev")
+        dev_proba = None
+        if dev is not None and self._recipe.kind == "triplet":
+            dev_proba = model.predict_proba(dev.L_ext)
+            voter, comparison = fall_back_to_majority(
+                self._recipe,
+                self._stats,
+                dev.y,
+                np.argmax(dev_proba, axis=1),
+                dev.L_ext,
+                self.tune_metric_,
+            )
+            if voter is not None:
+                model, fallback, dev_proba = voter, "majority", None
+        self.label_model_ = model
+        self.fallback_: str | None = fallback
+        self.guard_: DevComparison | None = comparison
+        if seconds is not None:
+            seconds["guard"] = time.perf_counter() - tick
+        tick = time.perf_counter()
         for split in self._splits.values():
-            split.proba = self.label_model_.predict_proba(split.L_ext)
+            if split is dev and dev_proba is not None:
+                split.proba = dev_proba  # the label model's, computed for the guard
+            else:
+                split.proba = model.predict_proba(split.L_ext)
+        if seconds is not None:
+            seconds["posterior"] = time.perf_counter() - tick
         self._end_model_stale = True
 
     def _fit_label_model(self):
@@ -771,7 +832,8 @@ end_model, cardinality, random_state, n_jobs
             return None
         dev = self._splits["dev"]
         votes = dev.nearest(self._higher)
-        model, metric, K = self.label_model_, self.tune_metric_, self.n_classes_
+        # The recipe's model, as Liger tunes before its guard (never the guard's majority vote).
+        model, metric, K = self._model, self.tune_metric_, self.n_classes_
 
         def evaluate(thresholds: np.ndarray) -> float:
             proba = model.predict_proba(votes.extend(thresholds))
@@ -885,6 +947,7 @@ end_model, cardinality, random_state, n_jobs
             changed,
             fallback + self._pending_fallback,
             seconds,
+            self.fallback_,
         )
         self._record(report)
         return report
@@ -1035,6 +1098,27 @@ def _as_lf(value: Any) -> LabelingFunction:
     if not callable(value):
         raise TypeError(f"lfs: expected labeling functions, got {type(value).__name__}")
     return LabelingFunction(value)
+
+
+def _check_supported(n_partitions: Any, fit_on: Any, extension: Any) -> None:
+    """Liger's settings a session has no incremental update for: rejected, naming each."""
+    if isinstance(n_partitions, bool) or not (
+        isinstance(n_partitions, (int, np.integer)) and n_partitions == 1
+    ):
+        raise ValueError(
+            f"n_partitions: a Session supports only 1 (one label model for all points; fit "
+            f"partitions with liger.Liger), got {n_partitions!r}"
+        )
+    if not (isinstance(fit_on, str) and fit_on == "original"):
+        raise ValueError(
+            f"fit_on: a Session supports only 'original' (the label model fitted on the votes as "
+            f"cast; fit on extended votes with liger.Liger), got {fit_on!r}"
+        )
+    if not (isinstance(extension, str) and extension == "nearest"):
+        raise ValueError(
+            f"extension: a Session supports only 'nearest' (Liger's nearest-support rule; use "
+            f"liger.Liger for 'radius' or 'tune'), got {extension!r}"
+        )
 
 
 def _check_retune(retune: Any) -> Any:
