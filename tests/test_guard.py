@@ -56,7 +56,7 @@ def test_scores_from_draw_counts_match_the_metrics_on_the_resampled_items(n, K, 
     rng = np.random.default_rng(seed)
     y, pred = rng.integers(0, K, n), rng.integers(0, K, n)
     rows = rng.integers(0, n, (5, n))
-    counts = np.stack([np.bincount(r, minlength=n) for r in rows]).astype(np.float32)
+    counts = np.stack([np.bincount(r, minlength=n) for r in rows], axis=1)  # (n, resamples)
     expected = [metrics.compute(metric, y[r], pred[r], K)[metric] for r in rows]
     assert np.allclose(_scores(metric, counts, y, pred, K), expected)
 

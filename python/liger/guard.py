@@ -82,15 +82,16 @@ _COUNTS_CACHE: dict[int, np.ndarray] = {}
 
 
 def _resample_counts(n: int) -> np.ndarray:
-    """(N_BOOTSTRAP, n) float32, read-only: how often resample b draws dev item i. The resamples
-    are ``N_BOOTSTRAP`` rows of ``n`` items drawn with replacement by a generator seeded with
-    ``SEED`` (deterministic)."""
+    """(n, N_BOOTSTRAP) read-only: how often resample b draws dev item i, at ``[i, b]``. The
+    resamples are ``N_BOOTSTRAP`` rows of ``n`` items drawn with replacement by a generator
+    seeded with ``SEED`` (deterministic); each draws ``n`` items in all."""
     counts = _COUNTS_CACHE.get(n)
     if counts is None:
         rows = np.random.default_rng(SEED).integers(0, n, size=(N_BOOTSTRAP, n))
-        rows += (np.arange(N_BOOTSTRAP) * n)[:, None]
-        counts = np.bincount(rows.ravel(), minlength=N_BOOTSTRAP * n)
-        counts = counts.reshape(N_BOOTSTRAP, n).astype(np.float32)
+        rows *= N_BOOTSTRAP
+        rows += np.arange(N_BOOTSTRAP)[:, None]
+        counts = np.bincount(rows.ravel(), minlength=n * N_BOOTSTRAP).reshape(n, N_BOOTSTRAP)
+        counts = counts.astype(np.min_scalar_type(int(counts.max(initial=0))))
         counts.flags.writeable = False
         _COUNTS_CACHE.clear()
         _COUNTS_CACHE[n] = counts
@@ -136,15 +137,20 @@ def fall_back_to_majority(recipe, statistics, y_dev, model_pred, L_dev_ext, metr
 
 
 def _scores(metric: str, counts: np.ndarray, y: np.ndarray, pred: np.ndarray, K: int) -> np.ndarray:
-    """The metric on every resample, from its (B, n) draw ``counts``: a count over a resample is
-    ``counts @ indicator`` (exact: sums of small integers in float32, below 2**24), so the values
-    are those of the metric on the resampled items, without gathering B x n of them."""
+    """The metric on every resample, from the (n, B) draw ``counts``: the number of resampled
+    items an indicator holds for is the sum of the counts of its items (exact integers), so the
+    values are those of the metric on the resampled items, without gathering B x n of them."""
+    n = y.size
 
     def tally(hit: np.ndarray) -> np.ndarray:
-        return (counts @ hit.astype(np.float32)).astype(np.int64)
+        # Every resample draws n items: sum over the smaller of the hits and the misses (no
+        # BLAS: a multithreaded BLAS call spins its threads for milliseconds on a busy machine).
+        if 2 * np.count_nonzero(hit) <= n:
+            return counts[hit].sum(axis=0, dtype=np.int64)
+        return n - counts[~hit].sum(axis=0, dtype=np.int64)
 
     if metric == "accuracy":
-        return tally(y == pred) / y.size
+        return tally(y == pred) / n
     classes = [1] if metric == "f1" else range(K)
     f1 = []
     for c in classes:
