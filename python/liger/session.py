@@ -52,6 +52,7 @@ from .estimator import (
     resolve_tune_metric,
 )
 from .guard import DevComparison, fall_back_to_majority
+from .label_model import EncodedVotes, LabelModel
 from .labeling import LabelRecipe
 from .lf import LabelingFunction, LFApplier
 from .lf_summary import LFSummary
@@ -134,7 +135,18 @@ class _Split:
         self.columns: list[SupportColumn] = []
         self.candidates: list[np.ndarray] = []
         self.L_ext: np.ndarray | None = None
+        # L_ext as the label model's posterior reads it (its lookup positions), kept in step.
+        self.encoded: EncodedVotes | None = None
         self.proba: np.ndarray | None = None
+
+    def set_extended(self, L_ext: np.ndarray, cardinality: int) -> None:
+        self.L_ext = L_ext
+        self.encoded = EncodedVotes(L_ext, cardinality)
+
+    def votes_for(self, model) -> Any:
+        """The extended votes as ``model`` reads them: encoded for the label model, whose
+        posterior then skips re-encoding the rows; the matrix for majority vote."""
+        return self.encoded if isinstance(model, LabelModel) else self.L_ext
 
     def nearest(self, higher_is_better: bool) -> NearestVotes:
         """All LFs as one NearestVotes, (q, m) arrays assembled on demand (for tuning)."""
@@ -324,7 +336,8 @@ end_model, cardinality, random_state, n_jobs
         self.levels_ = np.asarray(result.levels, dtype=float).copy()
         self._global_level = result.global_level
         for split in self._splits.values():
-            split.L_ext = split.nearest(self._higher).extend(self.thresholds_).astype(self._dtype)
+            extended = split.nearest(self._higher).extend(self.thresholds_).astype(self._dtype)
+            split.set_extended(extended, self.n_classes_)
         self._posteriors()
         self.dev_score_ = self._dev_score_now()
         self.end_model_ = None
@@ -577,7 +590,9 @@ end_model, cardinality, random_state, n_jobs
             new = columns[split.name].astype(self._dtype)[:, None]
             split.L = np.concatenate([split.L, new], axis=1)
             split.candidates.append(None)
-            split.L_ext = np.concatenate([split.L_ext, split.L[:, j : j + 1]], axis=1)
+            split.set_extended(
+                np.concatenate([split.L_ext, split.L[:, j : j + 1]], axis=1), self.n_classes_
+            )
             split.columns.append(None)
         self.lf_names_.append(label)
         if function is not None:
@@ -600,7 +615,7 @@ end_model, cardinality, random_state, n_jobs
         for split in self._splits.values():
             split.L = np.ascontiguousarray(split.L[:, keep])
             del split.candidates[j]
-            split.L_ext = np.ascontiguousarray(split.L_ext[:, keep])
+            split.set_extended(np.ascontiguousarray(split.L_ext[:, keep]), self.n_classes_)
             del split.columns[j]
         self._lfs.pop(self.lf_names_[j], None)
         del self.lf_names_[j]
@@ -793,7 +808,7 @@ end_model, cardinality, random_state, n_jobs
         dev = self._splits.get("dev")
         dev_proba = None
         if dev is not None and self._recipe.kind == "triplet":
-            dev_proba = model.predict_proba(dev.L_ext)
+            dev_proba = model.predict_proba(dev.votes_for(model))
             voter, comparison = fall_back_to_majority(
                 self._recipe,
                 self._stats,
@@ -814,7 +829,7 @@ end_model, cardinality, random_state, n_jobs
             if split is dev and dev_proba is not None:
                 split.proba = dev_proba  # the label model's, computed for the guard
             else:
-                split.proba = model.predict_proba(split.L_ext)
+                split.proba = model.predict_proba(split.votes_for(model))
         if seconds is not None:
             seconds["posterior"] = time.perf_counter() - tick
         self._end_model_stale = True
@@ -929,6 +944,7 @@ end_model, cardinality, random_state, n_jobs
         if split.L_ext is array and j not in saved:
             saved[j] = array[:, j].copy()
         split.L_ext[:, j] = values
+        split.encoded.update(split.L_ext, [j])
 
     def _finish(self, action, j, before, started, seconds, changed, fallback) -> EditReport:
         predictions, dev_before = before
