@@ -488,16 +488,14 @@ class _Blocks:
         return out
 
 
-def _block_sums(tables: np.ndarray, codes: np.ndarray, out: np.ndarray) -> None:
-    """``out[r, i] = sum_b tables[r, codes[b, i]]``, added block after block (a fixed order:
+def _block_sums(tables: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """(R, rows) ``sum_b tables[r, codes[b, i]]``, added block after block (a fixed order:
     results do not depend on how rows are chunked)."""
     # mode="clip": codes of validated votes are in range, and "raise" would buffer the output.
-    buffer = np.empty(codes.shape[1])
-    for r in range(tables.shape[0]):
-        np.take(tables[r], codes[0], out=out[r], mode="clip")
-        for b in range(1, codes.shape[0]):
-            np.take(tables[r], codes[b], out=buffer, mode="clip")
-            out[r] += buffer
+    out = np.take(tables, codes[0], axis=1, mode="clip")
+    for b in range(1, codes.shape[0]):
+        out += np.take(tables, codes[b], axis=1, mode="clip")
+    return out
 
 
 class EncodedVotes:
@@ -572,7 +570,7 @@ def _log_likelihoods(
             chunk = blocks.codes(dense_rows(L, start, stop))
         else:
             chunk = codes[:, start:stop]
-        _block_sums(tables, chunk, out[:, start:stop])
+        out[:, start:stop] = _block_sums(tables, chunk)
     return out
 
 
