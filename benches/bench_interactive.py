@@ -44,7 +44,7 @@ import numpy as np
 
 import liger
 from liger import Liger, Session
-from liger.label_model import LabelModel
+from liger.label_model import EncodedVotes, LabelModel
 from liger.vote_statistics import VoteStatistics
 
 
@@ -207,13 +207,15 @@ def main(argv=None) -> None:
     )
     # The label-model stage alone, as the session runs it after an edit: the statistics update,
     # the refit from statistics with the class balance estimated (the default) and given, and
-    # the posterior of the train points. Median (wall, CPU) of 7 runs.
+    # the posterior of the train points (from the vote matrix, and from the encoded votes the
+    # session keeps). Median (wall, CPU) of 7 runs.
     Lt = session.votes("train")
     stats = VoteStatistics.from_votes(Lt, 2)
     column = edited(rng, Lt[:, 0].astype(np.int64), cl, lf_cl[0], lf_cls[0])
     balance = LabelModel().fit_statistics(stats).class_balance_
     fitted = LabelModel().fit_statistics(stats)
     Le = session.votes("train", extended=True)
+    encoded = EncodedVotes(Le, 2)
     parts = {
         "statistics update (replace_lf)": lambda: stats.replace_lf(0, Lt, column),
         "refit, class balance estimated": lambda: LabelModel().fit_statistics(stats),
@@ -221,6 +223,7 @@ def main(argv=None) -> None:
             stats
         ),
         "posterior of the train points": lambda: fitted.predict_proba(Le),
+        "the same from EncodedVotes (the session's)": lambda: fitted.predict_proba(encoded),
     }
     stage_times = {name: [_time(call) for _ in range(7)] for name, call in parts.items()}
     load_after = os.getloadavg()
