@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liger import Liger, metrics
-from liger.guard import _scores, compare_on_dev
+from liger.guard import ALPHA, N_BOOTSTRAP, SEED, _scores, compare_on_dev
 from liger.label_model import LabelModelWarning
 from liger.majority import MajorityVoter
 
@@ -50,14 +50,53 @@ def test_accuracy_rule_is_mcnemar_like(b, c, falls_back):
     seed=st.integers(0, 2**31 - 1),
     metric=st.sampled_from(["accuracy", "f1", "macro_f1"]),
 )
-def test_vectorised_scores_match_the_metrics(n, K, seed, metric):
+def test_scores_from_draw_counts_match_the_metrics_on_the_resampled_items(n, K, seed, metric):
     if metric == "f1":
         K = 2
     rng = np.random.default_rng(seed)
-    y = rng.integers(0, K, (5, n))
-    pred = rng.integers(0, K, (5, n))
-    expected = [metrics.compute(metric, y[i], pred[i], K)[metric] for i in range(5)]
-    assert np.allclose(_scores(metric, y, pred, K), expected)
+    y, pred = rng.integers(0, K, n), rng.integers(0, K, n)
+    rows = rng.integers(0, n, (5, n))
+    counts = np.stack([np.bincount(r, minlength=n) for r in rows], axis=1)  # (n, resamples)
+    expected = [metrics.compute(metric, y[r], pred[r], K)[metric] for r in rows]
+    assert np.allclose(_scores(metric, counts, y, pred, K), expected)
+
+
+def _gathered_upper(y, model_pred, majority_pred, metric, K):
+    """The bootstrap bound computed the plain way: gather the B x n resampled items, score each
+    resample (the reference for the draw-count form)."""
+    rows = np.random.default_rng(SEED).integers(0, y.size, size=(N_BOOTSTRAP, y.size))
+
+    def scores(pred):
+        yr, pr = y[rows], pred[rows]
+        if metric == "accuracy":
+            return np.mean(yr == pr, axis=1)
+        f1 = []
+        for c in [1] if metric == "f1" else range(K):
+            tp = np.sum((pr == c) & (yr == c), axis=1)
+            denominator = np.sum(pr == c, axis=1) + np.sum(yr == c, axis=1)
+            f1.append(np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0))
+        return np.mean(f1, axis=0)
+
+    return float(np.quantile(scores(model_pred) - scores(majority_pred), 1 - ALPHA))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.sampled_from([1, 2, 5, 60, 333, 1000]),
+    K=st.integers(2, 4),
+    seed=st.integers(0, 2**31 - 1),
+    metric=st.sampled_from(["accuracy", "f1", "macro_f1"]),
+)
+def test_bootstrap_bound_is_bit_identical_to_gathering_the_resamples(n, K, seed, metric):
+    if metric == "f1":
+        K = 2
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, K, n)
+    model_pred = np.where(rng.random(n) < 0.7, y, rng.integers(0, K, n))
+    majority_pred = np.where(rng.random(n) < 0.7, y, rng.integers(0, K, n))
+    comparison = compare_on_dev(y, model_pred, majority_pred, metric, K)
+    assert comparison.upper == _gathered_upper(y, model_pred, majority_pred, metric, K)
+    assert comparison.fell_back == (comparison.upper < 0)
 
 
 def _data(n: int, seed: int):

@@ -19,6 +19,7 @@ from .lf import LabelingFunction, LabelingFunctionError, LFApplier, apply_lfs, l
 from .majority import MajorityVoter
 from .persistence import ModelFileError, load
 from .search import knn_graph, nearest_support, radius_neighbors
+from .session import EditReport, Session
 from .vote_statistics import VoteStatistics
 
 try:
@@ -29,6 +30,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "ABSTAIN",
     "Dataset",
+    "EditReport",
     "EndModel",
     "LabelModel",
     "LabelModelWarning",
@@ -39,6 +41,7 @@ __all__ = [
     "MajorityVoter",
     "ModelFileError",
     "NotFittedError",
+    "Session",
     "Split",
     "VoteStatistics",
     "__version__",

@@ -231,7 +231,7 @@ def evidence_rows(stats: VoteStatistics) -> float:
 
 def balance_from_likelihood(
     stats: VoteStatistics,
-    pattern_log_likelihood: Callable[[np.ndarray], np.ndarray],
+    pattern_log_likelihoods: Callable[[np.ndarray], np.ndarray],
     dev_counts: np.ndarray | None = None,
 ) -> BalanceEstimate:
     """The guarded profile-likelihood balance (see the module docstring).
@@ -240,9 +240,10 @@ def balance_from_likelihood(
     ----------
     stats : VoteStatistics
         Complete statistics of the votes (their balance sample is what the likelihood reads).
-    pattern_log_likelihood : callable
-        ``p -> (P, K)`` array of ``log P(pattern | Y = c)`` for the sample's patterns under the
-        tables the label model derives at balance ``p``.
+    pattern_log_likelihoods : callable
+        ``(G, K)`` candidate balances -> ``(G, K, P)`` array of ``log P(pattern | Y = c)`` for
+        the sample's patterns under the tables the label model derives at each balance (the
+        grid of a pass is evaluated in one call).
     dev_counts : ndarray of shape (K,), optional
         Dev labels' class counts: their multinomial likelihood multiplies the votes', and their
         smoothed frequencies are the reference.
@@ -260,16 +261,17 @@ def balance_from_likelihood(
     majority = balance_from_majority(stats)
     reference = majority if dev_counts is None else balance_from_counts(dev_counts)
 
-    def log_likelihood(p: np.ndarray) -> float:
-        total = scale * _marginal_log_likelihood(pattern_log_likelihood(p), weights, p)
+    def log_likelihoods(p: np.ndarray) -> np.ndarray:
+        """(G, K) balances -> (G,) log-likelihoods."""
+        total = scale * _marginal_log_likelihoods(pattern_log_likelihoods(p), weights, p)
         if dev_counts is not None:
-            total += float(np.sum(dev_counts * np.log(p)))
+            total += np.sum(dev_counts * np.log(p), axis=1)
         return total
 
     if K == 2:
-        likelihood, modes = _binary_posterior_mean(log_likelihood)
+        likelihood, modes = _binary_posterior_mean(log_likelihoods)
     else:
-        likelihood, modes = _simplex_maximum(log_likelihood, reference, K), None
+        likelihood, modes = _simplex_maximum(log_likelihoods, reference, K), None
     evidence = evidence_rows(stats)
     weight = evidence / (evidence + BALANCE_PRIOR_ROWS) if evidence > 0 else 0.0
     if modes is not None and modes > MAX_PROFILE_MODES:
@@ -305,19 +307,20 @@ def _fmt(p: np.ndarray) -> str:
     return "[" + ", ".join(f"{v:.3f}" for v in p) + "]"
 
 
-def _binary_posterior_mean(log_likelihood: Callable[[np.ndarray], float]):
+def _binary_posterior_mean(log_likelihoods: Callable[[np.ndarray], np.ndarray]):
     """Posterior mean of p_1 under a flat prior, and the local maxima of the coarse profile.
 
     Where the profile is sharp this is its maximum; where it is nearly flat (youtube: 4e-4 nats
     per row between p = 0.4 and 0.75) the argmax is noise and the mean is the stable centre of
     the plausible range. Two passes: a coarse grid, then a fine one over where the posterior has
-    mass (at large n it is narrower than the coarse step).
+    mass (at large n it is narrower than the coarse step); each grid is one call of
+    ``log_likelihoods`` ((G, 2) balances -> (G,)).
     """
     left, right = LOWEST, HIGHEST
     modes = None
     for points in (17, 9):
         grid = np.linspace(left, right, points)
-        profile = np.array([log_likelihood(np.array([1 - q, q])) for q in grid])
+        profile = log_likelihoods(np.stack([1 - grid, grid], axis=1))
         if modes is None:
             rising = np.diff(profile)
             modes = int(np.sum(np.r_[True, rising > 0] & np.r_[rising < 0, True]))
@@ -329,8 +332,11 @@ def _binary_posterior_mean(log_likelihood: Callable[[np.ndarray], float]):
     return np.array([1 - q, q]), modes
 
 
-def _simplex_maximum(log_likelihood: Callable[[np.ndarray], float], start: np.ndarray, K: int):
-    """Nelder-Mead on the softmax logits of p, started from ``start``."""
+def _simplex_maximum(
+    log_likelihoods: Callable[[np.ndarray], np.ndarray], start: np.ndarray, K: int
+):
+    """Nelder-Mead on the softmax logits of p, started from ``start`` (one balance per call of
+    ``log_likelihoods``)."""
 
     def to_p(logits: np.ndarray) -> np.ndarray:
         z = np.concatenate([[0.0], logits])
@@ -340,7 +346,7 @@ def _simplex_maximum(log_likelihood: Callable[[np.ndarray], float], start: np.nd
         return p / p.sum()
 
     res = optimize.minimize(
-        lambda x: -log_likelihood(to_p(x)),
+        lambda x: -float(log_likelihoods(to_p(x)[None, :])[0]),
         np.log(start[1:] / start[0]),
         method="Nelder-Mead",
         options={"maxfev": 150 * K, "xatol": 1e-3, "fatol": 1e-6},
@@ -348,11 +354,15 @@ def _simplex_maximum(log_likelihood: Callable[[np.ndarray], float], start: np.nd
     return to_p(res.x)
 
 
-def _marginal_log_likelihood(log_lik: np.ndarray, weights: np.ndarray, p: np.ndarray) -> float:
+def _marginal_log_likelihoods(
+    log_lik: np.ndarray, weights: np.ndarray, p: np.ndarray
+) -> np.ndarray:
+    """(G,) ``sum_patterns weight * log sum_c p_c P(pattern | c)`` from (G, K, P) ``log_lik`` and
+    (G, K) balances ``p``."""
     # Elementwise products and sums, not BLAS dot products: a multithreaded BLAS call on a vector
     # spins its threads, which costs milliseconds per call on a busy 2-core machine.
-    joint = log_lik + np.log(p)
+    joint = log_lik + np.log(p)[:, :, None]
     if joint.shape[1] == 2:
-        return float(np.sum(weights * np.logaddexp(joint[:, 0], joint[:, 1])))
+        return np.sum(weights * np.logaddexp(joint[:, 0], joint[:, 1]), axis=1)
     top = joint.max(axis=1)
-    return float(np.sum(weights * (top + np.log(np.exp(joint - top[:, None]).sum(axis=1)))))
+    return np.sum(weights * (top + np.log(np.exp(joint - top[:, None, :]).sum(axis=1))), axis=1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 from typing import Any
 
 import numpy as np
@@ -25,18 +24,15 @@ from ._validation import (
 from .conventions import check_labels
 from .end_model import EndModel
 from .extension import RADIUS_MAX_NEIGHBORS, RadiusVotes
-from .guard import compare_on_dev
-from .label_model import LabelModel, LabelModelWarning, balance_from_labels, check_class_balance
+from .guard import fall_back_to_majority
+from .labeling import PART_BALANCE_PSEUDO_COUNT, LabelRecipe  # noqa: F401 (re-exported)
 from .lf_summary import LFSummary
-from .majority import MajorityVoter
 from .metrics import compute
 from .partition import assign, spherical_kmeans
 from .search import nearest_support
-from .tuning import DEFAULT_LEVELS, NearestVotes, tune_thresholds
-from .vote_statistics import VoteStatistics
+from .tuning import DEFAULT_LEVELS, NearestVotes, choose_thresholds
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
-BALANCE_CHOICES = ("likelihood", "majority", "dev", "likelihood+dev")
 TUNE_METRICS = ("accuracy", "f1", "macro_f1")
 # Below this share of the minority class on dev, accuracy rewards predicting the majority: use F1.
 IMBALANCED_SHARE = 0.3
@@ -63,6 +59,60 @@ def resolve_tune_metric(tune_metric: str, K: int, y_dev) -> str:
         return "accuracy"
     share = np.bincount(y_dev, minlength=2) / y_dev.size
     return "f1" if share.min() < IMBALANCED_SHARE else "accuracy"
+
+
+def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_dev, threads):
+    """The dev split ``(L_dev, X_dev, y_dev)`` validated against train, or None when absent.
+
+    ``needs_dev``: whether the front end tunes something (then a missing dev split is an error).
+    """
+    given = {"L_dev": L_dev, "X_dev": X_dev, "y_dev": y_dev}
+    missing = [name for name, value in given.items() if value is None]
+    if len(missing) == 3:
+        if needs_dev:
+            raise ValueError(
+                "L_dev, X_dev, y_dev: tuning (thresholds='tune' or n_partitions='tune') needs "
+                "a labelled dev split; pass all three, or fix thresholds / n_partitions"
+            )
+        return None
+    if missing:
+        present = [name for name in given if name not in missing]
+        raise ValueError(
+            f"{', '.join(missing)}: expected together with {', '.join(present)} (a dev split "
+            f"needs its votes, embeddings and labels), got None"
+        )
+    L_dev = as_votes("L_dev", L_dev)
+    X_dev = as_embeddings("X_dev", X_dev, threads)
+    # Without a given cardinality, K is inferred later from all splits; here only y_dev >= 0.
+    y_dev = _as_array("y_dev", y_dev)
+    if _is_int(cardinality):
+        bound = int(cardinality)
+    else:
+        bound = max(2, int(np.max(y_dev)) + 1) if np.size(y_dev) else 2
+    y_dev = check_labels("y_dev", y_dev, bound)
+    check_rows("L_dev", L_dev, "X_dev", X_dev)
+    check_rows("L_dev", L_dev, "y_dev", y_dev[:, None])
+    check_lfs("L_train", L_train, "L_dev", L_dev)
+    check_dims("X_train", X_train, "X_dev", X_dev)
+    return L_dev, X_dev, y_dev
+
+
+def infer_cardinality(cardinality, L_train, dev) -> int:
+    """K: ``cardinality`` checked against the votes and dev labels, or inferred from them."""
+    observed = [("L_train", int(L_train.max()))]
+    if dev is not None:
+        observed += [("L_dev", int(dev[0].max())), ("y_dev", int(dev[2].max()))]
+    if cardinality is None:
+        return max(2, max(value for _, value in observed) + 1)
+    K = cardinality
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
+        raise ValueError(f"cardinality: expected None or an int >= 2, got {K!r}")
+    for name, value in observed:
+        if value >= K:
+            raise ValueError(
+                f"{name}: expected classes in 0..{K - 1} (cardinality={K}), got {value}"
+            )
+    return int(K)
 
 
 class Liger(ParamsMixin, SetOutputMixin, SaveMixin):
@@ -284,7 +334,9 @@ of shape (K,), default=None
         self.n_classes_ = self._infer_cardinality(train.L, dev)
         self.classes_ = np.arange(self.n_classes_)
         self.n_lfs_ = train.L.shape[1]
-        self._balance = self._resolve_balance(dev)
+        self._recipe = LabelRecipe.resolve(
+            self.label_model, self.class_balance, self.n_classes_, dev is not None
+        )
         self._dev_labels = None if dev is None else (dev[1], dev[2])
         self.tune_metric_ = resolve_tune_metric(
             self.tune_metric, self.n_classes_, None if dev is None else dev[2]
@@ -310,26 +362,17 @@ of shape (K,), default=None
         self.end_model_ = self._fit_end_model(X_train, train, dev)
 
     def _guard_against_majority(self, train, fit_thresholds, dev, L_dev_ext):
-        """Fall back to majority vote when the label model loses to it on dev beyond the noise."""
-        if dev is None or self.label_model != "triplet":
+        """Fall back to majority vote when the label model loses to it on dev beyond the noise
+        (:func:`liger.guard.fall_back_to_majority`, shared with the Session)."""
+        if dev is None or self._recipe.kind != "triplet":
             return None, None
-        y_dev = dev[2]
         statistics = train.statistics(self.n_classes_, fit_thresholds, pairwise=False)
-        voter = self._fit_label_model(statistics, y_dev, None, kind="majority")
         model_pred = np.argmax(self._proba_extended(L_dev_ext, dev[1]), axis=1)
-        voter_pred = np.argmax(voter.predict_proba(L_dev_ext), axis=1)
-        comparison = compare_on_dev(
-            y_dev, model_pred, voter_pred, self.tune_metric_, self.n_classes_
+        voter, comparison = fall_back_to_majority(
+            self._recipe, statistics, dev[2], model_pred, L_dev_ext, self.tune_metric_
         )
-        if not comparison.fell_back:
+        if voter is None:
             return None, comparison
-        warnings.warn(
-            f"the label model scored {comparison.label_model:.3f} on dev ({comparison.metric}) "
-            f"against {comparison.majority:.3f} for majority vote, worse beyond the dev noise: "
-            "using majority vote (fallback_='majority')",
-            LabelModelWarning,
-            stacklevel=3,
-        )
         self.partitions_, self.centroids_ = 1, None
         self.global_label_model_, self.label_models_ = voter, [voter]
         self.dev_score_ = comparison.majority
@@ -354,52 +397,13 @@ of shape (K,), default=None
         return model.fit(X_train, proba, X_dev, y_dev)
 
     def _check_dev(self, L_train, X_train, L_dev, X_dev, y_dev, threads):
-        given = {"L_dev": L_dev, "X_dev": X_dev, "y_dev": y_dev}
-        missing = [name for name, value in given.items() if value is None]
         needs_dev = isinstance(self.thresholds, str) or isinstance(self.n_partitions, str)
-        if len(missing) == 3:
-            if needs_dev:
-                raise ValueError(
-                    "L_dev, X_dev, y_dev: tuning (thresholds='tune' or n_partitions='tune') needs "
-                    "a labelled dev split; pass all three, or fix thresholds / n_partitions"
-                )
-            return None
-        if missing:
-            present = [name for name in given if name not in missing]
-            raise ValueError(
-                f"{', '.join(missing)}: expected together with {', '.join(present)} (a dev split "
-                f"needs its votes, embeddings and labels), got None"
-            )
-        L_dev = as_votes("L_dev", L_dev)
-        X_dev = as_embeddings("X_dev", X_dev, threads)
-        # Without a given cardinality, K is inferred later from all splits; here only y_dev >= 0.
-        y_dev = _as_array("y_dev", y_dev)
-        if _is_int(self.cardinality):
-            bound = int(self.cardinality)
-        else:
-            bound = max(2, int(np.max(y_dev)) + 1) if np.size(y_dev) else 2
-        y_dev = check_labels("y_dev", y_dev, bound)
-        check_rows("L_dev", L_dev, "X_dev", X_dev)
-        check_rows("L_dev", L_dev, "y_dev", y_dev[:, None])
-        check_lfs("L_train", L_train, "L_dev", L_dev)
-        check_dims("X_train", X_train, "X_dev", X_dev)
-        return L_dev, X_dev, y_dev
+        return check_dev_split(
+            L_train, X_train, L_dev, X_dev, y_dev, self.cardinality, needs_dev, threads
+        )
 
     def _infer_cardinality(self, L_train, dev) -> int:
-        observed = [("L_train", int(L_train.max()))]
-        if dev is not None:
-            observed += [("L_dev", int(dev[0].max())), ("y_dev", int(dev[2].max()))]
-        if self.cardinality is None:
-            return max(2, max(value for _, value in observed) + 1)
-        K = self.cardinality
-        if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
-            raise ValueError(f"cardinality: expected None or an int >= 2, got {K!r}")
-        for name, value in observed:
-            if value >= K:
-                raise ValueError(
-                    f"{name}: expected classes in 0..{K - 1} (cardinality={K}), got {value}"
-                )
-        return int(K)
+        return infer_cardinality(self.cardinality, L_train, dev)
 
     def _choose_extension(self, train, dev_votes, dev):
         """The extension rule and its thresholds: ``(rule, train votes, dev votes, (thresholds,
@@ -449,32 +453,19 @@ of shape (K,), default=None
         )
 
     def _choose_thresholds(self, train, dev_votes, dev):
-        m = train.L.shape[1]
-        if not isinstance(self.thresholds, str):
-            thresholds = as_thresholds(self.thresholds, m)
-            score = None if dev is None else self._dev_score(train, dev_votes, dev, thresholds)
-            return thresholds, np.full(m, np.nan), score
-        if self.thresholds != "tune":
-            raise ValueError(
-                f"thresholds: expected 'tune', a number, an array of shape ({m},) or None, "
-                f"got {self.thresholds!r}"
-            )
-        if self.threshold_search not in ("per_lf", "global"):
-            raise ValueError(
-                f"threshold_search: expected 'per_lf' or 'global', got {self.threshold_search!r}"
-            )
-        grid = train.grid(DEFAULT_LEVELS)
-        result = tune_thresholds(
+        result = choose_thresholds(
+            self.thresholds,
+            train,
             lambda thresholds: self._dev_score(train, dev_votes, dev, thresholds),
-            grid,
-            DEFAULT_LEVELS,
-            per_lf=self.threshold_search == "per_lf",
+            has_dev=dev is not None,
+            threshold_search=self.threshold_search,
             min_gain=self.min_gain,
         )
-        self._log(
-            f"thresholds: global level {result.global_level}, dev {self.tune_metric_} "
-            f"{result.dev_score:.4f} after {result.evaluations} evaluations"
-        )
+        if isinstance(self.thresholds, str):
+            self._log(
+                f"thresholds: global level {result.global_level}, dev {self.tune_metric_} "
+                f"{result.dev_score:.4f} after {result.evaluations} evaluations"
+            )
         return result.thresholds, result.levels, result.dev_score
 
     def _dev_score(self, train, dev_votes, dev, thresholds) -> float:
@@ -516,7 +507,7 @@ of shape (K,), default=None
         """``s`` parts with a label model each, fitted on the train votes extended with
         ``fit_thresholds`` (None: the votes as cast)."""
         y_dev = None if self._dev_labels is None else self._dev_labels[1]
-        pairwise = self.label_model != "majority"  # majority vote needs no co-occurrences
+        pairwise = self._recipe.kind != "majority"  # majority vote needs no co-occurrences
         statistics = train.statistics(self.n_classes_, fit_thresholds, pairwise)
         self.global_label_model_ = self._fit_label_model(statistics, y_dev, None)
         if s == 1:
@@ -534,57 +525,21 @@ of shape (K,), default=None
             enough = rows.shape[0] >= MIN_PART_SIZE
             y_part = None if dev_part is None else y_dev[dev_part == part]
             if enough:
-                statistics = VoteStatistics.from_votes(rows, self.n_classes_, pairwise=pairwise)
+                statistics = self._recipe.statistics(rows)
                 models.append(self._fit_label_model(statistics, y_part, global_balance))
             else:
                 models.append(None)
         self.partitions_, self.centroids_, self.label_models_ = s, centroids, models
 
     def _fit_label_model(self, statistics, y_dev, shrink_towards, kind=None):
-        """A label model fitted on the vote ``statistics``; its class balance uses ``y_dev`` (the
-        dev labels of the points it will label) as ``self._balance`` says. ``shrink_towards``: the
-        global balance, for a part's model. ``kind``: overrides ``label_model``."""
-        balance, uses_dev = self._balance
-        if not uses_dev:
-            return self._new_label_model(balance, kind).fit_statistics(statistics)
-        if balance == "dev":
-            if shrink_towards is None:
-                p = balance_from_labels(y_dev, self.n_classes_)
-            else:
-                p = _part_balance(y_dev, shrink_towards)
-            return self._new_label_model(p, kind).fit_statistics(statistics)
-        return self._new_label_model(balance, kind).fit_statistics(statistics, y_dev=y_dev)
+        """A label model fitted on the vote ``statistics`` by the shared recipe
+        (:class:`liger.labeling.LabelRecipe`): its class balance uses ``y_dev`` (the dev labels
+        of the points it will label); ``shrink_towards``: the global balance, for a part's
+        model; ``kind``: overrides ``label_model``."""
+        return self._recipe.fit_statistics(statistics, y_dev, shrink_towards, kind=kind)
 
     def _partition_state(self):
         return self.partitions_, self.centroids_, self.label_models_, self.global_label_model_
-
-    def _new_label_model(self, balance, kind=None):
-        kind = self.label_model if kind is None else kind
-        if kind == "triplet":
-            return LabelModel(cardinality=self.n_classes_, class_balance=balance)
-        if kind == "majority":
-            return MajorityVoter(cardinality=self.n_classes_, class_balance=balance)
-        raise ValueError(f"label_model: expected 'triplet' or 'majority', got {self.label_model!r}")
-
-    def _resolve_balance(self, dev):
-        """What the label models get as ``class_balance``, and whether their fit also gets the
-        dev labels (of the points each model labels)."""
-        value = self.class_balance
-        if value is None:
-            return None, False
-        if isinstance(value, str):
-            if value not in BALANCE_CHOICES:
-                raise ValueError(
-                    f"class_balance: expected None, one of {BALANCE_CHOICES} or an array of "
-                    f"{self.n_classes_} probabilities, got {value!r}"
-                )
-            uses_dev = value in ("dev", "likelihood+dev")
-            if uses_dev and dev is None:
-                raise ValueError(
-                    f"class_balance: {value!r} needs a dev split (L_dev, X_dev, y_dev), got none"
-                )
-            return ("likelihood" if value == "likelihood+dev" else value), uses_dev
-        return check_class_balance(value, self.n_classes_), False
 
     def _log(self, message: str) -> None:
         if self.verbose:
@@ -730,15 +685,6 @@ of shape (K,), default=None
 
 
 MIN_PART_SIZE = 100
-# Dev points of one part are few: its class balance is shrunk towards the global one with this
-# many pseudo-points.
-PART_BALANCE_PSEUDO_COUNT = 20.0
-
-
-def _part_balance(y_part: np.ndarray, global_balance: np.ndarray) -> np.ndarray:
-    counts = np.bincount(y_part, minlength=global_balance.size).astype(np.float64)
-    pseudo = PART_BALANCE_PSEUDO_COUNT * global_balance
-    return (counts + pseudo) / (counts.sum() + pseudo.sum())
 
 
 def _check_class_names(names: Any, K: int) -> list | None:

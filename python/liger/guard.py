@@ -25,10 +25,12 @@ the guard) is far beyond the noise of any dev set of a few dozen items.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from .label_model import LabelModelWarning
 from .metrics import compute
 
 N_BOOTSTRAP = 2000
@@ -68,25 +70,93 @@ def compare_on_dev(
     y = np.asarray(y)
     model_score = compute(metric, y, model_pred, K)[metric]
     majority_score = compute(metric, y, majority_pred, K)[metric]
-    rng = np.random.default_rng(SEED)
-    rows = rng.integers(0, y.size, size=(N_BOOTSTRAP, y.size))
-    gaps = _scores(metric, y[rows], model_pred[rows], K) - _scores(
-        metric, y[rows], majority_pred[rows], K
-    )
+    counts = _resample_counts(y.size)
+    gaps = _scores(metric, counts, y, model_pred, K) - _scores(metric, counts, y, majority_pred, K)
     upper = float(np.quantile(gaps, 1 - ALPHA))
     return DevComparison(metric, model_score, majority_score, upper, upper < 0)
 
 
-def _scores(metric: str, y: np.ndarray, pred: np.ndarray, K: int) -> np.ndarray:
-    """The metric on each row of (B, n) resampled labels and predictions, vectorised."""
+# The resample counts of the last dev size: a session runs the guard after every edit on the
+# same dev items, and drawing them costs more than the comparison.
+_COUNTS_CACHE: dict[int, np.ndarray] = {}
+
+
+def _resample_counts(n: int) -> np.ndarray:
+    """(n, N_BOOTSTRAP) read-only: how often resample b draws dev item i, at ``[i, b]``. The
+    resamples are ``N_BOOTSTRAP`` rows of ``n`` items drawn with replacement by a generator
+    seeded with ``SEED`` (deterministic); each draws ``n`` items in all."""
+    counts = _COUNTS_CACHE.get(n)
+    if counts is None:
+        rows = np.random.default_rng(SEED).integers(0, n, size=(N_BOOTSTRAP, n))
+        rows *= N_BOOTSTRAP
+        rows += np.arange(N_BOOTSTRAP)[:, None]
+        counts = np.bincount(rows.ravel(), minlength=n * N_BOOTSTRAP).reshape(n, N_BOOTSTRAP)
+        counts = counts.astype(np.min_scalar_type(int(counts.max(initial=0))))
+        counts.flags.writeable = False
+        _COUNTS_CACHE.clear()
+        _COUNTS_CACHE[n] = counts
+    return counts
+
+
+def fall_back_to_majority(recipe, statistics, y_dev, model_pred, L_dev_ext, metric):
+    """The dev guard as both front ends (``Liger.fit``, ``Session``) run it.
+
+    Parameters
+    ----------
+    recipe : liger.labeling.LabelRecipe
+        The front end's label recipe: majority vote gets the same class-balance recipe.
+    statistics : VoteStatistics
+        Statistics of the votes the label model was fitted on (co-occurrences not needed).
+    y_dev : ndarray of shape (n_dev,)
+    model_pred : ndarray of shape (n_dev,)
+        The label model's dev predictions.
+    L_dev_ext : ndarray of shape (n_dev, m)
+        The extended dev votes (majority vote labels them).
+    metric : str
+        The dev objective.
+
+    Returns
+    -------
+    voter : MajorityVoter or None
+        The majority voter to use instead of the label model, or None to keep the label model.
+    comparison : DevComparison
+    """
+    voter = recipe.fit_statistics(statistics, y_dev, kind="majority")
+    voter_pred = np.argmax(voter.predict_proba(L_dev_ext), axis=1)
+    comparison = compare_on_dev(y_dev, model_pred, voter_pred, metric, recipe.n_classes)
+    if not comparison.fell_back:
+        return None, comparison
+    warnings.warn(
+        f"the label model scored {comparison.label_model:.3f} on dev ({comparison.metric}) "
+        f"against {comparison.majority:.3f} for majority vote, worse beyond the dev noise: "
+        "using majority vote (fallback_='majority')",
+        LabelModelWarning,
+        stacklevel=4,
+    )
+    return voter, comparison
+
+
+def _scores(metric: str, counts: np.ndarray, y: np.ndarray, pred: np.ndarray, K: int) -> np.ndarray:
+    """The metric on every resample, from the (n, B) draw ``counts``: the number of resampled
+    items an indicator holds for is the sum of the counts of its items (exact integers), so the
+    values are those of the metric on the resampled items, without gathering B x n of them."""
+    n = y.size
+
+    def tally(hit: np.ndarray) -> np.ndarray:
+        # Every resample draws n items: sum over the smaller of the hits and the misses (no
+        # BLAS: a multithreaded BLAS call spins its threads for milliseconds on a busy machine).
+        if 2 * np.count_nonzero(hit) <= n:
+            return counts[hit].sum(axis=0, dtype=np.int64)
+        return n - counts[~hit].sum(axis=0, dtype=np.int64)
+
     if metric == "accuracy":
-        return np.mean(y == pred, axis=1)
+        return tally(y == pred) / n
     classes = [1] if metric == "f1" else range(K)
     f1 = []
     for c in classes:
-        true_positive = np.sum((pred == c) & (y == c), axis=1)
-        predicted = np.sum(pred == c, axis=1)
-        actual = np.sum(y == c, axis=1)
+        true_positive = tally((pred == c) & (y == c))
+        predicted = tally(pred == c)
+        actual = tally(y == c)
         denominator = predicted + actual
         f1.append(np.where(denominator > 0, 2 * true_positive / np.maximum(denominator, 1), 0.0))
     return np.mean(f1, axis=0)

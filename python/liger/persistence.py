@@ -77,6 +77,7 @@ from .end_model import EndModel
 from .estimator import Liger
 from .guard import DevComparison
 from .label_model import LabelModel
+from .labeling import LabelRecipe
 from .lf_summary import LFSummary
 from .majority import MajorityVoter
 from .tuning import NearestVotes, TuningResult
@@ -111,6 +112,7 @@ REGISTERED_CLASSES: tuple[type, ...] = (
     LFSummary,
     BalanceEstimate,
     DevComparison,
+    LabelRecipe,
 )
 
 

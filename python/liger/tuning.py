@@ -14,11 +14,11 @@ stage only moves an LF away from the global level when the dev score improves by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
-from ._validation import ABSTAIN
+from ._validation import ABSTAIN, as_thresholds
 from .vote_statistics import VoteStatistics
 
 DEFAULT_LEVELS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
@@ -100,7 +100,7 @@ def threshold_grid(train: NearestVotes, levels=DEFAULT_LEVELS) -> np.ndarray:
 class TuningResult:
     thresholds: np.ndarray
     levels: np.ndarray
-    dev_score: float
+    dev_score: float | None
     global_level: float
     evaluations: int
 
@@ -142,27 +142,146 @@ def tune_thresholds(
     g_best = int(np.argmax(scores))
     chosen = np.full(m, g_best)
     best = scores[g_best]
+    thresholds = grid[:, g_best].copy()
     if per_lf and m > 1:
-        for _ in range(max_passes):
-            moved = False
-            for j in range(m):
-                if np.isnan(grid[j]).all():
-                    continue  # an LF with no support cannot be extended
-                for g in range(G):
-                    if g == chosen[j]:
-                        continue
-                    trial = chosen.copy()
-                    trial[j] = g
-                    score = evaluate(grid[np.arange(m), trial])
-                    evaluations += 1
-                    if score >= best + min_gain:
-                        best, chosen, moved = score, trial, True
-            if not moved:
-                break
+        chosen, thresholds, best, more = _coordinate_ascent(
+            evaluate, grid, chosen, thresholds, best, range(m), min_gain, max_passes
+        )
+        evaluations += more
     return TuningResult(
-        thresholds=grid[np.arange(m), chosen],
+        thresholds=thresholds,
         levels=levels[chosen],
         dev_score=float(best),
         global_level=float(levels[g_best]),
         evaluations=evaluations,
+    )
+
+
+def refine_thresholds(
+    evaluate: Callable[[np.ndarray], float],
+    thresholds: np.ndarray,
+    grid: np.ndarray,
+    start: np.ndarray,
+    lfs,
+    levels=DEFAULT_LEVELS,
+    *,
+    min_gain: float = 0.01,
+    max_passes: int = 2,
+) -> TuningResult:
+    """The per-LF stage of :func:`tune_thresholds` for some LFs only, the others kept fixed.
+
+    An interactive edit of LF j re-tunes LF j alone: it starts from its current extension level
+    and moves only when the dev score gains at least ``min_gain``, as in the full search.
+
+    Parameters
+    ----------
+    evaluate : callable
+        Maps an (m,) threshold vector to a dev score.
+    thresholds : ndarray of shape (m,)
+        Current thresholds; entries of LFs outside ``lfs`` are kept as they are.
+    grid : ndarray of shape (m, G)
+        Candidate thresholds per LF (only the rows of ``lfs`` are read).
+    start : ndarray of int, shape (m,)
+        Grid column each LF of ``lfs`` starts from.
+    lfs : iterable of int
+        The LFs to re-tune.
+
+    Returns
+    -------
+    TuningResult
+        ``levels`` is NaN outside ``lfs``; ``global_level`` is NaN.
+    """
+    levels = np.asarray(levels, dtype=float)
+    lfs = [int(j) for j in lfs]
+    chosen = np.asarray(start, dtype=np.int64).copy()
+    thresholds = np.asarray(thresholds, dtype=np.float32).copy()
+    thresholds[lfs] = grid[lfs, chosen[lfs]]
+    best = evaluate(thresholds)
+    chosen, thresholds, best, evaluations = _coordinate_ascent(
+        evaluate, grid, chosen, thresholds, best, lfs, min_gain, max_passes
+    )
+    chosen_levels = np.full(thresholds.shape[0], np.nan)
+    chosen_levels[lfs] = levels[chosen[lfs]]
+    return TuningResult(
+        thresholds=thresholds,
+        levels=chosen_levels,
+        dev_score=float(best),
+        global_level=float("nan"),
+        evaluations=evaluations + 1,
+    )
+
+
+def _coordinate_ascent(evaluate, grid, chosen, thresholds, best, lfs, min_gain, max_passes):
+    """LF by LF, try every other grid column; keep a move only if it gains ``min_gain``."""
+    G = grid.shape[1]
+    evaluations = 0
+    for _ in range(max_passes):
+        moved = False
+        for j in lfs:
+            if np.isnan(grid[j]).all():
+                continue  # an LF with no support cannot be extended
+            for g in range(G):
+                if g == chosen[j]:
+                    continue
+                trial = thresholds.copy()
+                trial[j] = grid[j, g]
+                score = evaluate(trial)
+                evaluations += 1
+                if score >= best + min_gain:
+                    best, thresholds, moved = score, trial, True
+                    chosen = chosen.copy()
+                    chosen[j] = g
+        if not moved:
+            break
+    return chosen, thresholds, best, evaluations
+
+
+def choose_thresholds(
+    setting: Any,
+    train: SplitVotes,
+    evaluate: Callable[[np.ndarray], float],
+    *,
+    has_dev: bool,
+    threshold_search: str = "per_lf",
+    min_gain: float = 0.01,
+    levels=DEFAULT_LEVELS,
+) -> TuningResult:
+    """The thresholds a front end's ``thresholds`` parameter stands for.
+
+    Parameters
+    ----------
+    setting : "tune", float, array-like of shape (m,), or None
+        ``"tune"``: :func:`tune_thresholds` on the grid of ``train`` (``threshold_search``
+        "global" or "per_lf"); otherwise fixed thresholds (None / NaN = do not extend).
+    train : SplitVotes
+        The train split's votes under the extension rule (``NearestVotes``, ``RadiusVotes`` or
+        ``liger.dask``'s chunked twin); only its ``L`` (shape) and ``grid`` are read. A session's
+        nearest-support columns must be exact for every abstaining cell.
+    evaluate : callable
+        Maps an (m,) threshold vector to the dev score.
+    has_dev : bool
+        Whether there is a dev split; without one fixed thresholds get ``dev_score=None``.
+
+    Returns
+    -------
+    TuningResult
+        Fixed thresholds: ``levels`` NaN, ``global_level`` NaN, ``evaluations`` 0 or 1.
+    """
+    m = train.L.shape[1]
+    if not isinstance(setting, str):
+        thresholds = as_thresholds(setting, m)
+        score = evaluate(thresholds) if has_dev else None
+        return TuningResult(thresholds, np.full(m, np.nan), score, float("nan"), int(has_dev))
+    if setting != "tune":
+        raise ValueError(
+            f"thresholds: expected 'tune', a number, an array of shape ({m},) or None, "
+            f"got {setting!r}"
+        )
+    if threshold_search not in ("per_lf", "global"):
+        raise ValueError(
+            f"threshold_search: expected 'per_lf' or 'global', got {threshold_search!r}"
+        )
+    grid = train.grid(levels)
+    return tune_thresholds(
+        evaluate, grid, levels, per_lf=threshold_search == "per_lf", min_gain=min_gain
     )

@@ -1,0 +1,1177 @@
+"""The interactive loop: edit one LF, get new labels for every point in milliseconds.
+
+A :class:`Session` holds Liger's pipeline fitted on train (and dev / test) and updates only what an
+edit touches. The neighbours are paid for once: the exact k-NN graph of every split against train
+(:class:`liger.neighbours.NeighbourIndex`), plus one nearest-support sweep for the LFs present at
+the start. An edit of LF j then costs
+
+- its nearest-support column, read off the graph (exact fallback searches only for points whose k
+  neighbours hold none of its support and whose bound clears its threshold);
+- the label model's refit on the new votes (the label-model stage, :class:`LabelRecipe`);
+- the extension of column j, the dev guard (majority vote replaces the label model when it is
+  better on dev beyond the noise, :func:`liger.guard.fall_back_to_majority`), and the posterior
+  of every point.
+
+Every result is the one a from-scratch :meth:`liger.Liger.fit` with the same votes and thresholds
+computes (with ``retune="all"``: the same tuning), because both front ends compose the same
+stages: the search contract, ``NearestVotes`` extension, the label recipe, ``choose_thresholds`` /
+``refine_thresholds``, the dev guard and the label model's posterior. Liger's settings without an
+incremental update here (``n_partitions`` other than 1, ``fit_on="extended"``,
+``extension="radius"`` / ``"tune"``) are rejected at construction, naming the parameter.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import diagnostics
+from ._validation import (
+    ABSTAIN,
+    as_embeddings,
+    as_thresholds,
+    as_votes,
+    check_dims,
+    check_lfs,
+    check_metric,
+    check_rows,
+    resolve_n_jobs,
+)
+from .conventions import check_labels
+from .end_model import EndModel
+from .estimator import (
+    _score,
+    _vote_accuracy,
+    check_dev_split,
+    infer_cardinality,
+    resolve_tune_metric,
+)
+from .guard import DevComparison, fall_back_to_majority
+from .label_model import EncodedVotes, LabelModel
+from .labeling import LabelRecipe
+from .lf import LabelingFunction, LFApplier
+from .lf_summary import LFSummary
+from .neighbours import DEFAULT_K, TRAIN, NeighbourIndex, SupportColumn
+from .tuning import (
+    DEFAULT_LEVELS,
+    NearestVotes,
+    choose_thresholds,
+    refine_thresholds,
+)
+
+__all__ = ["Session", "EditReport"]
+
+RETUNE_CHOICES = ("lf", "all", None)
+# Tuning reads every train score (the grid's quantiles) and extends dev at every level.
+_TUNED_SPLITS = (TRAIN, "dev")
+# Placeholder for "keep this LF's threshold as it is".
+_KEEP = object()
+
+
+@dataclass(frozen=True)
+class EditReport:
+    """What one session step changed.
+
+    Attributes
+    ----------
+    action : str
+        ``"build"``, ``"add_lf"``, ``"set_lf"``, ``"remove_lf"``, ``"set_thresholds"`` or
+        ``"set_dev_labels"``.
+    lf : int or None
+        Index of the LF edited (after the edit; for ``remove_lf`` the index it had).
+    flipped : dict of str to int
+        Per split, the points whose predicted class (argmax of the posterior) changed.
+    dev_score_before, dev_score_after : float or None
+        Dev score (the session's ``tune_metric_``) before and after; None without dev labels.
+    thresholds_changed : ndarray of int
+        LFs whose threshold changed.
+    fallback_points : int
+        Points searched exactly because their k neighbours held none of an LF's support.
+    seconds : dict of str to float
+        Wall time per stage and ``total``: ``statistics`` (the label model's sufficient
+        statistics, updated), ``label_model`` (its refit, class balance estimation included),
+        ``neighbours`` (the edited LF's nearest-support columns), ``tuning``, ``extension``,
+        ``guard`` (the dev guard), ``posterior`` (every point's).
+    fallback : None or "majority"
+        The session's ``fallback_`` after the step: ``"majority"`` when the dev guard replaced
+        the label model by majority vote.
+    """
+
+    action: str
+    lf: int | None
+    flipped: dict
+    dev_score_before: float | None
+    dev_score_after: float | None
+    thresholds_changed: np.ndarray
+    fallback_points: int
+    seconds: dict = field(default_factory=dict)
+    fallback: str | None = None
+
+    def __str__(self) -> str:
+        flips = ", ".join(f"{name} {count}" for name, count in self.flipped.items())
+        dev = ""
+        if self.dev_score_after is not None:
+            before = "-" if self.dev_score_before is None else f"{self.dev_score_before:.4f}"
+            dev = f"; dev {before} -> {self.dev_score_after:.4f}"
+        where = "" if self.lf is None else f" (LF {self.lf})"
+        guard = "; majority vote (dev guard)" if self.fallback else ""
+        total = self.seconds.get("total", float("nan")) * 1e3
+        return f"{self.action}{where}: labels flipped: {flips}{dev}{guard}; {total:.1f} ms"
+
+
+class _Split:
+    """One split's votes and what extension reads, owned (and updated) by the session: per LF its
+    nearest-support column and the vote of that nearest support point (its *candidate*)."""
+
+    def __init__(self, name: str, L: np.ndarray, y: np.ndarray | None = None):
+        self.name = name
+        self.L = L
+        self.y = y
+        self.columns: list[SupportColumn] = []
+        self.candidates: list[np.ndarray] = []
+        self.L_ext: np.ndarray | None = None
+        # L_ext as the label model's posterior reads it (its lookup positions), kept in step.
+        self.encoded: EncodedVotes | None = None
+        self.proba: np.ndarray | None = None
+
+    def set_extended(self, L_ext: np.ndarray, cardinality: int) -> None:
+        self.L_ext = L_ext
+        self.encoded = EncodedVotes(L_ext, cardinality)
+
+    def votes_for(self, model) -> Any:
+        """The extended votes as ``model`` reads them: encoded for the label model, whose
+        posterior then skips re-encoding the rows; the matrix for majority vote."""
+        return self.encoded if isinstance(model, LabelModel) else self.L_ext
+
+    def nearest(self, higher_is_better: bool) -> NearestVotes:
+        """All LFs as one NearestVotes, (q, m) arrays assembled on demand (for tuning)."""
+        scores = np.stack([column.scores for column in self.columns], axis=1)
+        candidate = np.stack(self.candidates, axis=1)
+        return NearestVotes(self.L, candidate, scores, higher_is_better)
+
+    def column_view(self, j: int, higher_is_better: bool) -> NearestVotes:
+        """LF j alone, as a (q, 1) NearestVotes (views, no copy)."""
+        return NearestVotes(
+            self.L[:, j : j + 1],
+            self.candidates[j][:, None],
+            self.columns[j].scores[:, None],
+            higher_is_better,
+        )
+
+
+class Session:
+    """An incremental Liger session: add, replace, remove LFs or move thresholds, and get new
+    probabilities for every point, identical to a from-scratch :class:`liger.Liger` fit.
+
+    Parameters
+    ----------
+    L : array-like of int, shape (n, m)
+        LF votes on the train points (-1 = abstain); their supports are what gets extended.
+    X : array-like of shape (n, d)
+        Train embeddings.
+    dev : tuple (L_dev, X_dev, y_dev), optional
+        A small labelled split: the only data tuning (and the dev score) looks at.
+    test : tuple (L_test, X_test), optional
+        Points to label as well (no labels: a session never sees test labels).
+    names : sequence of m str, optional
+        LF names (default ``"lf0"``, ``"lf1"``, ...); edits accept a name or an index.
+    metric, thresholds, label_model, class_balance, tune_metric, threshold_search, min_gain, \
+end_model, cardinality, random_state, n_jobs
+        As in :class:`liger.Liger`. ``thresholds="tune"`` tunes at the start (needs ``dev``).
+        With a dev split, the dev guard of :meth:`liger.Liger.fit` runs after every step
+        (``fallback_``, ``guard_``).
+    n_partitions : 1, default=1
+    fit_on : "original", default="original"
+    extension : "nearest", default="nearest"
+        :class:`liger.Liger`'s settings a session supports: one label model for all points,
+        fitted on the votes as cast, and Liger's nearest-support extension rule. Any other
+        value is rejected with a ``ValueError`` naming the parameter (more partitions, a label
+        model fitted on extended votes, and the radius rule would each need their own
+        incremental update: k-means parts, statistics that move with every threshold, radius
+        neighbourhoods); fit those with :class:`liger.Liger`.
+    retune : {"lf", "all", None} or "auto", default="auto"
+        What an edit re-tunes on dev unless told otherwise: ``"lf"`` the edited LF's extension
+        level only (the guarded per-LF step of the tuning, others fixed), ``"all"`` everything as
+        a from-scratch ``Liger(thresholds="tune")`` would, None nothing (the edited LF keeps its
+        threshold; a new LF gets the one passed, default no extension). ``"auto"``: ``"lf"`` when
+        ``thresholds="tune"``, else None.
+    k : int, default=64
+        Neighbours per point in the k-NN graphs (see :class:`liger.neighbours.NeighbourIndex`).
+
+    Attributes
+    ----------
+    thresholds_ : ndarray of float32, shape (m,)
+    levels_ : ndarray of shape (m,)
+        Extension level of each LF where it was tuned (NaN otherwise).
+    label_model_ : fitted label model (:class:`liger.LabelModel` or :class:`liger.MajorityVoter`)
+        The model the posteriors come from: the one ``label_model`` names, or majority vote
+        when the dev guard fell back to it.
+    fallback_ : None or "majority"
+        ``"majority"`` when the dev guard replaced the label model by majority vote (as
+        :attr:`liger.Liger.fallback_`, re-decided after every step).
+    guard_ : DevComparison or None
+        The dev comparison behind ``fallback_`` (None without a dev split or with
+        ``label_model="majority"``).
+    dev_score_ : float or None
+    tune_metric_ : str
+    n_classes_ : int
+    lf_names_ : list of str
+    last_edit_ : EditReport
+    history_ : list of EditReport
+    index_ : NeighbourIndex
+    build_seconds_ : float
+        Wall time of the one-time build (graphs, sweep, first fit).
+    """
+
+    def __init__(
+        self,
+        L: Any,
+        X: Any,
+        *,
+        dev: Sequence | None = None,
+        test: Sequence | None = None,
+        names: Sequence[str] | None = None,
+        metric: str = "cosine",
+        thresholds: Any = "tune",
+        label_model: str = "triplet",
+        class_balance: Any = None,
+        tune_metric: str = "auto",
+        threshold_search: str = "per_lf",
+        min_gain: float = 0.01,
+        retune: Any = "auto",
+        end_model: str | None = None,
+        cardinality: int | None = None,
+        n_partitions: Any = 1,
+        fit_on: str = "original",
+        extension: str = "nearest",
+        k: int = DEFAULT_K,
+        random_state: int | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        started = time.perf_counter()
+        _check_supported(n_partitions, fit_on, extension)
+        self.metric = check_metric(metric)
+        self.min_gain = min_gain
+        self.threshold_search = threshold_search
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        threads = resolve_n_jobs(n_jobs)
+        if retune == "auto":
+            retune = "lf" if isinstance(thresholds, str) else None
+        self.retune = _check_retune(retune)
+        if end_model not in (None, "logreg"):
+            raise ValueError(f"end_model: expected None or 'logreg', got {end_model!r}")
+        self.end_model = end_model
+
+        L_train = as_votes("L", L)
+        X_train = as_embeddings("X", X, threads)
+        check_rows("L", L_train, "X", X_train)
+        if threshold_search not in ("per_lf", "global"):
+            raise ValueError(
+                f"threshold_search: expected 'per_lf' or 'global', got {threshold_search!r}"
+            )
+        dev_parts = _unpack("dev", dev, 3)
+        needs_dev = isinstance(thresholds, str) or self.retune is not None
+        if needs_dev and dev is None:
+            raise ValueError(
+                "dev: tuning (thresholds='tune', or retune='lf' / 'all') needs a labelled dev "
+                "split (L_dev, X_dev, y_dev); pass one, or fix thresholds with retune=None"
+            )
+        checked = check_dev_split(L_train, X_train, *dev_parts, cardinality, needs_dev, threads)
+        test_parts = self._check_test(_unpack("test", test, 2), L_train, X_train, threads)
+        self.n_classes_ = infer_cardinality(cardinality, L_train, checked)
+        if test_parts is not None:
+            _check_classes("test[0]", test_parts[0], self.n_classes_)
+        self._recipe = LabelRecipe.resolve(
+            label_model, class_balance, self.n_classes_, checked is not None
+        )
+        self.tune_metric_ = resolve_tune_metric(
+            tune_metric, self.n_classes_, None if checked is None else checked[2]
+        )
+        self._tune_metric_param = tune_metric
+
+        # The session's own vote matrices (copies: it edits them in place), in the smallest dtype
+        # that holds the classes: every pass over them (statistics checks, posteriors,
+        # extension) reads 8x less than int64.
+        self._dtype = np.dtype(np.int8 if self.n_classes_ <= 127 else np.int32)
+        L_train = L_train.astype(self._dtype)
+        self._splits: dict[str, _Split] = {TRAIN: _Split(TRAIN, L_train)}
+        queries = {}
+        if checked is not None:
+            self._splits["dev"] = _Split("dev", checked[0].astype(self._dtype), checked[2])
+            queries["dev"] = checked[1]
+        if test_parts is not None:
+            self._splits["test"] = _Split("test", test_parts[0].astype(self._dtype))
+            queries["test"] = test_parts[1]
+        self._X_train = X_train
+        self.index_ = NeighbourIndex(X_train, queries, k=k, metric=self.metric, n_jobs=n_jobs)
+        self._higher = self.index_.higher_is_better
+        m = L_train.shape[1]
+        self.lf_names_ = _check_names(names, m)
+
+        # The LFs present at the start: one exact sweep per split over the union of the supports
+        # (cheaper than m graph columns with fallbacks when every column is wanted in full).
+        for split in self._splits.values():
+            split.columns = self.index_.exact_columns(split.name, L_train, split.L == ABSTAIN)
+            split.candidates = [None] * m
+            for j in range(m):
+                self._write_column(split, j)
+
+        self._stats = self._recipe.statistics(L_train)
+        self._model = self._fit_label_model()
+        result = choose_thresholds(
+            thresholds,
+            self._splits[TRAIN].nearest(self._higher),
+            self._dev_objective(),
+            has_dev=self._has_dev,
+            threshold_search=threshold_search,
+            min_gain=min_gain,
+        )
+        self.thresholds_ = np.asarray(result.thresholds, dtype=np.float32).copy()
+        self.levels_ = np.asarray(result.levels, dtype=float).copy()
+        self._global_level = result.global_level
+        for split in self._splits.values():
+            extended = split.nearest(self._higher).extend(self.thresholds_).astype(self._dtype)
+            split.set_extended(extended, self.n_classes_)
+        self._posteriors()
+        self.dev_score_ = self._dev_score_now()
+        self.end_model_ = None
+        self._end_model_stale = True
+        self._end_model_cold = True
+        self.history_: list[EditReport] = []
+        self._lfs: dict[str, LabelingFunction] = {}
+        self._records: dict[str, Any] | None = None
+        self._applier: LFApplier | None = None
+        self.build_seconds_ = time.perf_counter() - started
+        self._record(
+            EditReport(
+                "build",
+                None,
+                {},
+                None,
+                self.dev_score_,
+                np.arange(m),
+                0,
+                {"total": self.build_seconds_},
+                self.fallback_,
+            )
+        )
+
+    @classmethod
+    def from_lfs(
+        cls,
+        lfs: Iterable[Any],
+        records: Any,
+        X: Any,
+        *,
+        dev: Sequence | None = None,
+        test: Sequence | None = None,
+        applier: LFApplier | None = None,
+        **params: Any,
+    ) -> Session:
+        """A session over labeling functions applied to raw records.
+
+        Parameters
+        ----------
+        lfs : iterable of LabelingFunction (or plain callables of one record)
+            The LFs (``@liger.labeling_function``); their names name the session's LFs.
+        records : list of records, pandas DataFrame or Series
+            The n train records (what the LFs read), in the row order of ``X``.
+        X : array-like of shape (n, d)
+            Their embeddings.
+        dev : tuple (records_dev, X_dev, y_dev), optional
+        test : tuple (records_test, X_test), optional
+        applier : LFApplier, optional
+            Applies the LFs and caches each one's votes per split (default: a new
+            ``LFApplier(cardinality=params.get("cardinality"))``).
+        **params
+            The other :class:`Session` parameters.
+
+        Returns
+        -------
+        Session
+            Its :meth:`add_lf` / :meth:`set_lf` then also take an LF, applied to every split (an
+            unchanged LF comes from the applier's cache).
+        """
+        lfs = [_as_lf(lf) for lf in lfs]
+        if not lfs:
+            raise ValueError("lfs: expected at least one labeling function, got none")
+        if applier is None:
+            applier = LFApplier(cardinality=params.get("cardinality"))
+        key = uuid.uuid4().hex  # the session's records never change: no need to hash them
+        splits = {TRAIN: records}
+        dev_parts = _unpack("dev", dev, 3)
+        test_parts = _unpack("test", test, 2)
+        if dev is not None:
+            splits["dev"] = dev_parts[0]
+        if test is not None:
+            splits["test"] = test_parts[0]
+        votes = {
+            name: applier.apply(lfs, part, data_key=(key, name)) for name, part in splits.items()
+        }
+        session = cls(
+            votes[TRAIN],
+            X,
+            dev=None if dev is None else (votes["dev"], dev_parts[1], dev_parts[2]),
+            test=None if test is None else (votes["test"], test_parts[1]),
+            names=[lf.name for lf in lfs],
+            **params,
+        )
+        session._lfs = dict(zip(session.lf_names_, lfs))
+        session._records = splits
+        session._applier = applier
+        session._data_key = key
+        return session
+
+    # ---------------------------------------------------------------------------- inputs
+    @property
+    def _has_dev(self) -> bool:
+        return "dev" in self._splits
+
+    @property
+    def n_lfs_(self) -> int:
+        return self._splits[TRAIN].L.shape[1]
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        """The splits the session labels: ``"train"``, and ``"dev"`` / ``"test"`` if given."""
+        return tuple(self._splits)
+
+    def _check_test(self, parts, L_train, X_train, threads):
+        if parts[0] is None and parts[1] is None:
+            return None
+        L_test = as_votes("test[0]", parts[0], allow_empty_rows=True)
+        X_test = as_embeddings("test[1]", parts[1], threads)
+        check_rows("test[0]", L_test, "test[1]", X_test)
+        check_lfs("L", L_train, "test[0]", L_test)
+        check_dims("X", X_train, "test[1]", X_test)
+        return L_test, X_test
+
+    def _lf_index(self, lf: Any) -> int:
+        if isinstance(lf, str):
+            if lf not in self.lf_names_:
+                raise ValueError(f"lf: expected an LF name among {self.lf_names_}, got {lf!r}")
+            return self.lf_names_.index(lf)
+        if isinstance(lf, bool) or not isinstance(lf, (int, np.integer)):
+            raise TypeError(f"lf: expected an LF index or name, got {type(lf).__name__}")
+        m = self.n_lfs_
+        if not -m <= lf < m:
+            raise ValueError(f"lf: expected an index in [{-m}, {m}), got {lf}")
+        return int(lf) % m
+
+    def _new_votes(self, new: Any, dev: Any, test: Any):
+        """(the LF or None, its votes per split) for an edit given an LF or vote arrays."""
+        if not _is_lf(new):
+            return None, self._vote_columns(new, dev, test)
+        if self._records is None:
+            raise ValueError(
+                "votes: an LF needs the records to apply it to (Session.from_lfs); this session "
+                "was built from vote arrays: pass the LF's votes per split"
+            )
+        if dev is not None or test is not None:
+            raise ValueError("dev, test: given an LF, the session applies it to every split")
+        function = _as_lf(new)
+        votes = {
+            name: self._applier.apply([function], part, data_key=(self._data_key, name))[:, 0]
+            for name, part in self._records.items()
+        }
+        columns = self._vote_columns(votes[TRAIN], votes.get("dev"), votes.get("test"))
+        return function, columns
+
+    @property
+    def lfs_(self) -> list:
+        """The session's LFs in column order (None where an LF was given as votes)."""
+        return [self._lfs.get(name) for name in self.lf_names_]
+
+    def _vote_columns(self, votes: Any, dev: Any, test: Any) -> dict[str, np.ndarray]:
+        """One LF's votes per split, validated: a train column, and a dev / test column exactly
+        when the session has that split."""
+        given = {TRAIN: votes, "dev": dev, "test": test}
+        names = {TRAIN: "votes", "dev": "dev", "test": "test"}
+        out = {}
+        for name, value in given.items():
+            if name not in self._splits:
+                if value is not None:
+                    raise ValueError(
+                        f"{names[name]}: the session has no {name} split, got votes for one"
+                    )
+                continue
+            if value is None:
+                raise ValueError(
+                    f"{names[name]}: expected the LF's votes on the {name} split (the session "
+                    f"labels it), got None"
+                )
+            column = np.asarray(value)
+            expected = self._splits[name].L.shape[0]
+            if column.ndim != 1 or column.shape[0] != expected:
+                raise ValueError(
+                    f"{names[name]}: expected a 1-D array of {expected} votes (one per {name} "
+                    f"point), got shape {column.shape}"
+                )
+            column = as_votes(names[name], column[:, None], allow_empty_rows=True)[:, 0]
+            _check_classes(names[name], column[:, None], self.n_classes_)
+            out[name] = column.copy()
+        return out
+
+    # ------------------------------------------------------------------------------ edits
+    def set_lf(
+        self,
+        lf: Any,
+        votes: Any,
+        *,
+        dev: Any = None,
+        test: Any = None,
+        threshold: Any = _KEEP,
+        retune: Any = "default",
+    ) -> EditReport:
+        """Replace one LF's votes (e.g. after editing its code) and update every posterior.
+
+        Parameters
+        ----------
+        lf : int or str
+            Index or name of the LF.
+        votes : LabelingFunction, or array-like of int of shape (n,)
+            The new LF (sessions from :meth:`from_lfs`: applied to every split; an unchanged
+            LF's votes come from the applier's cache), or its new votes on the train points.
+        dev, test : array-like of int, shapes (n_dev,), (n_test,)
+            With vote arrays: its new votes on the dev / test points (required when the session
+            has that split).
+        threshold : float or None, optional
+            A new threshold for it (None = do not extend); default: keep its threshold.
+        retune : {"lf", "all", None}, optional
+            Override the session's ``retune`` for this edit.
+
+        Returns
+        -------
+        EditReport
+            Also stored as ``last_edit_``.
+        """
+        j = self._lf_index(lf)
+        function, columns = self._new_votes(votes, dev, test)
+        if function is not None:
+            name = function.name
+            if name != self.lf_names_[j] and name in self.lf_names_:
+                raise ValueError(f"votes: the LF's name {name!r} is already another LF's")
+            del self._lfs[self.lf_names_[j]]
+            self.lf_names_[j] = name
+            self._lfs[name] = function
+        return self._edit("set_lf", j, columns, threshold, self._retune_for(retune))
+
+    def add_lf(
+        self,
+        votes: Any,
+        *,
+        dev: Any = None,
+        test: Any = None,
+        name: str | None = None,
+        threshold: Any = None,
+        retune: Any = "default",
+    ) -> EditReport:
+        """Append an LF (an LF or its votes per split, as in :meth:`set_lf`) and update every
+        posterior.
+
+        ``name``: default the LF's name (or ``"lf<m>"``); ``threshold``: its threshold when it is
+        not re-tuned (default None: not extended).
+        """
+        function, columns = self._new_votes(votes, dev, test)
+        before = self._snapshot()
+        j = self.n_lfs_
+        if name is None and function is not None:
+            name = function.name
+        label = str(name) if name is not None else _fresh_name(self.lf_names_)
+        if label in self.lf_names_:
+            raise ValueError(f"name: expected a new LF name, got {label!r} (already used)")
+        for split in self._splits.values():
+            new = columns[split.name].astype(self._dtype)[:, None]
+            split.L = np.concatenate([split.L, new], axis=1)
+            split.candidates.append(None)
+            split.set_extended(
+                np.concatenate([split.L_ext, split.L[:, j : j + 1]], axis=1), self.n_classes_
+            )
+            split.columns.append(None)
+        self.lf_names_.append(label)
+        if function is not None:
+            self._lfs[label] = function
+        self.thresholds_ = np.append(self.thresholds_, np.float32(np.nan))
+        self.levels_ = np.append(self.levels_, np.nan)
+        mode = self._retune_for(retune)
+        return self._edit("add_lf", j, columns, threshold, mode, added=True, before=before)
+
+    def remove_lf(self, lf: Any, *, retune: Any = "default") -> EditReport:
+        """Drop one LF and update every posterior (``retune="all"`` re-tunes the others)."""
+        j = self._lf_index(lf)
+        if self.n_lfs_ == 1:
+            raise ValueError("lf: cannot remove the only LF of the session")
+        mode = self._retune_for(retune)
+        before = self._snapshot()
+        started = time.perf_counter()
+        seconds = {}
+        keep = np.arange(self.n_lfs_) != j
+        for split in self._splits.values():
+            split.L = np.ascontiguousarray(split.L[:, keep])
+            del split.candidates[j]
+            split.set_extended(np.ascontiguousarray(split.L_ext[:, keep]), self.n_classes_)
+            del split.columns[j]
+        self._lfs.pop(self.lf_names_[j], None)
+        del self.lf_names_[j]
+        old_thresholds = np.delete(self.thresholds_, j)
+        self.thresholds_ = old_thresholds.copy()
+        self.levels_ = np.delete(self.levels_, j)
+        tick = time.perf_counter()
+        # VoteStatistics has no "remove an LF" update: recomputed from the votes.
+        self._stats = self._recipe.statistics(self._splits[TRAIN].L)
+        seconds["statistics"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        self._model = self._fit_label_model()
+        seconds["label_model"] = time.perf_counter() - tick
+        fallback = 0
+        if mode == "all":
+            fallback, seconds["tuning"] = self._retune_all()
+        changed = self._reextend(old_thresholds, seconds)
+        return self._finish("remove_lf", j, before, started, seconds, changed, fallback)
+
+    def set_thresholds(self, thresholds: Any) -> EditReport:
+        """Move thresholds and update every posterior.
+
+        Parameters
+        ----------
+        thresholds : "tune", float, None, array-like of shape (m,), or mapping
+            ``"tune"``: re-tune all on dev (as a from-scratch ``Liger(thresholds="tune")``); a
+            number / None / (m,) array: for every LF; a mapping ``{lf: threshold}`` (index or
+            name): for those LFs only. None / NaN = do not extend.
+        """
+        before = self._snapshot()
+        started = time.perf_counter()
+        seconds: dict[str, float] = {}
+        old = self.thresholds_.copy()
+        fallback = 0
+        if isinstance(thresholds, str):
+            if thresholds != "tune":
+                raise ValueError(
+                    f"thresholds: expected 'tune', a number, None, an array of shape "
+                    f"({self.n_lfs_},) or a mapping {{lf: threshold}}, got {thresholds!r}"
+                )
+            if not self._has_dev:
+                raise ValueError("thresholds: 'tune' needs a dev split, the session has none")
+            fallback, seconds["tuning"] = self._retune_all()
+        elif isinstance(thresholds, Mapping):
+            new = self.thresholds_.copy()
+            for lf, value in thresholds.items():
+                j = self._lf_index(lf)
+                new[j] = as_thresholds(value, 1)[0]
+            self._set_fixed(new)
+        else:
+            self._set_fixed(as_thresholds(thresholds, self.n_lfs_))
+        changed = self._reextend(old, seconds)
+        return self._finish("set_thresholds", None, before, started, seconds, changed, fallback)
+
+    def set_dev_labels(self, y_dev: Any, *, retune: Any = "default") -> EditReport:
+        """New labels for the dev points (e.g. corrected or newly labelled): the dev objective,
+        the class balance where it uses them, and (``retune="all"``) the thresholds follow.
+
+        ``retune`` defaults to ``"all"`` when the session re-tunes at all, else None.
+        """
+        if not self._has_dev:
+            raise ValueError("y_dev: the session has no dev split")
+        dev = self._splits["dev"]
+        y = check_labels("y_dev", y_dev, self.n_classes_)
+        if y.shape != (dev.L.shape[0],):
+            raise ValueError(
+                f"y_dev: expected {dev.L.shape[0]} labels (one per dev point), got shape {y.shape}"
+            )
+        mode = self._retune_for(retune)
+        mode = None if mode is None else "all"
+        before = self._snapshot()
+        started = time.perf_counter()
+        seconds: dict[str, float] = {}
+        dev.y = y.copy()
+        self._end_model_cold = True  # new labels: choose the end model's penalty again
+        self.tune_metric_ = resolve_tune_metric(self._tune_metric_param, self.n_classes_, dev.y)
+        before = before[0], self._dev_score_now()  # the old predictions under the new labels
+        tick = time.perf_counter()
+        if self._recipe.uses_dev:
+            self._model = self._fit_label_model()
+        seconds["label_model"] = time.perf_counter() - tick
+        old = self.thresholds_.copy()
+        fallback = 0
+        if mode == "all":
+            fallback, seconds["tuning"] = self._retune_all()
+        changed = self._reextend(old, seconds)
+        return self._finish("set_dev_labels", None, before, started, seconds, changed, fallback)
+
+    # ------------------------------------------------------------------------- the update
+    def _edit(self, action, j, columns, threshold, mode, added=False, before=None) -> EditReport:
+        before = self._snapshot() if before is None else before
+        started = time.perf_counter()
+        seconds: dict[str, float] = {}
+        old = self.thresholds_.copy()
+        if added:
+            old[j] = np.float32(np.nan)  # a new column: extend it whatever happens
+        train = self._splits[TRAIN]
+        old_base = train.L[:, j].copy()
+        tick = time.perf_counter()
+        if added:
+            # VoteStatistics has no "add an LF" update: recomputed from the votes.
+            self._stats = self._recipe.statistics(train.L)
+        else:
+            # Only the rows where LF j's vote changed are read (the votes before the edit).
+            self._stats = self._stats.replace_lf(j, train.L, columns[TRAIN])
+        seconds["statistics"] = time.perf_counter() - tick
+        for split in self._splits.values():
+            split.L[:, j] = columns[split.name]
+        tick = time.perf_counter()
+        self._model = self._fit_label_model()
+        seconds["label_model"] = time.perf_counter() - tick
+
+        if mode is None:
+            if threshold is not _KEEP:
+                self.thresholds_[j] = as_thresholds(threshold, 1)[0]
+            self.levels_[j] = np.nan  # a threshold kept in score units: its level moved
+        tick = time.perf_counter()
+        base = self._splits[TRAIN].L[:, j]
+        # Tuning reads every train score and extends dev at every level.
+        wanted = {
+            name: "all" if mode is not None and name in _TUNED_SPLITS else self.thresholds_[j]
+            for name in self._splits
+        }
+        needed = {name: split.L[:, j] == ABSTAIN for name, split in self._splits.items()}
+        if added:
+            fresh = {name: self.index_.column(name, base, needed[name]) for name in self._splits}
+            columns, searched = self.index_.resolve_many(fresh, base, wanted)
+        else:
+            previous = {name: split.columns[j] for name, split in self._splits.items()}
+            columns, searched = self.index_.update(previous, old_base, base, needed, wanted)
+        for name, split in self._splits.items():
+            split.columns[j] = columns[name]
+            self._write_column(split, j)
+        seconds["neighbours"] = time.perf_counter() - tick
+
+        fallback = searched
+        if mode is not None:
+            retune = self._retune_lf(j) if mode == "lf" else self._retune_all()
+            fallback += retune[0]
+            seconds["tuning"] = retune[1]
+        changed = self._reextend(old, seconds, always=(j,))
+        return self._finish(action, j, before, started, seconds, changed, fallback)
+
+    def _settle(self, j: int, threshold: Any = None, splits=None) -> int:
+        """Make LF j's columns exact wherever its threshold (or ``threshold``, e.g. "all") needs
+        it (one search for all splits), and refresh the candidates of the columns that changed.
+        Returns the number of points searched."""
+        wanted = self.thresholds_[j] if threshold is None else threshold
+        base = self._splits[TRAIN].L[:, j]
+        names = [name for name in self._splits if splits is None or name in splits]
+        columns = {name: self._splits[name].columns[j] for name in names}
+        resolved, searched = self.index_.resolve_many(
+            columns, base, {name: wanted for name in names}
+        )
+        for name in names:
+            if resolved[name] is not columns[name]:
+                self._splits[name].columns[j] = resolved[name]
+                self._write_column(self._splits[name], j)
+        return searched
+
+    def _write_column(self, split: _Split, j: int) -> None:
+        column = split.columns[j]
+        base = self._splits[TRAIN].L[:, j]
+        found = column.indices >= 0
+        votes = np.where(found, base[np.where(found, column.indices, 0)], ABSTAIN)
+        split.candidates[j] = votes.astype(self._dtype)
+
+    def _reextend(self, old: np.ndarray, seconds: dict, always=()) -> np.ndarray:
+        """Re-extend the LFs whose threshold changed (and ``always``), then every posterior."""
+        tick = time.perf_counter()
+        changed = np.flatnonzero(~_same_thresholds(old, self.thresholds_))
+        todo = sorted(set(changed.tolist()) | set(always))
+        searched = 0
+        for j in todo:
+            searched += self._settle(j)
+            for split in self._splits.values():
+                extended = split.column_view(j, self._higher).extend(self.thresholds_[j : j + 1])
+                self._set_extended(split, j, extended[:, 0])
+        seconds["extension"] = time.perf_counter() - tick
+        self._posteriors(seconds)
+        self._pending_fallback = searched
+        return changed
+
+    def _posteriors(self, seconds: dict | None = None) -> None:
+        """Every split's posterior, from the recipe's label model or, when the dev guard says
+        so, from majority vote: the guard of ``Liger.fit`` (:func:`liger.guard
+        .fall_back_to_majority`), on the same statistics, dev votes and objective."""
+        tick = time.perf_counter()
+        model, fallback, comparison = self._model, None, None
+        dev = self._splits.get("dev")
+        dev_proba = None
+        if dev is not None and self._recipe.kind == "triplet":
+            dev_proba = model.predict_proba(dev.votes_for(model))
+            voter, comparison = fall_back_to_majority(
+                self._recipe,
+                self._stats,
+                dev.y,
+                np.argmax(dev_proba, axis=1),
+                dev.L_ext,
+                self.tune_metric_,
+            )
+            if voter is not None:
+                model, fallback, dev_proba = voter, "majority", None
+        self.label_model_ = model
+        self.fallback_: str | None = fallback
+        self.guard_: DevComparison | None = comparison
+        if seconds is not None:
+            seconds["guard"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        for split in self._splits.values():
+            if split is dev and dev_proba is not None:
+                split.proba = dev_proba  # the label model's, computed for the guard
+            else:
+                split.proba = model.predict_proba(split.votes_for(model))
+        if seconds is not None:
+            seconds["posterior"] = time.perf_counter() - tick
+        self._end_model_stale = True
+
+    def _fit_label_model(self):
+        """The label model from the train votes' statistics (the same fit as Liger's)."""
+        dev = self._splits.get("dev")
+        return self._recipe.fit_statistics(self._stats, None if dev is None else dev.y)
+
+    # ------------------------------------------------------------------------------ tuning
+    def _dev_objective(self):
+        """thresholds -> dev score with the current label model (fit_on="original": a candidate
+        costs one extension and one posterior of the dev split)."""
+        if not self._has_dev:
+            return None
+        dev = self._splits["dev"]
+        votes = dev.nearest(self._higher)
+        # The recipe's model, as Liger tunes before its guard (never the guard's majority vote).
+        model, metric, K = self._model, self.tune_metric_, self.n_classes_
+
+        def evaluate(thresholds: np.ndarray) -> float:
+            proba = model.predict_proba(votes.extend(thresholds))
+            return _score(metric, dev.y, np.argmax(proba, axis=1), K)
+
+        return evaluate
+
+    def _retune_all(self) -> tuple[int, float]:
+        """Everything re-tuned on dev exactly as ``Liger(thresholds="tune").fit`` would: every
+        column must then be exact for every abstaining point (the grid's quantiles)."""
+        tick = time.perf_counter()
+        searched = sum(self._settle(j, "all", _TUNED_SPLITS) for j in range(self.n_lfs_))
+        result = choose_thresholds(
+            "tune",
+            self._splits[TRAIN].nearest(self._higher),
+            self._dev_objective(),
+            has_dev=True,
+            threshold_search=self.threshold_search,
+            min_gain=self.min_gain,
+        )
+        self.thresholds_ = np.asarray(result.thresholds, dtype=np.float32).copy()
+        self.levels_ = np.asarray(result.levels, dtype=float).copy()
+        self._global_level = result.global_level
+        return searched, time.perf_counter() - tick
+
+    def _retune_lf(self, j: int) -> tuple[int, float]:
+        """LF j's extension level re-tuned on dev by the guarded per-LF step, others fixed."""
+        if not self._has_dev:
+            raise ValueError("retune: re-tuning needs a dev split, the session has none")
+        tick = time.perf_counter()
+        searched = self._settle(j, "all", _TUNED_SPLITS)
+        levels = np.asarray(DEFAULT_LEVELS, dtype=float)
+        grid = np.full((self.n_lfs_, levels.size), np.nan, dtype=np.float32)
+        grid[j] = self._splits[TRAIN].column_view(j, self._higher).grid(levels)[0]
+        start = np.zeros(self.n_lfs_, dtype=np.int64)
+        start[j] = self._start_level(j, levels)
+        result = refine_thresholds(
+            self._dev_objective(),
+            self.thresholds_,
+            grid,
+            start,
+            [j],
+            levels,
+            min_gain=self.min_gain,
+        )
+        self.thresholds_ = np.asarray(result.thresholds, dtype=np.float32).copy()
+        self.levels_[j] = result.levels[j]
+        return searched, time.perf_counter() - tick
+
+    def _start_level(self, j: int, levels: np.ndarray) -> int:
+        """Where LF j's re-tuning starts: its own level if it has one, else the global level of
+        the last full tuning (the tuning shrinks towards it), else no extension."""
+        for level in (self.levels_[j], self._global_level):
+            if np.isfinite(level):
+                return int(np.argmin(np.abs(levels - level)))
+        return 0
+
+    def _set_fixed(self, thresholds: np.ndarray) -> None:
+        changed = ~_same_thresholds(self.thresholds_, thresholds)
+        self.levels_[changed] = np.nan
+        self.thresholds_ = thresholds.astype(np.float32).copy()
+
+    def _retune_for(self, retune: Any) -> Any:
+        return (
+            self.retune
+            if isinstance(retune, str) and retune == "default"
+            else _check_retune(retune)
+        )
+
+    # --------------------------------------------------------------------------- reporting
+    def _dev_score_now(self) -> float | None:
+        if not self._has_dev:
+            return None
+        dev = self._splits["dev"]
+        return _score(self.tune_metric_, dev.y, np.argmax(dev.proba, axis=1), self.n_classes_)
+
+    def _snapshot(self):
+        """What an edit is compared against: the predictions and dev score before it. The
+        posteriors before are kept by reference (an edit makes new ones) and the extended votes
+        lazily: the columns an edit overwrites are saved as it goes (see :meth:`what_changed`)."""
+        predictions = {name: np.argmax(s.proba, axis=1) for name, s in self._splits.items()}
+        self._before = {
+            "proba": {name: s.proba for name, s in self._splits.items()},
+            "L_ext": {name: (s.L_ext, {}) for name, s in self._splits.items()},
+            "y_dev": None if "dev" not in self._splits else self._splits["dev"].y,
+        }
+        return predictions, self._dev_score_now()
+
+    def _set_extended(self, split: _Split, j: int, values: np.ndarray) -> None:
+        """Overwrite column j of a split's extended votes, saving the column it had before the
+        current edit (for :meth:`what_changed`)."""
+        array, saved = self._before["L_ext"][split.name]
+        if split.L_ext is array and j not in saved:
+            saved[j] = array[:, j].copy()
+        split.L_ext[:, j] = values
+        split.encoded.update(split.L_ext, [j])
+
+    def _finish(self, action, j, before, started, seconds, changed, fallback) -> EditReport:
+        predictions, dev_before = before
+        flipped = {
+            name: int(np.count_nonzero(np.argmax(s.proba, axis=1) != predictions[name]))
+            for name, s in self._splits.items()
+        }
+        self.dev_score_ = self._dev_score_now()
+        seconds["total"] = time.perf_counter() - started
+        report = EditReport(
+            action,
+            j,
+            flipped,
+            dev_before,
+            self.dev_score_,
+            changed,
+            fallback + self._pending_fallback,
+            seconds,
+            self.fallback_,
+        )
+        self._record(report)
+        return report
+
+    def _record(self, report: EditReport) -> None:
+        self.last_edit_ = report
+        self.history_.append(report)
+
+    # ------------------------------------------------------------------------------ output
+    def _split(self, split: str) -> _Split:
+        if split not in self._splits:
+            raise ValueError(f"split: expected one of {self.splits}, got {split!r}")
+        return self._splits[split]
+
+    def predict_proba(self, split: str = TRAIN, *, source: str = "label_model") -> np.ndarray:
+        """Class probabilities of every point of a split, shape (q, K) (a read-only view).
+
+        ``source="end_model"``: the end model's ``P(y | x)`` (``end_model="logreg"``), refitted
+        on the current train posteriors when an edit made it stale.
+        """
+        if source not in ("label_model", "end_model"):
+            raise ValueError(f"source: expected 'label_model' or 'end_model', got {source!r}")
+        part = self._split(split)
+        if source == "end_model":
+            return self._end_model().predict_proba(self.index_.points(split))
+        view = part.proba.view()
+        view.flags.writeable = False
+        return view
+
+    def predict(self, split: str = TRAIN, *, source: str = "label_model") -> np.ndarray:
+        """Most probable class of every point of a split (ties to the lowest class)."""
+        return np.argmax(self.predict_proba(split, source=source), axis=1)
+
+    def votes(self, split: str = TRAIN, *, extended: bool = False) -> np.ndarray:
+        """The split's vote matrix (a copy), as cast or after extension."""
+        part = self._split(split)
+        return (part.L_ext if extended else part.L).copy()
+
+    def _end_model(self) -> EndModel:
+        """The end model on the current train posteriors, refitted lazily (only when asked for
+        after an edit) and warm: the penalty and train weight chosen by the first fit's
+        cross-validation are kept, and the refit starts from the previous coefficients
+        (:class:`liger.EndModel` ``warm_start``). New dev labels re-run the cross-validation."""
+        if self.end_model is None:
+            raise ValueError("source: 'end_model' needs Session(end_model='logreg')")
+        if self._end_model_stale or self.end_model_ is None:
+            dev = self._splits.get("dev")
+            X_dev = None if dev is None else self.index_.points("dev")
+            model = self.end_model_
+            if model is None or self._end_model_cold:
+                model = EndModel(
+                    cv_metric=self.tune_metric_, random_state=self.random_state, warm_start=True
+                )
+            self.end_model_ = model.fit(
+                self._X_train, self._splits[TRAIN].proba, X_dev, None if dev is None else dev.y
+            )
+            self._end_model_stale = self._end_model_cold = False
+        return self.end_model_
+
+    def lf_summary(self) -> LFSummary:
+        """Per-LF table (as :meth:`liger.Liger.lf_summary`): train coverage before / after
+        extension, dev accuracy before / after, threshold and level, estimated accuracy."""
+        train = self._splits[TRAIN]
+        dev = self._splits.get("dev")
+        return LFSummary(
+            coverage=(train.L != ABSTAIN).mean(0),
+            coverage_extended=(train.L_ext != ABSTAIN).mean(0),
+            dev_accuracy=None if dev is None else _vote_accuracy(dev.L, dev.y),
+            dev_accuracy_extended=None if dev is None else _vote_accuracy(dev.L_ext, dev.y),
+            thresholds=self.thresholds_.copy(),
+            levels=self.levels_.copy(),
+            estimated_accuracy=getattr(self.label_model_, "accuracies_", None),
+            names=list(self.lf_names_),
+        )
+
+    def lf_table(self, *, as_frame: bool | None = None):
+        """Per-LF coverage, overlaps, conflicts (train) and dev accuracy, as cast and after
+        extension (:func:`liger.diagnostics.lf_table`): a pandas DataFrame when pandas is
+        installed, else a :class:`liger.diagnostics.Table`."""
+        train, dev = self._splits[TRAIN], self._splits.get("dev")
+        return diagnostics.lf_table(
+            train.L,
+            train.L_ext,
+            L_dev=None if dev is None else dev.L,
+            y_dev=None if dev is None else dev.y,
+            L_dev_extended=None if dev is None else dev.L_ext,
+            names=self.lf_names_,
+            as_frame=as_frame,
+        )
+
+    def what_changed(self, split: str = TRAIN, *, as_frame: bool | None = None):
+        """What the last edit changed on a split (:func:`liger.diagnostics.what_changed`): labels
+        flipped, mean change of the probabilities, coverage before / after, and the dev score
+        before / after (``tune_metric_``, current dev labels)."""
+        part = self._split(split)
+        if not hasattr(self, "_before"):
+            raise ValueError("what_changed: no edit yet")
+        array, saved = self._before["L_ext"][split]
+        votes_before = array
+        if saved:
+            votes_before = array.copy()
+            for j, column in saved.items():
+                votes_before[:, j] = column
+        dev = self._splits.get("dev")
+        return diagnostics.what_changed(
+            self._before["proba"][split],
+            part.proba,
+            votes_before=votes_before,
+            votes_after=part.L_ext,
+            dev_before=None if dev is None else self._before["proba"]["dev"],
+            dev_after=None if dev is None else dev.proba,
+            y_dev=None if dev is None else dev.y,
+            metric=self.tune_metric_,
+            as_frame=as_frame,
+        )
+
+    def extension_curves(self, *, as_frame: bool | None = None):
+        """Per LF and extension level: train coverage and dev accuracy when that LF alone is
+        extended (:func:`liger.diagnostics.extension_curves`; plot them with
+        :func:`liger.diagnostics.plot_extension_curves`). Needs every LF's nearest support for
+        every abstaining train and dev point (the grid's quantiles): edited LFs are searched."""
+        for j in range(self.n_lfs_):
+            self._settle(j, "all", _TUNED_SPLITS)
+        dev = self._splits.get("dev")
+        return diagnostics.extension_curves(
+            self._splits[TRAIN].nearest(self._higher),
+            None if dev is None else dev.nearest(self._higher),
+            None if dev is None else dev.y,
+            names=self.lf_names_,
+            as_frame=as_frame,
+        )
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={s.L.shape[0]}" for name, s in self._splits.items())
+        return f"Session({sizes}, m={self.n_lfs_}, K={self.n_classes_}, metric={self.metric!r})"
+
+
+# ---------------------------------------------------------------------------------- helpers
+def _is_lf(value: Any) -> bool:
+    return isinstance(value, LabelingFunction) or (
+        callable(value) and not hasattr(value, "__array__") and not isinstance(value, type)
+    )
+
+
+def _as_lf(value: Any) -> LabelingFunction:
+    if isinstance(value, LabelingFunction):
+        return value
+    if not callable(value):
+        raise TypeError(f"lfs: expected labeling functions, got {type(value).__name__}")
+    return LabelingFunction(value)
+
+
+def _check_supported(n_partitions: Any, fit_on: Any, extension: Any) -> None:
+    """Liger's settings a session has no incremental update for: rejected, naming each."""
+    if isinstance(n_partitions, bool) or not (
+        isinstance(n_partitions, (int, np.integer)) and n_partitions == 1
+    ):
+        raise ValueError(
+            f"n_partitions: a Session supports only 1 (one label model for all points; fit "
+            f"partitions with liger.Liger), got {n_partitions!r}"
+        )
+    if not (isinstance(fit_on, str) and fit_on == "original"):
+        raise ValueError(
+            f"fit_on: a Session supports only 'original' (the label model fitted on the votes as "
+            f"cast; fit on extended votes with liger.Liger), got {fit_on!r}"
+        )
+    if not (isinstance(extension, str) and extension == "nearest"):
+        raise ValueError(
+            f"extension: a Session supports only 'nearest' (Liger's nearest-support rule; use "
+            f"liger.Liger for 'radius' or 'tune'), got {extension!r}"
+        )
+
+
+def _check_retune(retune: Any) -> Any:
+    if retune not in RETUNE_CHOICES:
+        raise ValueError(f"retune: expected 'lf', 'all', None or 'auto', got {retune!r}")
+    return retune
+
+
+def _unpack(name: str, value: Any, size: int) -> tuple:
+    if value is None:
+        return (None,) * size
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != size:
+        shape = "(L_dev, X_dev, y_dev)" if size == 3 else "(L_test, X_test)"
+        raise ValueError(f"{name}: expected a tuple {shape}, got {type(value).__name__}")
+    return tuple(value)
+
+
+def _check_classes(name: str, L: np.ndarray, K: int) -> None:
+    if L.size and L.max() >= K:
+        raise ValueError(f"{name}: expected votes in -1..{K - 1} (K={K}), got {L.max()}")
+
+
+def _check_names(names: Any, m: int) -> list[str]:
+    if names is None:
+        return [f"lf{j}" for j in range(m)]
+    names = [str(name) for name in names]
+    if len(names) != m or len(set(names)) != m:
+        raise ValueError(f"names: expected {m} distinct LF names, got {names!r}")
+    return names
+
+
+def _fresh_name(taken: list[str]) -> str:
+    j = len(taken)
+    while f"lf{j}" in taken:
+        j += 1
+    return f"lf{j}"
+
+
+def _same_thresholds(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a == b) | (np.isnan(a) & np.isnan(b))
