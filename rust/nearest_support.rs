@@ -27,8 +27,6 @@ use crate::threads::run_in_pool;
 use crate::votes::Votes;
 
 const NO_CANDIDATE: u32 = u32::MAX;
-/// A slot is screened with the others (dense) when its support is at least this share of the union.
-const DENSE_SHARE: usize = 16;
 /// Columns with at most this many slots compare each slot's bar (cheaper than the events a shared
 /// bar lets through when every slot of the column has its own).
 const DIRECT_SLOTS: usize = 4;
@@ -37,10 +35,13 @@ const DIRECT_SLOTS: usize = 4;
 struct BestPerSlot<'s> {
     sweep: &'s Sweep<'s>,
     supports: &'s Supports,
-    dense: &'s [bool],
     dense_slots: &'s [u32],
     /// Per slot: the first column position of its support in this chunk (`usize::MAX` if none).
     first_column: Vec<usize>,
+    /// The chunk's first column, and per column of the chunk whether it is the first column of
+    /// some dense slot (where that slot is checked on its own).
+    chunk_start: usize,
+    opens_dense: Vec<bool>,
     first_query: usize,
     rows: usize,
     /// Entries per slot in the per-(slot, query) arrays: `rows` rounded up to whole `LANES`.
@@ -57,23 +58,26 @@ impl<'s> BestPerSlot<'s> {
     fn new(
         sweep: &'s Sweep<'s>,
         supports: &'s Supports,
-        (dense, dense_slots): (&'s [bool], &'s [u32]),
+        dense_slots: &'s [u32],
         first_query: usize,
         rows: usize,
         tiles: &std::ops::Range<usize>,
     ) -> Self {
         let slots = supports.n_slots();
         // Each dense slot's first column in the chunk: where it joins `min_bar`.
+        let chunk = sweep.tile_columns(tiles);
         let mut first_column = vec![usize::MAX; slots];
+        let mut opens_dense = vec![false; chunk.len()];
         let mut missing = dense_slots.len();
-        for position in sweep.tile_columns(tiles) {
+        for position in chunk.clone() {
             if missing == 0 {
                 break;
             }
-            for &g in supports.of(position) {
+            for &g in &supports.of(position)[supports.sparse_of(position).len()..] {
                 let g = g as usize;
-                if dense[g] && first_column[g] == usize::MAX {
+                if first_column[g] == usize::MAX {
                     first_column[g] = position;
+                    opens_dense[position - chunk.start] = true;
                     missing -= 1;
                 }
             }
@@ -82,9 +86,10 @@ impl<'s> BestPerSlot<'s> {
         BestPerSlot {
             sweep,
             supports,
-            dense,
             dense_slots,
             first_column,
+            chunk_start: chunk.start,
+            opens_dense,
             first_query,
             rows,
             stride,
@@ -120,7 +125,7 @@ impl<'s> BestPerSlot<'s> {
         let metric = sweep.metric();
         let queries = tile.queries;
         let mut score = None;
-        let mut dense_changed = false;
+        let mut recompute_min = false;
         for &g in supports.of(position) {
             let k = g as usize * self.stride + i;
             if h < self.bar[k] {
@@ -130,16 +135,24 @@ impl<'s> BestPerSlot<'s> {
                 sweep.canonical(self.first_query + i, queries.norm[i], position)
             });
             let p = position as u32;
-            if self.position[k] == NO_CANDIDATE
-                || metric.ranks_before(s, p, self.score[k], self.position[k])
-            {
+            let first = self.position[k] == NO_CANDIDATE;
+            if first || metric.ranks_before(s, p, self.score[k], self.position[k]) {
+                let old_bar = self.bar[k];
                 self.score[k] = s;
                 self.position[k] = p;
                 self.bar[k] = queries.bar(metric, sweep.gamma(), i, s);
-                dense_changed |= self.dense[g as usize];
+                if supports.dense[g as usize] {
+                    // A slot's bar only rises, so `min_bar` changes only when the slot joins
+                    // it or held its value.
+                    if first {
+                        self.min_bar[i] = self.min_bar[i].min(self.bar[k]);
+                    } else if old_bar <= self.min_bar[i] {
+                        recompute_min = true;
+                    }
+                }
             }
         }
-        if dense_changed {
+        if recompute_min {
             let mut lowest = f32::INFINITY;
             for &g in self.dense_slots {
                 let k = g as usize * self.stride + i;
@@ -174,10 +187,15 @@ impl TileConsumer for BestPerSlot<'_> {
                     // The dense slots through their lowest bar; sparse slots, and dense ones at
                     // their first column (bar -inf until then), on their own.
                     mask = lanes.reach_mask(h, &self.min_bar[at..]);
-                    for &g in slots {
-                        let g = g as usize;
-                        if !self.dense[g] || self.first_column[g] == position {
-                            mask |= lanes.reach_mask(h, &self.bar[g * self.stride + at..]);
+                    for &g in supports.sparse_of(position) {
+                        mask |= lanes.reach_mask(h, &self.bar[g as usize * self.stride + at..]);
+                    }
+                    if self.opens_dense[position - self.chunk_start] {
+                        for &g in &slots[supports.sparse_of(position).len()..] {
+                            if self.first_column[g as usize] == position {
+                                let row = g as usize * self.stride + at;
+                                mask |= lanes.reach_mask(h, &self.bar[row..]);
+                            }
                         }
                     }
                 }
@@ -216,14 +234,8 @@ pub fn nearest_support(
     if q == 0 || m == 0 || supports.columns.is_empty() {
         return Ok(());
     }
-    let union = supports.columns.len();
-    let dense: Vec<bool> = supports
-        .slot_sizes
-        .iter()
-        .map(|&size| size * DENSE_SHARE >= union)
-        .collect();
-    let dense_slots: Vec<u32> = (0..dense.len() as u32)
-        .filter(|&g| dense[g as usize])
+    let dense_slots: Vec<u32> = (0..supports.n_slots() as u32)
+        .filter(|&g| supports.dense[g as usize])
         .collect();
     run_in_pool(threads, || {
         let sweep =
@@ -235,8 +247,7 @@ pub fn nearest_support(
         check_query_norms(queries, metric)?;
         let plan = sweep.plan(threads);
         let chunk = plan.block_rows * m;
-        let (sweep, supports) = (&sweep, &supports);
-        let slots = (&dense[..], &dense_slots[..]);
+        let (sweep, supports, dense_slots) = (&sweep, &supports, &dense_slots[..]);
         scores
             .par_chunks_mut(chunk)
             .zip(indices.par_chunks_mut(chunk))
@@ -246,7 +257,8 @@ pub fn nearest_support(
                 let rows = task_scores.len() / m;
                 let partial = |chunk_id: usize| {
                     let tiles = sweep.chunk_tiles(chunk_id, plan.column_chunks);
-                    let mut best = BestPerSlot::new(sweep, supports, slots, first, rows, &tiles);
+                    let mut best =
+                        BestPerSlot::new(sweep, supports, dense_slots, first, rows, &tiles);
                     sweep.run(first..first + rows, tiles, &mut best);
                     best
                 };

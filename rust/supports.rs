@@ -13,17 +13,26 @@ use crate::votes::Votes;
 /// No slot: the LF's support is empty.
 pub const NO_SLOT: u32 = u32::MAX;
 
+/// A slot is *dense* when its support is at least this share of the union (`1 / DENSE_SHARE`).
+const DENSE_SHARE: usize = 16;
+
 /// The union of the supports and the slots containing each of its rows (CSR over the union).
 #[derive(Debug)]
 pub struct Supports {
     /// Base rows in the union, ascending.
     pub columns: Vec<u32>,
     starts: Vec<u32>,
+    /// Per union row its slots, the sparse ones first.
     slots: Vec<u32>,
+    /// Per union row, how many of its slots are sparse.
+    sparse: Vec<u32>,
     /// For each LF, its slot (`NO_SLOT` for an empty support).
     pub lf_slot: Vec<u32>,
     /// For each slot, the size of its support.
     pub slot_sizes: Vec<usize>,
+    /// For each slot, whether its support is at least 1/16 of the union (searches may screen
+    /// dense slots together; sparse ones cost in proportion to their few rows).
+    pub dense: Vec<bool>,
 }
 
 impl Supports {
@@ -33,12 +42,16 @@ impl Supports {
         // Pass 1: each LF's support size and an order-independent hash of it.
         let mut counts = vec![0usize; m];
         let mut hashes = vec![0u64; m];
+        let mut union = 0;
         for r in 0..n {
             let h = mix(r as u64);
+            let mut any = false;
             votes.for_each_vote(name, r, |j| {
                 counts[j] += 1;
                 hashes[j] = hashes[j].wrapping_add(h);
+                any = true;
             })?;
+            union += usize::from(any);
         }
         let mut representative: Vec<usize> = (0..m).collect();
         let mut seen: HashMap<(usize, u64), usize> = HashMap::new();
@@ -65,28 +78,45 @@ impl Supports {
                 lf_slot[j] = lf_slot[representative[j]];
             }
         }
-        // Pass 2: the union and each row's slots (only representatives are listed).
-        let mut columns = Vec::new();
+        let dense: Vec<bool> = slot_sizes
+            .iter()
+            .map(|&s| s * DENSE_SHARE >= union)
+            .collect();
+        // Pass 2: the union and each row's slots (only representatives are listed), sparse first.
+        let mut columns = Vec::with_capacity(union);
         let mut starts = vec![0u32];
         let mut slots = Vec::new();
+        let mut sparse = Vec::with_capacity(union);
+        let mut row_dense = Vec::new();
         for r in 0..n {
             let before = slots.len();
+            row_dense.clear();
             votes.for_each_vote(name, r, |j| {
                 if representative[j] == j {
-                    slots.push(lf_slot[j]);
+                    let g = lf_slot[j];
+                    if dense[g as usize] {
+                        row_dense.push(g);
+                    } else {
+                        slots.push(g);
+                    }
                 }
             })?;
+            let sparse_count = slots.len() - before;
+            slots.extend_from_slice(&row_dense);
             if slots.len() > before {
                 columns.push(r as u32);
                 starts.push(slots.len() as u32);
+                sparse.push(sparse_count as u32);
             }
         }
         Ok(Supports {
             columns,
             starts,
             slots,
+            sparse,
             lf_slot,
             slot_sizes,
+            dense,
         })
     }
 
@@ -94,10 +124,17 @@ impl Supports {
         self.slot_sizes.len()
     }
 
-    /// The slots containing the union row at `position`.
+    /// The slots containing the union row at `position`, the sparse ones first.
     #[inline(always)]
     pub fn of(&self, position: usize) -> &[u32] {
         &self.slots[self.starts[position] as usize..self.starts[position + 1] as usize]
+    }
+
+    /// The sparse slots containing the union row at `position`.
+    #[inline(always)]
+    pub fn sparse_of(&self, position: usize) -> &[u32] {
+        let start = self.starts[position] as usize;
+        &self.slots[start..start + self.sparse[position] as usize]
     }
 }
 
@@ -172,6 +209,24 @@ mod tests {
         assert_eq!(s.of(0), &[0]);
         assert_eq!(s.of(1), &[1]);
         assert_eq!(s.of(2), &[0]);
+        assert_eq!(s.dense, vec![true, true]);
+        assert!(s.sparse_of(1).is_empty());
+    }
+
+    #[test]
+    fn sparse_slots_come_first() {
+        // 40 rows; LF 0 votes on all, LF 1 on row 5 only (1/40 < 1/16: sparse).
+        let mut votes = vec![-1i64; 80];
+        for r in 0..40 {
+            votes[r * 2] = 0;
+        }
+        votes[5 * 2 + 1] = 1;
+        let v = Votes::dense("L", &votes[..], 40, 2).unwrap();
+        let s = Supports::build("L", &v).unwrap();
+        assert_eq!(s.dense, vec![true, false]);
+        assert_eq!(s.of(5), &[1, 0]);
+        assert_eq!(s.sparse_of(5), &[1]);
+        assert!(s.sparse_of(4).is_empty());
     }
 
     #[test]
