@@ -488,6 +488,40 @@ mod tests {
     }
 
     #[test]
+    fn extreme_magnitudes_agree_across_kernels() {
+        // Zero rows, subnormals, and rows so large that their squared norms overflow float32
+        // (every bound is then infinite and every candidate is scored: slower, never wrong).
+        let (q, n, d) = (40, 300, 20);
+        let mut rng = Rng::new(5);
+        let mut base = embeddings(&mut rng, n, d);
+        for r in 0..n {
+            let scale = [0.0f32, 1e-40, 1e-30, 1.0, 1e20, 3e30][r % 6];
+            for x in &mut base[r * d..(r + 1) * d] {
+                *x *= scale;
+            }
+        }
+        let queries = base[..q * d].to_vec();
+        let base_votes = votes(&mut rng, n, &[0.5, 1.0], 2);
+        for metric in [Metric::InnerProduct, Metric::Euclidean] {
+            let dims = (q, n, d, 2);
+            let exact = run(
+                &queries,
+                &base,
+                &base_votes,
+                dims,
+                metric,
+                (Kernel::Exact, 2),
+            )
+            .unwrap();
+            for kernel in KERNELS {
+                let got = run(&queries, &base, &base_votes, dims, metric, (kernel, 3)).unwrap();
+                assert_eq!(got.1, exact.1, "{metric:?} {kernel:?}");
+                assert!(same_bits(&got.0, &exact.0), "{metric:?} {kernel:?}");
+            }
+        }
+    }
+
+    #[test]
     fn exact_ties_go_to_the_lowest_index() {
         // Base rows 1, 3 and 4 are identical; both LFs vote on 3 and 4, LF 1 also on 1.
         let d = 3;
