@@ -61,8 +61,10 @@ from benchlib import (  # noqa: E402
     DISTS,
     GB,
     MB,
+    add_thread_options,
     fmt_s,
     fmt_x,
+    limit_threads,
     machine_info,
     make_embeddings,
     measure,
@@ -118,7 +120,9 @@ def _prep_liger(kernel: str) -> Callable[[dict[str, Any], int], Callable[[], Any
         import liger
 
         Q, X, L = data["Q"], data["X"], data["L"]
-        return lambda: liger.nearest_support(Q, X, L, metric="cosine", n_jobs=None, kernel=kernel)
+        return lambda: liger.nearest_support(
+            Q, X, L, metric="cosine", n_jobs=threads, kernel=kernel
+        )
 
     return prepare
 
@@ -263,10 +267,12 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
         spec["dist"], spec["n"], spec["d"], spec["q_cap"], spec["seed"], spec["lfs"],
         tuple(spec["coverage"]),
     )  # fmt: skip
-    if name == "roof":
-        res = measure(lambda: prep_roof(data, threads, spec["roof_gb"]), spec["repeats"])
-    else:
-        res = measure(lambda: PREPARE[name](data, threads), spec["repeats"])
+    with limit_threads(threads):
+        if name == "roof":
+            prepare = lambda: prep_roof(data, threads, spec["roof_gb"])  # noqa: E731
+        else:
+            prepare = lambda: PREPARE[name](data, threads)  # noqa: E731
+        res = measure(prepare, spec["repeats"], spec["cpu_time"])
     result = res.pop("result")
     if result is not None:
         np.save(spec["out"] + ".scores.npy", np.asarray(result[0], dtype=np.float32))
@@ -339,6 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    add_thread_options(p)
     p.add_argument("--_worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -348,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import liger
 
-    threads = liger._core.resolve_threads(None)
+    threads = args.threads or liger._core.resolve_threads(None)
     if args.quick:
         args.sizes, args.dims, args.queries = "2000,8000", "384", 4000
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -407,7 +414,8 @@ def main(argv: list[str] | None = None) -> None:
                                     "contender": name, "dist": dist, "n": n, "d": d,
                                     "q_cap": args.queries, "seed": args.seed, "lfs": m,
                                     "coverage": coverage, "threads": threads,
-                                    "repeats": args.repeats, "roof_gb": args.roof_gb,
+                                    "repeats": args.repeats, "cpu_time": args.cpu_time,
+                                    "roof_gb": args.roof_gb,
                                     "out": os.path.join(tmp, name),
                                 }  # fmt: skip
                                 res = run_worker(__file__, spec, args.timeout)
@@ -442,9 +450,11 @@ def main(argv: list[str] | None = None) -> None:
                                 res.get("match", "-"),
                             ])  # fmt: skip
 
+    clock = "CPU time of the process" if args.cpu_time else "wall-clock time"
     notes = [
         f"{args.rounds} round(s) x (1 warm-up + {args.repeats} timed runs) per contender, "
-        f"rounds interleaved; medians over rounds. All contenders use all {threads} threads; "
+        f"rounds interleaved; medians over rounds of the {clock}. All contenders use "
+        f"{threads} thread(s); "
         f"same unit-norm float32 data (each LF votes on {coverage[0]:.0%}-{coverage[1]:.0%} "
         "of the rows; union = rows covered by any LF).",
         (

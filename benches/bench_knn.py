@@ -45,8 +45,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (  # noqa: E402
     DISTS,
     MB,
+    add_thread_options,
     fmt_s,
     fmt_x,
+    limit_threads,
     machine_info,
     make_embeddings,
     measure,
@@ -74,17 +76,17 @@ def _block(n: int) -> int:
     return max(1, BLOCK_BYTES // (4 * n))
 
 
-def _prep_liger(kernel: str) -> Callable[[dict[str, Any], int], Callable[[], Any]]:
-    def prepare(data: dict[str, Any], k: int) -> Callable[[], Any]:
+def _prep_liger(kernel: str) -> Callable[[dict[str, Any], int, int], Callable[[], Any]]:
+    def prepare(data: dict[str, Any], k: int, threads: int) -> Callable[[], Any]:
         import liger
 
         X, Q = data["X"], None if data["graph"] else data["Q"]
-        return lambda: liger.knn_graph(X, k, metric="ip", queries=Q, kernel=kernel)
+        return lambda: liger.knn_graph(X, k, metric="ip", queries=Q, kernel=kernel, n_jobs=threads)
 
     return prepare
 
 
-def prep_faiss(data: dict[str, Any], k: int) -> Callable[[], Any]:
+def prep_faiss(data: dict[str, Any], k: int, threads: int) -> Callable[[], Any]:
     import faiss
 
     X, Q, graph = data["X"], data["Q"], data["graph"]
@@ -103,7 +105,7 @@ def prep_faiss(data: dict[str, Any], k: int) -> Callable[[], Any]:
     return run
 
 
-def prep_numpy(data: dict[str, Any], k: int) -> Callable[[], Any]:
+def prep_numpy(data: dict[str, Any], k: int, threads: int) -> Callable[[], Any]:
     X, Q, graph = data["X"], data["Q"], data["graph"]
     q, n = Q.shape[0], X.shape[0]
     qb = _block(n)
@@ -128,7 +130,7 @@ def prep_numpy(data: dict[str, Any], k: int) -> Callable[[], Any]:
     return run
 
 
-def prep_roof(data: dict[str, Any], k: int) -> Callable[[], Any]:
+def prep_roof(data: dict[str, Any], k: int, threads: int) -> Callable[[], Any]:
     X, Q = data["X"], data["Q"]
     q, n = Q.shape[0], X.shape[0]
     qb = _block(n)
@@ -161,7 +163,9 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
 
         faiss.omp_set_num_threads(spec["threads"])
     data = make_data(spec["dist"], spec["n"], spec["d"], spec["q_cap"], spec["seed"])
-    res = measure(lambda: PREPARE[name](data, spec["k"]), spec["repeats"])
+    with limit_threads(spec["threads"]):
+        prepare = lambda: PREPARE[name](data, spec["k"], spec["threads"])  # noqa: E731
+        res = measure(prepare, spec["repeats"], spec["cpu_time"])
     result = res.pop("result")
     if result is not None:
         np.save(spec["out"] + ".scores.npy", np.asarray(result[0], dtype=np.float32))
@@ -210,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    add_thread_options(p)
     p.add_argument("--_worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
@@ -219,7 +224,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import liger
 
-    threads = liger._core.resolve_threads(None)
+    threads = args.threads or liger._core.resolve_threads(None)
     if args.quick:
         args.sizes, args.dims, args.ks = "4000,12000", "384", "10"
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -267,7 +272,8 @@ def main(argv: list[str] | None = None) -> None:
                                 spec = {
                                     "contender": name, "dist": dist, "n": n, "d": d, "k": k,
                                     "q_cap": q_cap, "seed": args.seed, "threads": threads,
-                                    "repeats": args.repeats, "out": os.path.join(tmp, name),
+                                    "repeats": args.repeats, "cpu_time": args.cpu_time,
+                                    "out": os.path.join(tmp, name),
                                 }  # fmt: skip
                                 res = run_worker(__file__, spec, args.timeout)
                                 if "times" in res:
@@ -301,9 +307,11 @@ def main(argv: list[str] | None = None) -> None:
                                 res.get("match", "-"),
                             ])  # fmt: skip
 
+    clock = "CPU time of the process" if args.cpu_time else "wall-clock time"
     notes = [
         f"{args.rounds} round(s) x (1 warm-up + {args.repeats} timed runs) per contender, "
-        f"rounds interleaved; medians over rounds. All contenders use all {threads} threads; "
+        f"rounds interleaved; medians over rounds of the {clock}. All contenders use "
+        f"{threads} thread(s); "
         "same unit-norm float32 data, inner product.",
         "q = all n rows (a row is not its own neighbour); q* = a fixed random subset of the rows "
         "(each finds itself first).",

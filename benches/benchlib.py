@@ -80,9 +80,13 @@ def _rss_kb() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def measure(prepare: Callable[[], Callable[[], Any]], repeats: int) -> dict[str, Any]:
-    """Times ``repeats`` runs (after one warm-up) of the callable ``prepare()`` returns, and the
-    peak resident memory above the level before ``prepare`` (the data already exists)."""
+def measure(
+    prepare: Callable[[], Callable[[], Any]], repeats: int, cpu_time: bool = False
+) -> dict[str, Any]:
+    """Times ``repeats`` runs (after one warm-up) of the callable ``prepare()`` returns (wall
+    clock, or the process's CPU time with ``cpu_time``), and the peak resident memory above the
+    level before ``prepare`` (the data already exists)."""
+    clock = time.process_time if cpu_time else time.perf_counter
     base_kb = _rss_kb()
     use_hwm = _reset_peak() and _hwm_kb() is not None
     if not use_hwm:  # ru_maxrss also counts the data-creation peak
@@ -91,10 +95,10 @@ def measure(prepare: Callable[[], Callable[[], Any]], repeats: int) -> dict[str,
     times, result = [], None
     for r in range(repeats + 1):  # run 0 is the warm-up
         result = None
-        t0 = time.perf_counter()
+        t0 = clock()
         result = run()
         if r > 0:
-            times.append(time.perf_counter() - t0)
+            times.append(clock() - t0)
     peak_kb = _hwm_kb() if use_hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "times": times,
@@ -144,6 +148,25 @@ def summarise(rounds: list[dict[str, Any]], reference: str, roof: str = "roof") 
             if key in ok[0][name]:
                 out[name][key] = ok[0][name][key]
     return out
+
+
+def limit_threads(threads: int):
+    """A context limiting BLAS / OpenMP pools to ``threads`` (liger and faiss are told directly)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(threads)
+
+
+def add_thread_options(parser) -> None:
+    parser.add_argument(
+        "--threads", type=int, default=0, help="threads per contender (0 = all cores)"
+    )
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time the process's CPU time instead of the wall clock (with --threads 1: ratios "
+        "that other jobs on a shared machine barely move)",
+    )
 
 
 def machine_info(threads: int) -> list[str]:
