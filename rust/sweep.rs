@@ -11,10 +11,11 @@
 //!   micro-kernel, handed over per micro-tile (`PANEL` rows x `QUERY_GROUP` queries) while it is in
 //!   L1; four times the multiply-adds per instruction of float32.
 //!
-//! Either way consumers see the same `TileView` and decide with `TileView::upper_bounds` which
-//! candidates need a canonical score. Results do not depend on the screen, the tiling or the
+//! Either way consumers see the same `TileView` and decide with `Lanes::upper_bounds` (`lanes.rs`)
+//! which candidates need a canonical score. Results do not depend on the screen, the tiling or the
 //! thread count (consumers select by canonical score, ties by position), so the engine is free to
-//! pick any tile order. Memory is one tile of scores / codes per task, whatever n and q are.
+//! pick any tile order. Memory per task is one tile of scores (float32) or of codes plus the task's
+//! packed query codes (int8), whatever n is.
 
 use std::ops::Range;
 
