@@ -13,6 +13,7 @@ pub mod matrix;
 pub mod metric;
 pub mod nearest_support;
 pub mod quantize;
+pub mod radius;
 pub mod supports;
 pub mod sweep;
 pub mod threads;
@@ -31,6 +32,7 @@ pub use knn::knn;
 pub use matrix::Matrix;
 pub use metric::Metric;
 pub use nearest_support::nearest_support;
+pub use radius::{radius_neighbors, RadiusQuery, RadiusRows};
 pub use sweep::Kernel;
 pub use votes::{IntSlice, Votes};
 
