@@ -7,23 +7,33 @@ use crate::error::{CoreError, CoreResult};
 use crate::matrix::Matrix;
 use crate::metric::Metric;
 use crate::threads::run_in_pool;
+use crate::votes::Votes;
 use crate::ABSTAIN;
 
 /// Rows per parallel task (the work per entry is tiny).
 const ROWS_PER_TASK: usize = 4096;
 
+/// The output vote matrix, in one of the vote dtypes.
+pub enum VotesOut<'a> {
+    I8(&'a mut [i8]),
+    I16(&'a mut [i16]),
+    I32(&'a mut [i32]),
+    I64(&'a mut [i64]),
+}
+
 /// `out[i, j] = votes[i, j]` if it is not -1, else `base_votes[indices[i, j], j]` when
 /// `indices[i, j] >= 0` and `scores[i, j]` passes `thresholds[j]` under `metric`, else -1.
-/// A NaN threshold means "never extend this LF".
+/// A NaN threshold means "never extend this LF". Fails if a vote does not fit the output dtype.
+#[allow(clippy::too_many_arguments)]
 pub fn extend_votes(
-    votes: Matrix<'_, i64>,
+    votes: &Votes<'_>,
     scores: Matrix<'_, f32>,
     indices: Matrix<'_, i64>,
-    base_votes: Matrix<'_, i64>,
+    base_votes: &Votes<'_>,
     thresholds: &[f32],
     metric: Metric,
     threads: usize,
-    out: &mut [i64],
+    out: VotesOut<'_>,
 ) -> CoreResult<()> {
     let (q, m) = (votes.rows(), votes.cols());
     for (name, matrix_rows, matrix_cols) in [
@@ -36,13 +46,19 @@ pub fn extend_votes(
             )));
         }
     }
-    if base_votes.cols() != m || thresholds.len() != m || out.len() != q * m {
+    let out_len = match &out {
+        VotesOut::I8(o) => o.len(),
+        VotesOut::I16(o) => o.len(),
+        VotesOut::I32(o) => o.len(),
+        VotesOut::I64(o) => o.len(),
+    };
+    if base_votes.cols() != m || thresholds.len() != m || out_len != q * m {
         return Err(CoreError::Shape(format!(
             "L_base, thresholds and output: expected {m} LFs and {} entries, got {}, {} and {}",
             q * m,
             base_votes.cols(),
             thresholds.len(),
-            out.len()
+            out_len
         )));
     }
     let n = base_votes.rows() as i64;
@@ -54,27 +70,67 @@ pub fn extend_votes(
     if m == 0 {
         return Ok(());
     }
-    run_in_pool(threads, || {
+    let job = Extension {
+        votes,
+        scores,
+        indices,
+        base_votes,
+        thresholds,
+        metric,
+    };
+    run_in_pool(threads, || match out {
+        VotesOut::I8(o) => job.fill(o),
+        VotesOut::I16(o) => job.fill(o),
+        VotesOut::I32(o) => job.fill(o),
+        VotesOut::I64(o) => job.fill(o),
+    })
+}
+
+struct Extension<'a, 'v> {
+    votes: &'a Votes<'v>,
+    scores: Matrix<'a, f32>,
+    indices: Matrix<'a, i64>,
+    base_votes: &'a Votes<'v>,
+    thresholds: &'a [f32],
+    metric: Metric,
+}
+
+impl Extension<'_, '_> {
+    fn vote(&self, i: usize, j: usize) -> i64 {
+        let own = self.votes.get(i, j);
+        let index = self.indices.row(i)[j];
+        if own != ABSTAIN {
+            own
+        } else if index >= 0
+            && self
+                .metric
+                .passes(self.scores.row(i)[j], self.thresholds[j])
+        {
+            self.base_votes.get(index as usize, j)
+        } else {
+            ABSTAIN
+        }
+    }
+
+    fn fill<T: Copy + Send + TryFrom<i64>>(&self, out: &mut [T]) -> CoreResult<()> {
+        let m = self.votes.cols();
         out.par_chunks_mut(ROWS_PER_TASK * m)
             .enumerate()
-            .for_each(|(task, chunk)| {
+            .try_for_each(|(task, chunk)| {
                 let first = task * ROWS_PER_TASK;
                 for (r, out_row) in chunk.chunks_exact_mut(m).enumerate() {
-                    let i = first + r;
-                    let (own, score, index) = (votes.row(i), scores.row(i), indices.row(i));
-                    for j in 0..m {
-                        out_row[j] = if own[j] != ABSTAIN {
-                            own[j]
-                        } else if index[j] >= 0 && metric.passes(score[j], thresholds[j]) {
-                            base_votes.row(index[j] as usize)[j]
-                        } else {
-                            ABSTAIN
-                        };
+                    for (j, slot) in out_row.iter_mut().enumerate() {
+                        let v = self.vote(first + r, j);
+                        *slot = T::try_from(v).map_err(|_| {
+                            CoreError::Value(format!(
+                                "L_base: vote {v} does not fit the output dtype (the dtype of L)"
+                            ))
+                        })?;
                     }
                 }
-            });
-    });
-    Ok(())
+                Ok(())
+            })
+    }
 }
 
 #[cfg(test)]
@@ -88,16 +144,16 @@ mod tests {
         let indices = [0i64, 1, 1, -1];
         let base_votes = [0i64, 0, 1, 1];
         let thresholds = [0.5f32, f32::NAN];
-        let mut out = vec![0; 4];
+        let mut out = vec![0i64; 4];
         extend_votes(
-            Matrix::new("L", &votes[..], 2, 2).unwrap(),
+            &Votes::dense("L", &votes[..], 2, 2).unwrap(),
             Matrix::new("scores", &scores[..], 2, 2).unwrap(),
             Matrix::new("indices", &indices[..], 2, 2).unwrap(),
-            Matrix::new("L_base", &base_votes[..], 2, 2).unwrap(),
+            &Votes::dense("L_base", &base_votes[..], 2, 2).unwrap(),
             &thresholds,
             Metric::Cosine,
             2,
-            &mut out,
+            VotesOut::I64(&mut out),
         )
         .unwrap();
         // [0,0]: extended from base row 0; [0,1]: own vote kept; [1,0]: below threshold; [1,1]: none.
@@ -106,18 +162,35 @@ mod tests {
 
     #[test]
     fn out_of_range_index_is_an_error() {
-        let mut out = vec![0; 1];
+        let mut out = vec![0i64; 1];
         let err = extend_votes(
-            Matrix::new("L", &[-1i64][..], 1, 1).unwrap(),
+            &Votes::dense("L", &[-1i64][..], 1, 1).unwrap(),
             Matrix::new("scores", &[1.0f32][..], 1, 1).unwrap(),
             Matrix::new("indices", &[5i64][..], 1, 1).unwrap(),
-            Matrix::new("L_base", &[0i64][..], 1, 1).unwrap(),
+            &Votes::dense("L_base", &[0i64][..], 1, 1).unwrap(),
             &[0.0],
             Metric::Cosine,
             1,
-            &mut out,
+            VotesOut::I64(&mut out),
         )
         .unwrap_err();
         assert!(err.to_string().contains("indices"));
+    }
+
+    #[test]
+    fn a_vote_that_does_not_fit_the_output_is_an_error() {
+        let mut out = vec![0i8; 1];
+        let err = extend_votes(
+            &Votes::dense("L", &[-1i8][..], 1, 1).unwrap(),
+            Matrix::new("scores", &[1.0f32][..], 1, 1).unwrap(),
+            Matrix::new("indices", &[0i64][..], 1, 1).unwrap(),
+            &Votes::dense("L_base", &[300i64][..], 1, 1).unwrap(),
+            &[0.5],
+            Metric::Cosine,
+            1,
+            VotesOut::I8(&mut out),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("300"), "{err}");
     }
 }

@@ -1,63 +1,78 @@
-//! Exact k nearest neighbours of every query among all base rows, in the same blocked sweep.
+//! Exact k nearest neighbours of every query among all base rows, in the same blocked sweep, the
+//! top-k selection fused into it.
+//!
+//! The contract is the one of `nearest_support`: the k base rows ranking first by canonical score
+//! (`Metric::canonical_score`), equal scores by ascending index, and their canonical scores. The
+//! screen only decides which candidates are scored (`bounds.rs`): a column is looked at for a
+//! query when its upper bound reaches the query's k-th best so far.
 
 use rayon::prelude::*;
 
 use crate::error::{CoreError, CoreResult};
+use crate::lanes::{Lanes, LANES};
 use crate::matrix::Matrix;
-use crate::metric::{squared_norm, Metric};
+use crate::metric::Metric;
 use crate::nearest_support::check_query_norms;
-use crate::sweep::{Sweep, TileConsumer, TileView};
+use crate::sweep::{Kernel, Sweep, TileConsumer, TileView};
 use crate::threads::run_in_pool;
 
-/// The k best (value, column position) per query of one task, each list sorted best first
-/// (higher value, then lower position).
-struct TopK {
+/// The k best (canonical score, column position) per query of one task, each list sorted best
+/// first.
+struct TopK<'s> {
+    sweep: &'s Sweep<'s>,
     k: usize,
-    /// When set, query `r` of the task is base row `first_query + r` and must not be its own neighbour.
-    exclude_self_from: Option<usize>,
-    value: Vec<f32>,
+    first_query: usize,
+    /// When set, query `r` of the task is base row `first_query + r` and must not be its own
+    /// neighbour.
+    exclude_self: bool,
+    score: Vec<f32>,
     position: Vec<u32>,
     filled: Vec<u32>,
-    /// The value a new column must beat per query: the k-th best, or -inf while the list is short.
+    /// Per query: the screen bar of its k-th best (-inf while the list is short); padded to
+    /// whole `LANES`.
     bar: Vec<f32>,
 }
 
-impl TopK {
-    fn new(k: usize, rows: usize, exclude_self_from: Option<usize>) -> Self {
+impl<'s> TopK<'s> {
+    fn new(
+        sweep: &'s Sweep<'s>,
+        k: usize,
+        first_query: usize,
+        rows: usize,
+        exclude_self: bool,
+    ) -> Self {
         TopK {
+            sweep,
             k,
-            exclude_self_from,
-            value: vec![f32::NEG_INFINITY; k * rows],
+            first_query,
+            exclude_self,
+            score: vec![f32::NAN; k * rows],
             position: vec![u32::MAX; k * rows],
             filled: vec![0; rows],
-            bar: vec![f32::NEG_INFINITY; rows],
+            bar: vec![f32::NEG_INFINITY; rows.next_multiple_of(LANES)],
         }
     }
 
-    /// Inserts a candidate into query `r`'s list if it beats the list's last entry (or the list is
-    /// short). Within one sweep positions only grow, so a new column lands after equal values.
-    #[inline]
-    fn insert(&mut self, r: usize, value: f32, position: u32) {
-        let k = self.k;
+    /// Inserts a scored candidate into query `r`'s list if it ranks before the list's last entry
+    /// (or the list is short).
+    fn insert(&mut self, r: usize, s: f32, position: u32) -> bool {
+        let (k, metric) = (self.k, self.sweep.metric());
         let filled = self.filled[r] as usize;
-        let values = &mut self.value[r * k..(r + 1) * k];
+        let scores = &mut self.score[r * k..(r + 1) * k];
         let positions = &mut self.position[r * k..(r + 1) * k];
-        if filled == k && !better(value, position, values[k - 1], positions[k - 1]) {
-            return;
+        if filled == k && !metric.ranks_before(s, position, scores[k - 1], positions[k - 1]) {
+            return false;
         }
         let mut at = filled.min(k - 1);
-        while at > 0 && better(value, position, values[at - 1], positions[at - 1]) {
-            values[at] = values[at - 1];
+        while at > 0 && metric.ranks_before(s, position, scores[at - 1], positions[at - 1]) {
+            scores[at] = scores[at - 1];
             positions[at] = positions[at - 1];
             at -= 1;
         }
-        values[at] = value;
+        scores[at] = s;
         positions[at] = position;
-        let filled = (filled + 1).min(k);
-        self.filled[r] = filled as u32;
-        if filled == k {
-            self.bar[r] = values[k - 1];
-        }
+        self.filled[r] = (filled + 1).min(k) as u32;
+        true
     }
 
     /// Merges partial lists from disjoint column ranges (used only when queries are few).
@@ -65,39 +80,44 @@ impl TopK {
         let k = self.k;
         for r in 0..self.filled.len() {
             for slot in 0..other.filled[r] as usize {
-                let (v, p) = (other.value[r * k + slot], other.position[r * k + slot]);
-                self.insert(r, v, p);
+                self.insert(r, other.score[r * k + slot], other.position[r * k + slot]);
             }
         }
         self
     }
+
+    /// Query `r` (task-relative) passed its bar at column `position`.
+    #[inline(never)]
+    fn event(&mut self, tile: &TileView<'_>, position: usize, r: usize) {
+        let sweep = self.sweep;
+        // Every base row is a column here, so the position is the base row.
+        if self.exclude_self && self.first_query + r == position {
+            return;
+        }
+        let s = sweep.canonical(self.first_query + r, tile.queries.norm[r], position);
+        if self.insert(r, s, position as u32) && self.filled[r] as usize == self.k {
+            let kth = self.score[r * self.k + self.k - 1];
+            self.bar[r] = tile.queries.bar(sweep.metric(), sweep.gamma(), r, kth);
+        }
+    }
 }
 
-#[inline(always)]
-fn better(value: f32, position: u32, than_value: f32, than_position: u32) -> bool {
-    value > than_value || (value == than_value && position < than_position)
-}
-
-impl TileConsumer for TopK {
+impl TileConsumer for TopK<'_> {
     #[inline(always)]
-    fn consume_portable(&mut self, tile: &TileView<'_>) {
-        let width = tile.width;
-        for (p, scores) in tile.values.chunks_exact(width).enumerate() {
-            let column = tile.first_column + p;
-            let (scale, offset) = (tile.scale[p], tile.offset[p]);
-            let bars = &self.bar[tile.query_offset..tile.query_offset + width];
-            // Branch-free test first (vectorises); most columns beat no query's bar.
-            let any = scores.iter().zip(bars).fold(false, |any, (&raw, &bar)| {
-                any | (raw * scale + offset > bar)
-            });
-            if !any {
-                continue;
-            }
-            for (i, &raw) in scores.iter().enumerate() {
-                let s = raw * scale + offset;
-                let r = tile.query_offset + i;
-                if s > self.bar[r] && self.exclude_self_from.map_or(true, |f| f + r != column) {
-                    self.insert(r, s, column as u32);
+    fn consume<S: Lanes>(&mut self, lanes: S, tile: &TileView<'_>) {
+        // Column by column (the view's values are contiguous per column), 16 queries at a time.
+        for p in 0..tile.columns {
+            for start in (0..tile.width).step_by(LANES) {
+                let at = tile.query_offset + start;
+                let valid = tile.valid_lanes(start);
+                let terms = lanes.query_terms(tile, start);
+                let h = lanes.upper_bounds(tile, p, start, terms);
+                // Branch-free test first; most columns reach no query's bar.
+                let mut mask = lanes.reach_mask(h, &self.bar[at..]) & valid;
+                while mask != 0 {
+                    let l = mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    self.event(tile, tile.first_column + p, at + l);
                 }
             }
         }
@@ -107,14 +127,16 @@ impl TileConsumer for TopK {
 /// Exact k nearest neighbours of each query among the base rows, best first.
 ///
 /// With `exclude_self`, `queries` must be `base` itself and row i is never its own neighbour.
-/// `scores` and `indices` are `queries.rows() x k`. Ties go to the lowest base index. The result
-/// does not depend on `threads`.
+/// `scores` and `indices` are `queries.rows() x k`. See the module documentation for the
+/// contract; the result does not depend on `threads` or `kernel`.
+#[allow(clippy::too_many_arguments)]
 pub fn knn(
     queries: Matrix<'_, f32>,
     base: Matrix<'_, f32>,
     k: usize,
     metric: Metric,
     exclude_self: bool,
+    kernel: Kernel,
     threads: usize,
     scores: &mut [f32],
     indices: &mut [i64],
@@ -151,7 +173,7 @@ pub fn knn(
     }
     let columns: Vec<u32> = (0..base.rows() as u32).collect();
     run_in_pool(threads, || {
-        let sweep = Sweep::new(queries, base, metric, columns).map_err(|row| {
+        let sweep = Sweep::new(queries, base, metric, columns, kernel).map_err(|row| {
             CoreError::Value(format!(
                 "X: row {row} has zero norm; cosine similarity is undefined for it"
             ))
@@ -159,6 +181,7 @@ pub fn knn(
         check_query_norms(queries, metric)?;
         let plan = sweep.plan(threads);
         let chunk = plan.block_rows * k;
+        let sweep = &sweep;
         scores
             .par_chunks_mut(chunk)
             .zip(indices.par_chunks_mut(chunk))
@@ -166,9 +189,8 @@ pub fn knn(
             .for_each(|(task, (task_scores, task_indices))| {
                 let first = task * plan.block_rows;
                 let rows = task_scores.len() / k;
-                let exclude_from = exclude_self.then_some(first);
                 let partial = |chunk_id: usize| {
-                    let mut top = TopK::new(k, rows, exclude_from);
+                    let mut top = TopK::new(sweep, k, first, rows, exclude_self);
                     sweep.run(
                         first..first + rows,
                         sweep.chunk_tiles(chunk_id, plan.column_chunks),
@@ -185,47 +207,13 @@ pub fn knn(
                         .reduce_with(TopK::merge)
                         .expect("at least one column chunk")
                 };
-                write_results(&sweep, &top, first, task_scores, task_indices);
+                for (slot, (s, i)) in task_scores.iter_mut().zip(task_indices).enumerate() {
+                    *s = top.score[slot];
+                    *i = top.position[slot] as i64;
+                }
             });
         Ok(())
     })
-}
-
-/// Exact scores of the winners, re-sorted by them (best first, ties to the lower index).
-fn write_results(
-    sweep: &Sweep<'_>,
-    top: &TopK,
-    first_query: usize,
-    scores: &mut [f32],
-    indices: &mut [i64],
-) {
-    let k = top.k;
-    let (queries, base, metric) = (sweep.queries(), sweep.base(), sweep.metric());
-    let mut row: Vec<(f32, i64)> = Vec::with_capacity(k);
-    for r in 0..top.filled.len() {
-        let query = queries.row(first_query + r);
-        let query_norm = squared_norm(query).sqrt();
-        row.clear();
-        row.extend(top.position[r * k..(r + 1) * k].iter().map(|&position| {
-            let b = sweep.columns()[position as usize] as usize;
-            let s = metric.exact_score(
-                query,
-                base.row(b),
-                query_norm,
-                sweep.column_norm(position as usize),
-            );
-            (s, b as i64)
-        }));
-        if metric.higher_is_better() {
-            row.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        } else {
-            row.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        }
-        for (slot, &(s, b)) in row.iter().enumerate() {
-            scores[r * k + slot] = s;
-            indices[r * k + slot] = b;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -233,41 +221,59 @@ mod tests {
     use super::*;
     use crate::testutil::{embeddings, oriented, reference_score, Rng};
 
+    const KERNELS: [Kernel; 3] = [Kernel::Exact, Kernel::ScreenedPortable, Kernel::Screened];
+
     #[test]
     fn matches_brute_force_with_and_without_self() {
-        let (n, d, k) = (1300, 6, 5);
+        let (n, d, k) = (1300, 20, 5);
         let mut rng = Rng::new(3);
         let base = embeddings(&mut rng, n, d);
         let bm = Matrix::new("X", &base[..], n, d).unwrap();
         for metric in [Metric::Cosine, Metric::InnerProduct, Metric::Euclidean] {
             let mut reference = None;
-            for threads in [1, 2, 5] {
-                let mut scores = vec![0.0; n * k];
-                let mut indices = vec![0; n * k];
-                knn(bm, bm, k, metric, true, threads, &mut scores, &mut indices).unwrap();
-                if let Some((s, i)) = &reference {
-                    assert_eq!(i, &indices);
-                    assert_eq!(s, &scores);
-                    continue;
-                }
-                for q in (0..n).step_by(7) {
-                    let mut all: Vec<f64> = (0..n)
-                        .filter(|&t| t != q)
-                        .map(|t| oriented(metric, reference_score(metric, bm.row(q), bm.row(t))))
-                        .collect();
-                    all.sort_by(|a, b| b.total_cmp(a));
-                    for slot in 0..k {
-                        let index = indices[q * k + slot];
-                        assert_ne!(index as usize, q, "self is excluded");
-                        let got = reference_score(metric, bm.row(q), bm.row(index as usize));
-                        assert!(
-                            (oriented(metric, got) - all[slot]).abs() < 1e-4,
-                            "{metric:?} q={q} slot={slot}"
-                        );
-                        assert!((got - scores[q * k + slot] as f64).abs() < 1e-4);
+            for kernel in KERNELS {
+                for threads in [1, 2, 5] {
+                    let mut scores = vec![0.0; n * k];
+                    let mut indices = vec![0; n * k];
+                    knn(
+                        bm,
+                        bm,
+                        k,
+                        metric,
+                        true,
+                        kernel,
+                        threads,
+                        &mut scores,
+                        &mut indices,
+                    )
+                    .unwrap();
+                    if let Some((s, i)) = &reference {
+                        assert_eq!(i, &indices, "{metric:?} {kernel:?} {threads}");
+                        let bits = |v: &Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(s), bits(&scores), "{metric:?} {kernel:?} {threads}");
+                        continue;
                     }
+                    for q in (0..n).step_by(7) {
+                        let mut all: Vec<f64> = (0..n)
+                            .filter(|&t| t != q)
+                            .map(|t| {
+                                oriented(metric, reference_score(metric, bm.row(q), bm.row(t)))
+                            })
+                            .collect();
+                        all.sort_by(|a, b| b.total_cmp(a));
+                        for slot in 0..k {
+                            let index = indices[q * k + slot];
+                            assert_ne!(index as usize, q, "self is excluded");
+                            let got = reference_score(metric, bm.row(q), bm.row(index as usize));
+                            assert!(
+                                (oriented(metric, got) - all[slot]).abs() < 1e-4,
+                                "{metric:?} q={q} slot={slot}"
+                            );
+                            assert!((got - scores[q * k + slot] as f64).abs() < 1e-4);
+                        }
+                    }
+                    reference = Some((scores, indices));
                 }
-                reference = Some((scores, indices));
             }
         }
     }
@@ -277,13 +283,15 @@ mod tests {
         let base = [1.0f32, 0.0, 0.0, 1.0];
         let bm = Matrix::new("X", &base[..], 2, 2).unwrap();
         let (mut s, mut i) = (vec![0.0; 4], vec![0; 4]);
-        assert!(knn(bm, bm, 2, Metric::Cosine, true, 1, &mut s, &mut i).is_err());
+        let exact = Kernel::Exact;
+        assert!(knn(bm, bm, 2, Metric::Cosine, true, exact, 1, &mut s, &mut i).is_err());
         assert!(knn(
             bm,
             bm,
             0,
             Metric::Cosine,
             false,
+            exact,
             1,
             &mut s[..0],
             &mut i[..0]

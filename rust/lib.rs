@@ -1,17 +1,24 @@
-//! The compiled core of `liger`: exact, blocked, parallel nearest-support search and LF vote
-//! extension. The algorithms take plain slices (no Python types) so `cargo test` runs them without
-//! Python; `python.rs` is the thin PyO3 layer, built only with the `python` feature.
+//! The compiled core of `liger`: exact, blocked, parallel nearest-support search, k-NN and LF vote
+//! extension, with int8 screening (AVX-512 VNNI) that never changes a result. The algorithms take
+//! plain slices (no Python types) so `cargo test` runs them without Python; `python.rs` is the thin
+//! PyO3 layer, built only with the `python` feature.
 
+pub mod bounds;
 pub mod error;
 pub mod extend;
+pub mod kernel_int8;
 pub mod knn;
+pub mod lanes;
 pub mod matrix;
 pub mod metric;
 pub mod nearest_support;
+pub mod quantize;
 pub mod radius;
+pub mod supports;
 pub mod sweep;
 pub mod threads;
 pub mod validate;
+pub mod votes;
 
 #[cfg(feature = "python")]
 mod python;
@@ -20,12 +27,14 @@ mod python;
 pub const ABSTAIN: i64 = -1;
 
 pub use error::{CoreError, CoreResult};
-pub use extend::extend_votes;
+pub use extend::{extend_votes, VotesOut};
 pub use knn::knn;
 pub use matrix::Matrix;
 pub use metric::Metric;
 pub use nearest_support::nearest_support;
 pub use radius::{radius_neighbors, RadiusQuery, RadiusRows};
+pub use sweep::Kernel;
+pub use votes::{IntSlice, Votes};
 
 #[cfg(test)]
 mod testutil;

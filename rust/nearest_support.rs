@@ -1,108 +1,209 @@
 //! For every query and every labeling function (LF) j, the best base row among LF j's support
 //! (the base rows where LF j voted), for all LFs in one sweep over the union of the supports.
+//!
+//! The contract: the winner is the support row maximising the canonical score
+//! (`Metric::canonical_score`, minimising the distance for euclidean), exact ties to the lowest
+//! base index, and the reported score is that canonical score. Screen values only decide which
+//! candidates get a canonical score (`bounds.rs`), so results are identical for every screen,
+//! thread count and tiling, and a base set split into row shards gives per-shard winners that
+//! merge exactly by (score, lowest index).
+//!
+//! The selection cost does not grow with the votes per row. LFs with identical supports share a
+//! slot (`supports.rs`). A column with few slots (at most `DIRECT_SLOTS`) is compared with each
+//! slot's bar. In a column with more, the "dense" slots (support >= 1/16 of the union) are
+//! screened together: the column is compared once per query with the lowest bar among them
+//! (`min_bar`), and only the rare queries it passes look at the column's slots one by one;
+//! "sparse" slots are still checked on their own, which costs in proportion to their few votes.
 
 use rayon::prelude::*;
 
 use crate::error::{CoreError, CoreResult};
+use crate::lanes::{Lanes, LANES};
 use crate::matrix::Matrix;
 use crate::metric::{squared_norm, Metric};
-use crate::sweep::{Sweep, TileConsumer, TileView};
+use crate::supports::{Supports, NO_SLOT};
+use crate::sweep::{Kernel, Sweep, TileConsumer, TileView};
 use crate::threads::run_in_pool;
-use crate::ABSTAIN;
+use crate::votes::Votes;
 
 const NO_CANDIDATE: u32 = u32::MAX;
+/// Columns with at most this many slots compare each slot's bar (cheaper than the events a shared
+/// bar lets through when every slot of the column has its own).
+const DIRECT_SLOTS: usize = 4;
 
-/// Which LFs voted on each searched base row, in CSR form over the sweep's column list.
-struct SupportLists {
-    starts: Vec<u32>,
-    lfs: Vec<u32>,
-}
-
-impl SupportLists {
-    /// The union of all supports (ascending base rows) and, for each, the LFs that voted on it.
-    fn build(votes: Matrix<'_, i64>) -> CoreResult<(Vec<u32>, SupportLists)> {
-        let mut columns = Vec::new();
-        let mut starts = vec![0u32];
-        let mut lfs = Vec::new();
-        for row in 0..votes.rows() {
-            let before = lfs.len();
-            for (j, &vote) in votes.row(row).iter().enumerate() {
-                if vote < ABSTAIN {
-                    return Err(CoreError::Value(format!(
-                        "L_base: votes must be -1 (abstain) or a class >= 0, got {vote} at [{row}, {j}]"
-                    )));
-                }
-                if vote != ABSTAIN {
-                    lfs.push(j as u32);
-                }
-            }
-            if lfs.len() > before {
-                columns.push(row as u32);
-                starts.push(lfs.len() as u32);
-            }
-        }
-        Ok((columns, SupportLists { starts, lfs }))
-    }
-
-    #[inline(always)]
-    fn of(&self, column: usize) -> &[u32] {
-        &self.lfs[self.starts[column] as usize..self.starts[column + 1] as usize]
-    }
-}
-
-/// Running best per (LF, query) of one task, LF-major so updates are contiguous over queries.
-struct BestPerLf<'s> {
-    supports: &'s SupportLists,
+/// Running best per (slot, query) of one task and column chunk, slot-major.
+struct BestPerSlot<'s> {
+    sweep: &'s Sweep<'s>,
+    supports: &'s Supports,
+    dense_slots: &'s [u32],
+    /// Per slot: the first column position of its support in this chunk (`usize::MAX` if none).
+    first_column: Vec<usize>,
+    /// The chunk's first column, and per column of the chunk whether it is the first column of
+    /// some dense slot (where that slot is checked on its own).
+    chunk_start: usize,
+    opens_dense: Vec<bool>,
+    first_query: usize,
     rows: usize,
-    value: Vec<f32>,
+    /// Entries per slot in the per-(slot, query) arrays: `rows` rounded up to whole `LANES`.
+    stride: usize,
+    score: Vec<f32>,
     position: Vec<u32>,
+    /// Screen bar per (slot, query): candidates with `h` below it cannot win (`bounds.rs`).
+    bar: Vec<f32>,
+    /// Per query: the lowest bar of the dense slots that have a candidate (+inf before any).
+    min_bar: Vec<f32>,
 }
 
-impl<'s> BestPerLf<'s> {
-    fn new(supports: &'s SupportLists, lfs: usize, rows: usize) -> Self {
-        BestPerLf {
+impl<'s> BestPerSlot<'s> {
+    fn new(
+        sweep: &'s Sweep<'s>,
+        supports: &'s Supports,
+        dense_slots: &'s [u32],
+        first_query: usize,
+        rows: usize,
+        tiles: &std::ops::Range<usize>,
+    ) -> Self {
+        let slots = supports.n_slots();
+        // Each dense slot's first column in the chunk: where it joins `min_bar`.
+        let chunk = sweep.tile_columns(tiles);
+        let mut first_column = vec![usize::MAX; slots];
+        let mut opens_dense = vec![false; chunk.len()];
+        let mut missing = dense_slots.len();
+        for position in chunk.clone() {
+            if missing == 0 {
+                break;
+            }
+            for &g in &supports.of(position)[supports.sparse_of(position).len()..] {
+                let g = g as usize;
+                if first_column[g] == usize::MAX {
+                    first_column[g] = position;
+                    opens_dense[position - chunk.start] = true;
+                    missing -= 1;
+                }
+            }
+        }
+        let stride = rows.next_multiple_of(LANES);
+        BestPerSlot {
+            sweep,
             supports,
+            dense_slots,
+            first_column,
+            chunk_start: chunk.start,
+            opens_dense,
+            first_query,
             rows,
-            value: vec![f32::NEG_INFINITY; lfs * rows],
-            position: vec![NO_CANDIDATE; lfs * rows],
+            stride,
+            score: vec![f32::NAN; slots * stride],
+            position: vec![NO_CANDIDATE; slots * stride],
+            bar: vec![f32::NEG_INFINITY; slots * stride],
+            min_bar: vec![f32::INFINITY; stride],
         }
     }
 
-    /// Keeps, per entry, the better of two partial results over disjoint column ranges
-    /// (higher value, then lower position): associative, so any merge order gives one answer.
+    /// Keeps, per entry, the better of two partial results over disjoint column ranges: an
+    /// associative choice, so any merge order gives one answer.
     fn merge(mut self, other: Self) -> Self {
-        for ((v, p), (&ov, &op)) in self
-            .value
-            .iter_mut()
-            .zip(self.position.iter_mut())
-            .zip(other.value.iter().zip(&other.position))
-        {
-            if op != NO_CANDIDATE && (ov > *v || (ov == *v && op < *p)) {
-                *v = ov;
-                *p = op;
+        let metric = self.sweep.metric();
+        for k in 0..self.score.len() {
+            let (os, op) = (other.score[k], other.position[k]);
+            if op != NO_CANDIDATE
+                && (self.position[k] == NO_CANDIDATE
+                    || metric.ranks_before(os, op, self.score[k], self.position[k]))
+            {
+                self.score[k] = os;
+                self.position[k] = op;
             }
         }
         self
     }
+
+    /// Query `i` (task-relative) passed a bar at column `position`: score the column canonically
+    /// (once) for every slot whose bar it passes, and keep it where it ranks first.
+    #[inline(never)]
+    fn event(&mut self, tile: &TileView<'_>, position: usize, i: usize, h: f32) {
+        let (sweep, supports) = (self.sweep, self.supports);
+        let metric = sweep.metric();
+        let queries = tile.queries;
+        let mut score = None;
+        let mut recompute_min = false;
+        for &g in supports.of(position) {
+            let k = g as usize * self.stride + i;
+            if h < self.bar[k] {
+                continue;
+            }
+            let s = *score.get_or_insert_with(|| {
+                sweep.canonical(self.first_query + i, queries.norm[i], position)
+            });
+            let p = position as u32;
+            let first = self.position[k] == NO_CANDIDATE;
+            if first || metric.ranks_before(s, p, self.score[k], self.position[k]) {
+                let old_bar = self.bar[k];
+                self.score[k] = s;
+                self.position[k] = p;
+                self.bar[k] = queries.bar(metric, sweep.gamma(), i, s);
+                if supports.dense[g as usize] {
+                    // A slot's bar only rises, so `min_bar` changes only when the slot joins
+                    // it or held its value.
+                    if first {
+                        self.min_bar[i] = self.min_bar[i].min(self.bar[k]);
+                    } else if old_bar <= self.min_bar[i] {
+                        recompute_min = true;
+                    }
+                }
+            }
+        }
+        if recompute_min {
+            let mut lowest = f32::INFINITY;
+            for &g in self.dense_slots {
+                let k = g as usize * self.stride + i;
+                if self.position[k] != NO_CANDIDATE {
+                    lowest = lowest.min(self.bar[k]);
+                }
+            }
+            self.min_bar[i] = lowest;
+        }
+    }
 }
 
-impl TileConsumer for BestPerLf<'_> {
+impl TileConsumer for BestPerSlot<'_> {
     #[inline(always)]
-    fn consume_portable(&mut self, tile: &TileView<'_>) {
-        let width = tile.width;
-        for (p, scores) in tile.values.chunks_exact(width).enumerate() {
-            let column = tile.first_column + p;
-            let (scale, offset) = (tile.scale[p], tile.offset[p]);
-            for &lf in self.supports.of(column) {
-                let start = lf as usize * self.rows + tile.query_offset;
-                let best = &mut self.value[start..start + width];
-                let position = &mut self.position[start..start + width];
-                // Columns arrive in ascending order, so a strict `>` keeps the lowest index on ties.
-                for ((b, pos), &raw) in best.iter_mut().zip(position.iter_mut()).zip(scores) {
-                    let s = raw * scale + offset;
-                    let better = s > *b;
-                    *b = if better { s } else { *b };
-                    *pos = if better { column as u32 } else { *pos };
+    fn consume<S: Lanes>(&mut self, lanes: S, tile: &TileView<'_>) {
+        let supports = self.supports;
+        // Column by column (the view's values are contiguous per column), 16 queries at a time.
+        for p in 0..tile.columns {
+            let position = tile.first_column + p;
+            let slots = supports.of(position);
+            for start in (0..tile.width).step_by(LANES) {
+                let at = tile.query_offset + start;
+                let valid = tile.valid_lanes(start);
+                let terms = lanes.query_terms(tile, start);
+                let h = lanes.upper_bounds(tile, p, start, terms);
+                let mut mask = 0;
+                if slots.len() <= DIRECT_SLOTS {
+                    for &g in slots {
+                        mask |= lanes.reach_mask(h, &self.bar[g as usize * self.stride + at..]);
+                    }
+                } else {
+                    // The dense slots through their lowest bar; sparse slots, and dense ones at
+                    // their first column (bar -inf until then), on their own.
+                    mask = lanes.reach_mask(h, &self.min_bar[at..]);
+                    for &g in supports.sparse_of(position) {
+                        mask |= lanes.reach_mask(h, &self.bar[g as usize * self.stride + at..]);
+                    }
+                    if self.opens_dense[position - self.chunk_start] {
+                        for &g in &slots[supports.sparse_of(position).len()..] {
+                            if self.first_column[g as usize] == position {
+                                let row = g as usize * self.stride + at;
+                                mask |= lanes.reach_mask(h, &self.bar[row..]);
+                            }
+                        }
+                    }
+                }
+                mask &= valid;
+                while mask != 0 {
+                    let l = mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    self.event(tile, position, at + l, lanes.lane(h, l));
                 }
             }
         }
@@ -112,34 +213,41 @@ impl TileConsumer for BestPerLf<'_> {
 /// Nearest support point of every LF for every query.
 ///
 /// `scores` and `indices` are `queries.rows() x base_votes.cols()`, row-major. For LF j with an
-/// empty support, `indices = -1` and `scores = metric.worst_score()`. Ties go to the lowest base
-/// index. The result does not depend on `threads`.
+/// empty support, `indices = -1` and `scores = metric.worst_score()`. See the module documentation
+/// for the contract; the result does not depend on `threads` or `kernel`.
+#[allow(clippy::too_many_arguments)]
 pub fn nearest_support(
     queries: Matrix<'_, f32>,
     base: Matrix<'_, f32>,
-    base_votes: Matrix<'_, i64>,
+    base_votes: &Votes<'_>,
     metric: Metric,
+    kernel: Kernel,
     threads: usize,
     scores: &mut [f32],
     indices: &mut [i64],
 ) -> CoreResult<()> {
     let (q, m) = (queries.rows(), base_votes.cols());
     check_inputs(queries, base, base_votes, scores.len(), indices.len())?;
-    let (columns, supports) = SupportLists::build(base_votes)?;
+    let supports = Supports::build("L_base", base_votes)?;
     scores.fill(metric.worst_score());
     indices.fill(-1);
-    if q == 0 || m == 0 || columns.is_empty() {
+    if q == 0 || m == 0 || supports.columns.is_empty() {
         return Ok(());
     }
+    let dense_slots: Vec<u32> = (0..supports.n_slots() as u32)
+        .filter(|&g| supports.dense[g as usize])
+        .collect();
     run_in_pool(threads, || {
-        let sweep = Sweep::new(queries, base, metric, columns).map_err(|row| {
-            CoreError::Value(format!(
-                "base: row {row} has zero norm; cosine similarity is undefined for it"
-            ))
-        })?;
+        let sweep =
+            Sweep::new(queries, base, metric, supports.columns.clone(), kernel).map_err(|row| {
+                CoreError::Value(format!(
+                    "base: row {row} has zero norm; cosine similarity is undefined for it"
+                ))
+            })?;
         check_query_norms(queries, metric)?;
         let plan = sweep.plan(threads);
         let chunk = plan.block_rows * m;
+        let (sweep, supports, dense_slots) = (&sweep, &supports, &dense_slots[..]);
         scores
             .par_chunks_mut(chunk)
             .zip(indices.par_chunks_mut(chunk))
@@ -148,12 +256,10 @@ pub fn nearest_support(
                 let first = task * plan.block_rows;
                 let rows = task_scores.len() / m;
                 let partial = |chunk_id: usize| {
-                    let mut best = BestPerLf::new(&supports, m, rows);
-                    sweep.run(
-                        first..first + rows,
-                        sweep.chunk_tiles(chunk_id, plan.column_chunks),
-                        &mut best,
-                    );
+                    let tiles = sweep.chunk_tiles(chunk_id, plan.column_chunks);
+                    let mut best =
+                        BestPerSlot::new(sweep, supports, dense_slots, first, rows, &tiles);
+                    sweep.run(first..first + rows, tiles, &mut best);
                     best
                 };
                 let best = if plan.column_chunks == 1 {
@@ -162,10 +268,10 @@ pub fn nearest_support(
                     (0..plan.column_chunks)
                         .into_par_iter()
                         .map(partial)
-                        .reduce_with(BestPerLf::merge)
+                        .reduce_with(BestPerSlot::merge)
                         .expect("at least one column chunk")
                 };
-                write_results(&sweep, &best, first, task_scores, task_indices);
+                write_results(&best, task_scores, task_indices);
             });
         Ok(())
     })
@@ -174,7 +280,7 @@ pub fn nearest_support(
 fn check_inputs(
     queries: Matrix<'_, f32>,
     base: Matrix<'_, f32>,
-    base_votes: Matrix<'_, i64>,
+    base_votes: &Votes<'_>,
     scores_len: usize,
     indices_len: usize,
 ) -> CoreResult<()> {
@@ -216,46 +322,20 @@ pub(crate) fn check_query_norms(queries: Matrix<'_, f32>, metric: Metric) -> Cor
     }
 }
 
-/// Converts one task's running bests into base indices and exactly recomputed scores.
-fn write_results(
-    sweep: &Sweep<'_>,
-    best: &BestPerLf<'_>,
-    first_query: usize,
-    scores: &mut [f32],
-    indices: &mut [i64],
-) {
-    let m = scores.len() / best.rows;
-    let (queries, base, metric) = (sweep.queries(), sweep.base(), sweep.metric());
-    // Several LFs often share a query's nearest row: score each distinct row once.
-    let mut winners: Vec<(u32, u32)> = Vec::with_capacity(m);
+/// Each LF's result is its slot's: the winning base row and its canonical score.
+fn write_results(best: &BestPerSlot<'_>, scores: &mut [f32], indices: &mut [i64]) {
+    let m = best.supports.lf_slot.len();
+    let columns = best.sweep.columns();
     for r in 0..best.rows {
-        let query = queries.row(first_query + r);
-        let query_norm = squared_norm(query).sqrt();
-        winners.clear();
-        winners.extend(
-            (0..m)
-                .map(|lf| (best.position[lf * best.rows + r], lf as u32))
-                .filter(|&(position, _)| position != NO_CANDIDATE),
-        );
-        winners.sort_unstable();
-        let mut previous: Option<(u32, f32)> = None;
-        for &(position, lf) in &winners {
-            let score = match previous {
-                Some((p, s)) if p == position => s,
-                _ => {
-                    let row = sweep.columns()[position as usize] as usize;
-                    let s = metric.exact_score(
-                        query,
-                        base.row(row),
-                        query_norm,
-                        sweep.column_norm(position as usize),
-                    );
-                    previous = Some((position, s));
-                    s
-                }
-            };
-            scores[r * m + lf as usize] = score;
-            indices[r * m + lf as usize] = sweep.columns()[position as usize] as i64;
+        for (j, &g) in best.supports.lf_slot.iter().enumerate() {
+            if g == NO_SLOT {
+                continue;
+            }
+            let k = g as usize * best.stride + r;
+            if best.position[k] != NO_CANDIDATE {
+                scores[r * m + j] = best.score[k];
+                indices[r * m + j] = columns[best.position[k] as usize] as i64;
+            }
         }
     }
 }
@@ -263,23 +343,28 @@ fn write_results(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sweep::Kernel;
     use crate::testutil::{assert_is_best, embeddings, votes, Rng};
 
+    const KERNELS: [Kernel; 3] = [Kernel::Exact, Kernel::ScreenedPortable, Kernel::Screened];
+
+    #[allow(clippy::type_complexity)]
     fn run(
         queries: &[f32],
         base: &[f32],
         base_votes: &[i64],
         (q, n, d, m): (usize, usize, usize, usize),
         metric: Metric,
-        threads: usize,
+        (kernel, threads): (Kernel, usize),
     ) -> CoreResult<(Vec<f32>, Vec<i64>)> {
         let mut scores = vec![0.0; q * m];
         let mut indices = vec![0; q * m];
         nearest_support(
             Matrix::new("queries", queries, q, d)?,
             Matrix::new("base", base, n, d)?,
-            Matrix::new("L_base", base_votes, n, m)?,
+            &Votes::dense("L_base", base_votes, n, m)?,
             metric,
+            kernel,
             threads,
             &mut scores,
             &mut indices,
@@ -287,19 +372,31 @@ mod tests {
         Ok((scores, indices))
     }
 
+    fn same_bits(a: &[f32], b: &[f32]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
     #[test]
-    fn matches_brute_force_across_tiles_and_threads() {
+    fn matches_brute_force_across_tiles_threads_and_kernels() {
         // Sizes cross the tile grid: q > QUERY_BLOCK, n > COLUMN_TILE, a ragged last tile.
-        let (q, n, d) = (600, 2500, 7);
-        let coverage = [0.0, 0.02, 0.3, 0.9, 1.0];
+        let (q, n, d) = (600, 2500, 19);
+        let coverage = [0.0, 0.02, 0.3, 0.9, 1.0, 1.0];
         let m = coverage.len();
         let mut rng = Rng::new(7);
         let base = embeddings(&mut rng, n, d);
         let queries = embeddings(&mut rng, q, d);
         let base_votes = votes(&mut rng, n, &coverage, 3);
         for metric in [Metric::Cosine, Metric::InnerProduct, Metric::Euclidean] {
-            let (scores, indices) =
-                run(&queries, &base, &base_votes, (q, n, d, m), metric, 1).unwrap();
+            let dims = (q, n, d, m);
+            let (scores, indices) = run(
+                &queries,
+                &base,
+                &base_votes,
+                dims,
+                metric,
+                (Kernel::Exact, 1),
+            )
+            .unwrap();
             let qm = Matrix::new("q", &queries[..], q, d).unwrap();
             let bm = Matrix::new("b", &base[..], n, d).unwrap();
             for j in 0..m {
@@ -314,16 +411,112 @@ mod tests {
                     }
                 }
             }
-            for threads in [2, 3, 8] {
-                let again =
-                    run(&queries, &base, &base_votes, (q, n, d, m), metric, threads).unwrap();
-                assert_eq!(again.1, indices, "{metric:?} with {threads} threads");
-                let same_bits = again
-                    .0
-                    .iter()
-                    .zip(&scores)
-                    .all(|(a, b)| a.to_bits() == b.to_bits());
-                assert!(same_bits, "{metric:?} with {threads} threads");
+            for kernel in KERNELS {
+                for threads in [1, 2, 3, 8] {
+                    let again = run(
+                        &queries,
+                        &base,
+                        &base_votes,
+                        dims,
+                        metric,
+                        (kernel, threads),
+                    )
+                    .unwrap();
+                    let what = format!("{metric:?} {kernel:?} with {threads} threads");
+                    assert_eq!(again.1, indices, "{what}");
+                    assert!(same_bits(&again.0, &scores), "{what}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn winners_are_canonical_argmax_with_lowest_index() {
+        // Near-ties: rows that differ in the last ulp, duplicates, a clustered cloud.
+        let (q, n, d) = (70, 1500, 24);
+        let mut rng = Rng::new(21);
+        let center: Vec<f32> = (0..d).map(|_| rng.unit()).collect();
+        let mut base = Vec::with_capacity(n * d);
+        for r in 0..n {
+            for (k, &c) in center.iter().enumerate() {
+                let x = match r % 3 {
+                    0 => c + 1e-3 * rng.unit(),
+                    1 => f32::from_bits(c.to_bits().wrapping_add((r % 5) as u32)),
+                    _ => c,
+                };
+                base.push(if k == 0 && r % 7 == 0 { -x } else { x });
+            }
+        }
+        let queries = base[..q * d].to_vec();
+        let coverage = [0.5, 1.0, 0.1];
+        let base_votes = votes(&mut rng, n, &coverage, 2);
+        let m = coverage.len();
+        for metric in [Metric::Cosine, Metric::InnerProduct, Metric::Euclidean] {
+            let bm = Matrix::new("b", &base[..], n, d).unwrap();
+            let qm = Matrix::new("q", &queries[..], q, d).unwrap();
+            let reference: Vec<(f32, i64)> = (0..q * m)
+                .map(|cell| {
+                    let (i, j) = (cell / m, cell % m);
+                    let (qn, _) = crate::metric::column_norms(qm.row(i));
+                    let mut best: Option<(f32, u32)> = None;
+                    for r in (0..n).filter(|&r| base_votes[r * m + j] != -1) {
+                        let (bn, _) = crate::metric::column_norms(bm.row(r));
+                        let s = metric.canonical_score(qm.row(i), bm.row(r), qn, bn);
+                        if best.is_none_or(|(bs, bi)| metric.ranks_before(s, r as u32, bs, bi)) {
+                            best = Some((s, r as u32));
+                        }
+                    }
+                    best.map_or((metric.worst_score(), -1), |(s, r)| (s, r as i64))
+                })
+                .collect();
+            for kernel in KERNELS {
+                let (scores, indices) = run(
+                    &queries,
+                    &base,
+                    &base_votes,
+                    (q, n, d, m),
+                    metric,
+                    (kernel, 2),
+                )
+                .unwrap();
+                for (cell, &(s, r)) in reference.iter().enumerate() {
+                    assert_eq!(indices[cell], r, "{metric:?} {kernel:?} cell {cell}");
+                    assert_eq!(scores[cell].to_bits(), s.to_bits(), "{metric:?} {kernel:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn extreme_magnitudes_agree_across_kernels() {
+        // Zero rows, subnormals, and rows so large that their squared norms overflow float32
+        // (every bound is then infinite and every candidate is scored: slower, never wrong).
+        let (q, n, d) = (40, 300, 20);
+        let mut rng = Rng::new(5);
+        let mut base = embeddings(&mut rng, n, d);
+        for r in 0..n {
+            let scale = [0.0f32, 1e-40, 1e-30, 1.0, 1e20, 3e30][r % 6];
+            for x in &mut base[r * d..(r + 1) * d] {
+                *x *= scale;
+            }
+        }
+        let queries = base[..q * d].to_vec();
+        let base_votes = votes(&mut rng, n, &[0.5, 1.0], 2);
+        for metric in [Metric::InnerProduct, Metric::Euclidean] {
+            let dims = (q, n, d, 2);
+            let exact = run(
+                &queries,
+                &base,
+                &base_votes,
+                dims,
+                metric,
+                (Kernel::Exact, 2),
+            )
+            .unwrap();
+            for kernel in KERNELS {
+                let got = run(&queries, &base, &base_votes, dims, metric, (kernel, 3)).unwrap();
+                assert_eq!(got.1, exact.1, "{metric:?} {kernel:?}");
+                assert!(same_bits(&got.0, &exact.0), "{metric:?} {kernel:?}");
             }
         }
     }
@@ -337,16 +530,18 @@ mod tests {
         ];
         let base_votes = [-1, -1, -1, 1, 1, 1, 0, 0, 0, 0];
         let queries = [1.0, 2.0, 0.5];
-        let (_, indices) = run(
-            &queries,
-            &base,
-            &base_votes,
-            (1, 5, d, 2),
-            Metric::Cosine,
-            2,
-        )
-        .unwrap();
-        assert_eq!(indices, vec![3, 1]);
+        for kernel in KERNELS {
+            let (_, indices) = run(
+                &queries,
+                &base,
+                &base_votes,
+                (1, 5, d, 2),
+                Metric::Cosine,
+                (kernel, 2),
+            )
+            .unwrap();
+            assert_eq!(indices, vec![3, 1]);
+        }
     }
 
     #[test]
@@ -357,37 +552,42 @@ mod tests {
         let base = embeddings(&mut rng, n, d);
         let queries = embeddings(&mut rng, q, d);
         let base_votes = votes(&mut rng, n, &coverage, 2);
-        let with_threads = |threads| {
+        let with = |kernel, threads| {
             run(
                 &queries,
                 &base,
                 &base_votes,
                 (q, n, d, 2),
                 Metric::Euclidean,
-                threads,
+                (kernel, threads),
             )
             .unwrap()
         };
-        let (one, many) = (with_threads(1), with_threads(6));
-        assert_eq!(one.1, many.1);
-        assert_eq!(one.0, many.0);
+        let one = with(Kernel::Exact, 1);
+        for kernel in KERNELS {
+            let many = with(kernel, 6);
+            assert_eq!(one.1, many.1);
+            assert!(same_bits(&one.0, &many.0));
+        }
     }
 
     #[test]
     fn bad_input_is_an_error_not_a_panic() {
         let base = [1.0, 0.0, 0.0, 0.0];
         let queries = [1.0, 1.0];
-        let err = run(&queries, &base, &[-2, 0], (1, 2, 2, 1), Metric::Cosine, 1).unwrap_err();
+        let k = (Kernel::Exact, 1);
+        let err = run(&queries, &base, &[-2, 0], (1, 2, 2, 1), Metric::Cosine, k).unwrap_err();
         assert!(err.to_string().contains("-2"), "{err}");
-        let err = run(&queries, &base, &[0, 0], (1, 2, 2, 1), Metric::Cosine, 1).unwrap_err();
+        let err = run(&queries, &base, &[0, 0], (1, 2, 2, 1), Metric::Cosine, k).unwrap_err();
         assert!(err.to_string().contains("zero norm"), "{err}");
         let mut scores = vec![0.0; 1];
         let mut indices = vec![0; 1];
         let err = nearest_support(
             Matrix::new("queries", &queries[..], 1, 2).unwrap(),
             Matrix::new("base", &base[..], 2, 2).unwrap(),
-            Matrix::new("L_base", &[0i64, 0, 0][..], 3, 1).unwrap(),
+            &Votes::dense("L_base", &[0i64, 0, 0][..], 3, 1).unwrap(),
             Metric::Cosine,
+            Kernel::Exact,
             1,
             &mut scores,
             &mut indices,

@@ -1,17 +1,22 @@
 //! The PyO3 layer: it only converts. The Python package (`python/liger/search.py`) validates and
-//! canonicalises every argument (C-contiguous float32 / int64, shapes, finiteness) before calling
-//! here, so these functions borrow NumPy buffers without copying, release the GIL for the work, and
-//! map a `CoreError` (the core's second line of defence) to `ValueError`.
+//! canonicalises every argument (C-contiguous float32 embeddings, int8/16/32/64 votes, dense or as
+//! CSR parts, shapes, finiteness) before calling here, so these functions borrow NumPy buffers
+//! without copying, release the GIL for the work, and map a `CoreError` (the core's second line of
+//! defence) to `ValueError`.
 
 use numpy::{
-    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+    Element, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    PyUntypedArrayMethods,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::error::CoreError;
+use crate::extend::VotesOut;
 use crate::matrix::Matrix;
 use crate::metric::Metric;
+use crate::sweep::{Engine, Kernel};
+use crate::votes::{IntSlice, Votes};
 
 type Pair<'py> = (Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<i64>>);
 /// `(indptr, indices, scores)` of a CSR matrix; the index arrays are int32 or int64.
@@ -26,21 +31,100 @@ fn to_py(err: CoreError) -> PyErr {
 }
 
 /// A read-only 2-D array as a `Matrix`; fails (no copy) unless it is C-contiguous.
-fn matrix<'a, T: numpy::Element>(
+fn matrix<'a, T: Element>(
     name: &str,
     array: &'a PyReadonlyArray2<'_, T>,
 ) -> PyResult<Matrix<'a, T>> {
     let [rows, cols] = [array.shape()[0], array.shape()[1]];
-    // `as_slice` also accepts Fortran order, which would silently transpose the data.
+    Matrix::new(name, contiguous(name, array)?, rows, cols).map_err(to_py)
+}
+
+/// The data of a C-contiguous 2-D array. (`as_slice` also accepts Fortran order, which would
+/// silently transpose the data.)
+fn contiguous<'a, T: Element>(name: &str, array: &'a PyReadonlyArray2<'_, T>) -> PyResult<&'a [T]> {
     if !array.is_c_contiguous() {
         return Err(PyValueError::new_err(format!(
             "{name}: expected a C-contiguous array"
         )));
     }
-    let data = array
+    array
         .as_slice()
-        .map_err(|_| PyValueError::new_err(format!("{name}: expected a C-contiguous array")))?;
-    Matrix::new(name, data, rows, cols).map_err(to_py)
+        .map_err(|_| PyValueError::new_err(format!("{name}: expected a C-contiguous array")))
+}
+
+/// A 2-D integer array of one of the vote dtypes, borrowed as is.
+#[derive(FromPyObject)]
+enum IntArray2<'py> {
+    I8(PyReadonlyArray2<'py, i8>),
+    I16(PyReadonlyArray2<'py, i16>),
+    I32(PyReadonlyArray2<'py, i32>),
+    I64(PyReadonlyArray2<'py, i64>),
+}
+
+/// A 1-D integer array (CSR parts), borrowed as is.
+#[derive(FromPyObject)]
+enum IntArray1<'py> {
+    I8(PyReadonlyArray1<'py, i8>),
+    I16(PyReadonlyArray1<'py, i16>),
+    I32(PyReadonlyArray1<'py, i32>),
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+/// Votes from Python: a dense 2-D array, or CSR parts `(indptr, indices, data, rows, cols)`.
+#[derive(FromPyObject)]
+enum VotesArg<'py> {
+    Dense(IntArray2<'py>),
+    Csr((IntArray1<'py>, IntArray1<'py>, IntArray1<'py>, usize, usize)),
+}
+
+impl IntArray1<'_> {
+    fn slice(&self, name: &str) -> PyResult<IntSlice<'_>> {
+        let err = |_| PyValueError::new_err(format!("{name}: expected a contiguous array"));
+        Ok(match self {
+            IntArray1::I8(a) => IntSlice::I8(a.as_slice().map_err(err)?),
+            IntArray1::I16(a) => IntSlice::I16(a.as_slice().map_err(err)?),
+            IntArray1::I32(a) => IntSlice::I32(a.as_slice().map_err(err)?),
+            IntArray1::I64(a) => IntSlice::I64(a.as_slice().map_err(err)?),
+        })
+    }
+}
+
+impl VotesArg<'_> {
+    fn votes(&self, name: &str) -> PyResult<Votes<'_>> {
+        match self {
+            VotesArg::Dense(array) => {
+                let (shape, data) = match array {
+                    IntArray2::I8(a) => (a.shape(), IntSlice::I8(contiguous(name, a)?)),
+                    IntArray2::I16(a) => (a.shape(), IntSlice::I16(contiguous(name, a)?)),
+                    IntArray2::I32(a) => (a.shape(), IntSlice::I32(contiguous(name, a)?)),
+                    IntArray2::I64(a) => (a.shape(), IntSlice::I64(contiguous(name, a)?)),
+                };
+                Votes::dense(name, data, shape[0], shape[1]).map_err(to_py)
+            }
+            VotesArg::Csr((indptr, indices, data, rows, cols)) => Votes::csr(
+                name,
+                (*rows, *cols),
+                indptr.slice(name)?,
+                indices.slice(name)?,
+                data.slice(name)?,
+            )
+            .map_err(to_py),
+        }
+    }
+
+    /// Bytes per vote value.
+    fn width(&self) -> usize {
+        match self {
+            VotesArg::Dense(IntArray2::I8(_)) | VotesArg::Csr((_, _, IntArray1::I8(_), _, _)) => 1,
+            VotesArg::Dense(IntArray2::I16(_)) | VotesArg::Csr((_, _, IntArray1::I16(_), _, _)) => {
+                2
+            }
+            VotesArg::Dense(IntArray2::I32(_)) | VotesArg::Csr((_, _, IntArray1::I32(_), _, _)) => {
+                4
+            }
+            _ => 8,
+        }
+    }
 }
 
 /// Two fresh `(rows, cols)` output arrays.
@@ -51,20 +135,29 @@ fn outputs<'py>(py: Python<'py>, rows: usize, cols: usize) -> Pair<'py> {
     )
 }
 
+fn parse(metric: &str, kernel: &str) -> PyResult<(Metric, Kernel)> {
+    Ok((
+        Metric::parse(metric).map_err(to_py)?,
+        Kernel::parse(kernel).map_err(to_py)?,
+    ))
+}
+
 #[pyfunction]
+#[pyo3(signature = (queries, base, base_votes, metric, threads, kernel="auto"))]
 fn nearest_support<'py>(
     py: Python<'py>,
     queries: PyReadonlyArray2<'py, f32>,
     base: PyReadonlyArray2<'py, f32>,
-    base_votes: PyReadonlyArray2<'py, i64>,
+    base_votes: VotesArg<'py>,
     metric: &str,
     threads: usize,
+    kernel: &str,
 ) -> PyResult<Pair<'py>> {
-    let metric = Metric::parse(metric).map_err(to_py)?;
+    let (metric, kernel) = parse(metric, kernel)?;
     let (queries, base, votes) = (
         matrix("queries", &queries)?,
         matrix("base", &base)?,
-        matrix("L_base", &base_votes)?,
+        base_votes.votes("L_base")?,
     );
     let (scores, indices) = outputs(py, queries.rows(), votes.cols());
     // SAFETY: both outputs were just created here and are not shared with Python code yet.
@@ -73,8 +166,9 @@ fn nearest_support<'py>(
         crate::nearest_support(
             queries,
             base,
-            votes,
+            &votes,
             metric,
+            kernel,
             threads,
             score_slice,
             index_slice,
@@ -85,6 +179,8 @@ fn nearest_support<'py>(
 }
 
 #[pyfunction]
+#[pyo3(signature = (queries, base, k, metric, exclude_self, threads, kernel="auto"))]
+#[allow(clippy::too_many_arguments)]
 fn knn<'py>(
     py: Python<'py>,
     queries: PyReadonlyArray2<'py, f32>,
@@ -93,8 +189,9 @@ fn knn<'py>(
     metric: &str,
     exclude_self: bool,
     threads: usize,
+    kernel: &str,
 ) -> PyResult<Pair<'py>> {
-    let metric = Metric::parse(metric).map_err(to_py)?;
+    let (metric, kernel) = parse(metric, kernel)?;
     let (queries, base) = (matrix("queries", &queries)?, matrix("X", &base)?);
     let (scores, indices) = outputs(py, queries.rows(), k);
     // SAFETY: both outputs were just created here and are not shared with Python code yet.
@@ -106,6 +203,7 @@ fn knn<'py>(
             k,
             metric,
             exclude_self,
+            kernel,
             threads,
             score_slice,
             index_slice,
@@ -115,43 +213,75 @@ fn knn<'py>(
     Ok((scores, indices))
 }
 
+/// Extended votes, in the wider of the dtypes of `votes` and `base_votes`.
 #[pyfunction]
+#[allow(clippy::too_many_arguments)]
 fn extend_votes<'py>(
     py: Python<'py>,
-    votes: PyReadonlyArray2<'py, i64>,
+    votes: VotesArg<'py>,
     scores: PyReadonlyArray2<'py, f32>,
     indices: PyReadonlyArray2<'py, i64>,
-    base_votes: PyReadonlyArray2<'py, i64>,
+    base_votes: VotesArg<'py>,
     thresholds: PyReadonlyArray1<'py, f32>,
     metric: &str,
     threads: usize,
-) -> PyResult<Bound<'py, PyArray2<i64>>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let metric = Metric::parse(metric).map_err(to_py)?;
+    let width = votes.width().max(base_votes.width());
     let (votes, scores, indices, base_votes) = (
-        matrix("L", &votes)?,
+        votes.votes("L")?,
         matrix("scores", &scores)?,
         matrix("indices", &indices)?,
-        matrix("L_base", &base_votes)?,
+        base_votes.votes("L_base")?,
     );
     let thresholds = thresholds
         .as_slice()
         .map_err(|_| PyValueError::new_err("thresholds: expected a C-contiguous array"))?;
-    let out = PyArray2::<i64>::zeros(py, [votes.rows(), votes.cols()], false);
-    // SAFETY: `out` was just created here and is not shared with Python code yet.
-    let out_slice = unsafe { out.as_slice_mut()? };
-    py.detach(|| {
-        crate::extend_votes(
-            votes, scores, indices, base_votes, thresholds, metric, threads, out_slice,
-        )
+    let shape = [votes.rows(), votes.cols()];
+    macro_rules! run {
+        ($t:ty, $variant:ident) => {{
+            let out = PyArray2::<$t>::zeros(py, shape, false);
+            // SAFETY: `out` was just created here and is not shared with Python code yet.
+            let slice = unsafe { out.as_slice_mut()? };
+            py.detach(|| {
+                crate::extend_votes(
+                    &votes,
+                    scores,
+                    indices,
+                    &base_votes,
+                    thresholds,
+                    metric,
+                    threads,
+                    VotesOut::$variant(slice),
+                )
+            })
+            .map_err(to_py)?;
+            out.into_any()
+        }};
+    }
+    Ok(match width {
+        1 => run!(i8, I8),
+        2 => run!(i16, I16),
+        4 => run!(i32, I32),
+        _ => run!(i64, I64),
     })
-    .map_err(to_py)?;
-    Ok(out)
+}
+
+/// The screen a search with `kernel` runs at dimension `d` on this CPU: "f32", "int8-vnni" or
+/// "int8-portable" (for benchmarks and bug reports; results never depend on it).
+#[pyfunction]
+fn screen_engine(kernel: &str, d: usize) -> PyResult<&'static str> {
+    Ok(match Kernel::parse(kernel).map_err(to_py)?.engine(d) {
+        Engine::F32 => "f32",
+        Engine::Int8Vnni => "int8-vnni",
+        Engine::Int8Portable => "int8-portable",
+    })
 }
 
 /// Radius search as CSR arrays `(indptr, indices, scores)`; the index arrays are int32 when every
 /// value fits (what SciPy would convert them to), else int64.
 #[pyfunction]
-#[pyo3(signature = (queries, base, radius, metric, exclude_self, max_neighbors, threads))]
+#[pyo3(signature = (queries, base, radius, metric, exclude_self, max_neighbors, threads, kernel="auto"))]
 #[allow(clippy::too_many_arguments)]
 fn radius_neighbors<'py>(
     py: Python<'py>,
@@ -162,6 +292,7 @@ fn radius_neighbors<'py>(
     exclude_self: bool,
     max_neighbors: Option<usize>,
     threads: usize,
+    kernel: &str,
 ) -> PyResult<Csr<'py>> {
     use crate::radius::{radius_neighbors, to_csr, RadiusQuery};
     let query = RadiusQuery {
@@ -169,6 +300,7 @@ fn radius_neighbors<'py>(
         metric: Metric::parse(metric).map_err(to_py)?,
         exclude_self,
         max_neighbors,
+        kernel: Kernel::parse(kernel).map_err(to_py)?,
     };
     let (queries, base) = (matrix("queries", &queries)?, matrix("X", &base)?);
     let n = base.rows();
@@ -265,6 +397,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(resolve_threads, m)?)?;
     m.add_function(wrap_pyfunction!(first_non_finite, m)?)?;
     m.add_function(wrap_pyfunction!(simd_level, m)?)?;
+    m.add_function(wrap_pyfunction!(screen_engine, m)?)?;
     m.add("ABSTAIN", crate::ABSTAIN)?;
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! Exact radius search: every base row whose score against a query clears a radius (similarity
 //! `>= radius` for cosine / inner product, distance `<= radius` for euclidean), as sparse rows.
 //!
-//! A consumer of the blocked sweep (`sweep.rs`): the GEMM score of each (query, base row) pair
-//! only *screens* candidates, against a bar lowered by a proven bound on float32 rounding; every
-//! candidate's score is then recomputed with `Metric::exact_score` (the canonical pair score that
-//! `nearest_support` and `knn` report), and the inclusion decision is made on that exact score.
-//! So a pair is in the result exactly when its canonical score clears the radius, whatever the
-//! tiling or the thread count, and its reported score is the canonical one.
+//! A consumer of the blocked sweep (`sweep.rs`): the screen value of each (query, base row) pair
+//! (float32 GEMM or int8, `kernel`) only *screens* candidates, against the rigorous bar of
+//! `bounds.rs` for the radius (later the k-th best score); every candidate's score is then
+//! computed with `Metric::canonical_score` (the canonical pair score that `nearest_support` and
+//! `knn` report), and the inclusion decision is made on that score. So a pair is in the result
+//! exactly when its canonical score clears the radius, whatever the screen, tiling or thread
+//! count, and its reported score is the canonical one.
 //!
 //! Memory: per task, the candidate lists of its queries (the output, plus the few pairs within
 //! the rounding margin of the bar). With `max_neighbors = k`, a query's list is cut back to its k
@@ -15,10 +16,12 @@
 
 use rayon::prelude::*;
 
+use crate::bounds::QueryTerms;
 use crate::error::{CoreError, CoreResult};
+use crate::lanes::{Lanes, LANES};
 use crate::matrix::Matrix;
 use crate::metric::{squared_norm, Metric};
-use crate::sweep::{Sweep, TileConsumer, TileView};
+use crate::sweep::{Kernel, Sweep, TileConsumer, TileView};
 use crate::threads::run_in_pool;
 
 /// The neighbours of consecutive queries: `lengths[r]` entries per query, concatenated; within a
@@ -39,50 +42,8 @@ pub struct RadiusQuery {
     pub exclude_self: bool,
     /// Keep only the best `k` per query (higher similarity / smaller distance, then lower index).
     pub max_neighbors: Option<usize>,
-}
-
-/// Screening bars in the sweep's score space (`dot * scale + offset`, higher is better).
-///
-/// `tolerance` bounds the float32 rounding of one dot product relative to the product of the
-/// norms: `|fl(q.b) - q.b| <= d u |q| |b|` for any summation order (u = unit roundoff), and the
-/// norms, the score transform and the exact score each add errors of the same order. The bars
-/// below subtract eight times that (with `f32::EPSILON = 2u`: sixteen times the first-order
-/// bound), so a pair whose exact score clears a value always passes the bar of that value.
-struct Bars {
-    metric: Metric,
-    tolerance: f64,
-    /// The largest norm among the base rows (inner product and euclidean bounds).
-    max_base_norm: f64,
-}
-
-impl Bars {
-    fn new(metric: Metric, d: usize, max_base_norm: f32) -> Self {
-        Bars {
-            metric,
-            tolerance: (d as f64 + 4.0) * f32::EPSILON as f64,
-            max_base_norm: max_base_norm as f64,
-        }
-    }
-
-    /// The lowest sweep score a pair with exact score `value` against a query of norm
-    /// `query_norm` (squared: `query_squared`) can have.
-    fn bar(&self, value: f32, query_norm: f32, query_squared: f32) -> f32 {
-        let (v, qn, q2, m) = (
-            value as f64,
-            query_norm as f64,
-            query_squared as f64,
-            self.max_base_norm,
-        );
-        let slack = 8.0 * self.tolerance;
-        let bar = match self.metric {
-            // Sweep score: q.b / |b| = cos * |q|.
-            Metric::Cosine => v * qn - slack * qn * v.abs().max(1.0),
-            Metric::InnerProduct => v - slack * (qn * m + v.abs()),
-            // Sweep score: q.b - |b|^2 / 2 = (|q|^2 - distance^2) / 2.
-            Metric::Euclidean => (q2 - v * v) / 2.0 - slack * ((qn + m) * (qn + m) + v * v),
-        };
-        bar as f32
-    }
+    /// How candidates are screened (the result is the same for every kernel).
+    pub kernel: Kernel,
 }
 
 /// The canonical score of one candidate: recomputed from the two rows.
@@ -95,15 +56,8 @@ struct Scorer<'s, 'a> {
 impl Scorer<'_, '_> {
     #[inline]
     fn score(&self, r: usize, position: u32) -> f32 {
-        let p = position as usize;
-        let query = self.sweep.queries().row(self.first_query + r);
-        let base_row = self.sweep.base().row(self.sweep.columns()[p] as usize);
-        self.sweep.metric().exact_score(
-            query,
-            base_row,
-            self.query_norms[r],
-            self.sweep.column_norm(p),
-        )
+        self.sweep
+            .canonical(self.first_query + r, self.query_norms[r], position as usize)
     }
 }
 
@@ -118,50 +72,40 @@ struct Candidate {
 struct Within<'s, 'a> {
     query: RadiusQuery,
     scorer: Scorer<'s, 'a>,
-    bars: &'s Bars,
-    query_squared: &'s [f32],
-    /// Per query: the sweep score a column must reach to become a candidate.
+    /// Per query: the screen bar of the radius, then of the k-th best score (`bounds.rs`);
+    /// NaN until the query's first view sets it (the bar needs the task's `QueryTerms`).
     bar: Vec<f32>,
     candidates: Vec<Vec<Candidate>>,
 }
 
 impl<'s, 'a> Within<'s, 'a> {
-    fn new(
-        query: RadiusQuery,
-        scorer: Scorer<'s, 'a>,
-        bars: &'s Bars,
-        query_squared: &'s [f32],
-    ) -> Self {
+    fn new(query: RadiusQuery, scorer: Scorer<'s, 'a>) -> Self {
         let rows = scorer.query_norms.len();
-        let bar = (0..rows)
-            .map(|r| bars.bar(query.radius, scorer.query_norms[r], query_squared[r]))
-            .collect();
         Within {
             query,
             scorer,
-            bars,
-            query_squared,
-            bar,
+            bar: vec![f32::NAN; rows.next_multiple_of(LANES)],
             candidates: vec![Vec::new(); rows],
         }
     }
 
     #[inline]
-    fn push(&mut self, r: usize, position: u32) {
+    fn push(&mut self, r: usize, position: u32, queries: &QueryTerms) {
         self.candidates[r].push(Candidate {
             position,
             score: f32::NAN,
         });
         if let Some(k) = self.query.max_neighbors {
             if self.candidates[r].len() >= 2 * k.max(8) {
-                self.prune(r, k);
+                self.prune(r, k, Some(queries));
             }
         }
     }
 
     /// Scores query `r`'s new candidates, drops those outside the radius and, with
-    /// `max_neighbors = k`, all but the k best; then raises the bar to the k-th best score.
-    fn prune(&mut self, r: usize, k: usize) {
+    /// `max_neighbors = k`, all but the k best; then (given the task's terms) raises the bar to
+    /// the k-th best score.
+    fn prune(&mut self, r: usize, k: usize, queries: Option<&QueryTerms>) {
         let metric = self.query.metric;
         let mut list = std::mem::take(&mut self.candidates[r]);
         for c in list.iter_mut().filter(|c| c.score.is_nan()) {
@@ -172,17 +116,13 @@ impl<'s, 'a> Within<'s, 'a> {
             list.select_nth_unstable_by(k - 1, |a, b| ranking(metric, a, b));
             list.truncate(k);
         }
-        if list.len() == k {
+        if let (true, Some(queries)) = (list.len() == k, queries) {
             let worst = list
                 .iter()
                 .copied()
                 .max_by(|a, b| ranking(metric, a, b))
                 .expect("k >= 1 entries");
-            let bar = self.bars.bar(
-                worst.score,
-                self.scorer.query_norms[r],
-                self.query_squared[r],
-            );
+            let bar = queries.bar(metric, self.scorer.sweep.gamma(), r, worst.score);
             self.bar[r] = self.bar[r].max(bar);
         }
         self.candidates[r] = list;
@@ -194,7 +134,7 @@ impl<'s, 'a> Within<'s, 'a> {
             self.candidates[r].extend(list);
             if let Some(k) = self.query.max_neighbors {
                 if self.candidates[r].len() > k {
-                    self.prune(r, k);
+                    self.prune(r, k, None);
                 }
             }
         }
@@ -253,27 +193,30 @@ fn ranking(metric: Metric, a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
 
 impl TileConsumer for Within<'_, '_> {
     #[inline(always)]
-    fn consume_portable(&mut self, tile: &TileView<'_>) {
-        let width = tile.width;
+    fn consume<S: Lanes>(&mut self, lanes: S, tile: &TileView<'_>) {
         let exclude_self = self.query.exclude_self;
         let first_query = self.scorer.first_query;
-        for (p, scores) in tile.values.chunks_exact(width).enumerate() {
-            let column = tile.first_column + p;
-            let (scale, offset) = (tile.scale[p], tile.offset[p]);
-            let bars = &self.bar[tile.query_offset..tile.query_offset + width];
-            // Branch-free test first (vectorises); most columns clear no query's bar.
-            let any = scores.iter().zip(bars).fold(false, |any, (&raw, &bar)| {
-                any | (raw * scale + offset >= bar)
-            });
-            if !any {
-                continue;
+        let (metric, gamma) = (self.query.metric, self.scorer.sweep.gamma());
+        for r in tile.query_offset..tile.query_offset + tile.width {
+            if self.bar[r].is_nan() {
+                self.bar[r] = tile.queries.bar(metric, gamma, r, self.query.radius);
             }
-            for (i, &raw) in scores.iter().enumerate() {
-                let r = tile.query_offset + i;
-                if raw * scale + offset >= self.bar[r]
-                    && !(exclude_self && first_query + r == column)
-                {
-                    self.push(r, column as u32);
+        }
+        // Column by column (the view's values are contiguous per column), 16 queries at a time.
+        for p in 0..tile.columns {
+            let column = tile.first_column + p;
+            for start in (0..tile.width).step_by(LANES) {
+                let at = tile.query_offset + start;
+                let terms = lanes.query_terms(tile, start);
+                let h = lanes.upper_bounds(tile, p, start, terms);
+                // Branch-free test first; most columns reach no query's bar.
+                let mut mask = lanes.reach_mask(h, &self.bar[at..]) & tile.valid_lanes(start);
+                while mask != 0 {
+                    let r = at + mask.trailing_zeros() as usize;
+                    mask &= mask - 1;
+                    if !(exclude_self && first_query + r == column) {
+                        self.push(r, column as u32, tile.queries);
+                    }
                 }
             }
         }
@@ -328,11 +271,12 @@ pub fn radius_neighbors(
     }
     let columns: Vec<u32> = (0..base.rows() as u32).collect();
     run_in_pool(threads, || {
-        let sweep = Sweep::new(queries, base, query.metric, columns).map_err(|row| {
-            CoreError::Value(format!(
-                "X: row {row} has zero norm; cosine similarity is undefined for it"
-            ))
-        })?;
+        let sweep =
+            Sweep::new(queries, base, query.metric, columns, query.kernel).map_err(|row| {
+                CoreError::Value(format!(
+                    "X: row {row} has zero norm; cosine similarity is undefined for it"
+                ))
+            })?;
         let query_squared: Vec<f32> = (0..q)
             .into_par_iter()
             .map(|i| squared_norm(queries.row(i)))
@@ -344,11 +288,8 @@ pub fn radius_neighbors(
                 )));
             }
         }
+        // The same norms as `column_norms` (the canonical scores' and the bars').
         let query_norms: Vec<f32> = query_squared.iter().map(|s| s.sqrt()).collect();
-        let max_base_norm = (0..sweep.columns().len())
-            .map(|p| sweep.column_norm(p))
-            .fold(0.0f32, f32::max);
-        let bars = Bars::new(query.metric, queries.cols(), max_base_norm);
         let plan = sweep.plan(threads);
         let starts: Vec<usize> = (0..q).step_by(plan.block_rows).collect();
         let rows = starts
@@ -361,7 +302,7 @@ pub fn radius_neighbors(
                         first_query: first,
                         query_norms: &query_norms[first..end],
                     };
-                    let mut within = Within::new(query, scorer, &bars, &query_squared[first..end]);
+                    let mut within = Within::new(query, scorer);
                     sweep.run(
                         first..end,
                         sweep.chunk_tiles(chunk, plan.column_chunks),
@@ -413,6 +354,7 @@ pub fn to_csr<I: TryFrom<usize> + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sweep::Kernel;
     use crate::testutil::{embeddings, Rng};
 
     /// Brute force over all pairs with the canonical score.
@@ -434,7 +376,7 @@ mod tests {
                     .map(|t| {
                         (
                             t as u32,
-                            metric.exact_score(qrow, base.row(t), qn, norms[t]),
+                            metric.canonical_score(qrow, base.row(t), qn, norms[t]),
                         )
                     })
                     .filter(|&(_, s)| metric.passes(s, query.radius))
@@ -508,8 +450,14 @@ mod tests {
                     metric,
                     exclude_self,
                     max_neighbors: None,
+                    kernel: Kernel::Exact,
                 };
                 let all = reference(queries, bm, query);
+                // Every screen gives the canonical result.
+                for kernel in [Kernel::ScreenedPortable, Kernel::Screened] {
+                    let got = radius_neighbors(queries, bm, RadiusQuery { kernel, ..query }, 2);
+                    assert_eq!(flatten(&got.unwrap()), all, "{query:?} {kernel:?}");
+                }
                 // The radius leaves some queries more neighbours than any cap tested.
                 let most = all.iter().map(Vec::len).max();
                 assert!(most > Some(7), "{query:?}: most {most:?}");
@@ -548,7 +496,7 @@ mod tests {
                 if a == b {
                     continue;
                 }
-                let radius = metric.exact_score(
+                let radius = metric.canonical_score(
                     bm.row(a),
                     bm.row(b),
                     squared_norm(bm.row(a)).sqrt(),
@@ -559,6 +507,7 @@ mod tests {
                     metric,
                     exclude_self: true,
                     max_neighbors: None,
+                    kernel: Kernel::Exact,
                 };
                 let qm = Matrix::new("queries", bm.row(a), 1, d).unwrap();
                 let got = flatten(
@@ -606,6 +555,7 @@ mod tests {
                 metric: Metric::Euclidean,
                 exclude_self: false,
                 max_neighbors,
+                kernel: Kernel::Exact,
             };
             let one = radius_neighbors(qm, bm, query, 1).unwrap();
             let many = radius_neighbors(qm, bm, query, 6).unwrap();
@@ -629,6 +579,7 @@ mod tests {
             metric: Metric::Cosine,
             exclude_self: true,
             max_neighbors: None,
+            kernel: Kernel::Exact,
         };
         let blocks = radius_neighbors(bm, bm, query, 1).unwrap();
         let (indptr, indices, scores) = to_csr::<i32>(blocks).unwrap();
@@ -652,6 +603,7 @@ mod tests {
             bm,
             RadiusQuery {
                 max_neighbors: Some(0),
+                kernel: Kernel::Exact,
                 ..query
             },
             1,

@@ -20,6 +20,7 @@ from ._pandas import to_numpy as pandas_to_numpy
 
 ABSTAIN = -1
 METRICS = ("cosine", "ip", "euclidean")
+KERNELS = ("auto", "exact", "screened")
 
 
 def c_array(array: Any, dtype) -> np.ndarray:
@@ -33,6 +34,12 @@ def check_metric(metric: Any) -> str:
     if not isinstance(metric, str) or metric not in METRICS:
         raise ValueError(f"metric: expected one of {METRICS}, got {metric!r}")
     return metric
+
+
+def check_kernel(kernel: Any) -> str:
+    if not isinstance(kernel, str) or kernel not in KERNELS:
+        raise ValueError(f"kernel: expected one of {KERNELS}, got {kernel!r}")
+    return kernel
 
 
 NUM_THREADS_ENV = "LIGER_NUM_THREADS"
@@ -110,30 +117,121 @@ def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
     return converted
 
 
-def as_votes(name: str, value: Any, allow_empty_rows: bool = False) -> np.ndarray:
-    """An (n, m) int64 C-contiguous vote matrix with values in {-1, 0, 1, ...}."""
-    array = _as_array(name, value)
-    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
+#: Vote dtypes the Rust core borrows as they are (no widening copy).
+CORE_VOTE_DTYPES = (np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.int64))
+#: Unsigned dtypes are widened to the smallest signed dtype holding all their values.
+_SIGNED_FOR_UNSIGNED = {1: np.int16, 2: np.int32, 4: np.int64, 8: np.int64}
+
+
+def _check_vote_dtype(name: str, dtype: np.dtype) -> None:
+    if dtype == np.bool_ or not np.issubdtype(dtype, np.integer):
         raise TypeError(
             f"{name}: expected an integer vote matrix (-1 = abstain, classes 0..K-1), "
-            f"got dtype {array.dtype}; convert with .astype(int) if the values are whole numbers"
+            f"got dtype {dtype}; convert with .astype(int) if the values are whole numbers"
         )
-    _check_2d(name, array, allow_empty_rows)
-    votes = c_array(array, np.int64)
+
+
+def _core_vote_values(name: str, values: np.ndarray) -> np.ndarray:
+    """``values`` (any integer dtype) in a dtype the core borrows: int8/16/32/64 in native byte
+    order pass through, unsigned dtypes are widened (uint64 values must fit int64)."""
+    dtype = values.dtype
+    if np.issubdtype(dtype, np.unsignedinteger):
+        if dtype.itemsize == 8 and values.size and values.max() > np.iinfo(np.int64).max:
+            raise ValueError(f"{name}: votes must fit int64, got {values.max()}")
+        return c_array(values, _SIGNED_FOR_UNSIGNED[dtype.itemsize])
+    if not dtype.isnative:
+        return c_array(values, dtype.newbyteorder("="))
+    return c_array(values, dtype)
+
+
+def _check_vote_values(name: str, votes: np.ndarray) -> None:
     if votes.size and votes.min() < ABSTAIN:
         row, col = np.argwhere(votes < ABSTAIN)[0]
         raise ValueError(
             f"{name}: expected votes of -1 (abstain) or a class 0..K-1, got {votes[row, col]} "
             f"at row {row}, column {col}"
         )
+
+
+def as_votes(
+    name: str, value: Any, allow_empty_rows: bool = False, keep_width: bool = False
+) -> np.ndarray:
+    """An (n, m) C-contiguous vote matrix with values in {-1, 0, 1, ...}.
+
+    By default the result is int64 (what the label models read). With ``keep_width=True`` (the
+    searches and the extension, which the Rust core serves for every width) int8, int16, int32 and
+    int64 pass through without a copy when already C-contiguous; unsigned dtypes are widened to a
+    signed one.
+    """
+    array = _as_array(name, value)
+    _check_vote_dtype(name, array.dtype)
+    _check_2d(name, array, allow_empty_rows)
+    votes = _core_vote_values(name, array) if keep_width else c_array(array, np.int64)
+    _check_vote_values(name, votes)
     return votes
 
 
-def check_rows(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
-    if a.shape[0] != b.shape[0]:
+def is_sparse(value: Any) -> bool:
+    import scipy.sparse
+
+    return scipy.sparse.issparse(value)
+
+
+def as_core_votes(name: str, value: Any, allow_empty_rows: bool = False) -> Any:
+    """Votes in a form the Rust core borrows: a dense int8/16/32/64 array (see ``as_votes`` with
+    ``keep_width=True``), or for a ``scipy.sparse`` CSR / CSC matrix the CSR parts
+    ``(indptr, indices, data, n_rows, n_cols)``, never densified. In sparse form an explicit entry
+    is a vote (an explicit 0 is class 0, an explicit -1 abstains) and a missing entry abstains.
+
+    Returns ``(core_value, shape)``.
+    """
+    if not is_sparse(value):
+        votes = as_votes(name, value, allow_empty_rows, keep_width=True)
+        return votes, votes.shape
+    if value.format not in ("csr", "csc"):
+        raise TypeError(
+            f"{name}: expected a dense array or a scipy.sparse CSR / CSC matrix, got a sparse "
+            f"{value.format.upper()} matrix; convert it with .tocsr() (duplicate entries of a "
+            "COO matrix would be summed)"
+        )
+    _check_vote_dtype(name, value.dtype)
+    if value.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D matrix, got shape {value.shape}")
+    rows, cols = value.shape
+    if cols == 0 or (rows == 0 and not allow_empty_rows):
+        raise ValueError(f"{name}: expected a non-empty matrix, got shape {value.shape}")
+    csr = value.tocsr() if value.format == "csc" else value
+    if not csr.has_sorted_indices:
+        csr = csr.copy()  # the caller's matrix is never modified
+        csr.sort_indices()
+    data = _core_vote_values(name, csr.data)
+    if data.size and data.min() < ABSTAIN:
+        entry = int(np.argmax(data < ABSTAIN))
+        row = int(np.searchsorted(csr.indptr, entry, side="right")) - 1
         raise ValueError(
-            f"{name_a} and {name_b}: expected the same number of rows, got {a.shape[0]} and "
-            f"{b.shape[0]}"
+            f"{name}: expected votes of -1 (abstain) or a class 0..K-1, got {data[entry]} "
+            f"at row {row}, column {csr.indices[entry]}"
+        )
+    parts = (
+        _core_vote_values(name + " indptr", csr.indptr),
+        _core_vote_values(name + " indices", csr.indices),
+        data,
+        rows,
+        cols,
+    )
+    return parts, (rows, cols)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    """The shape of an array, a sparse matrix, or a shape tuple itself."""
+    return x if isinstance(x, tuple) else x.shape
+
+
+def check_rows(name_a: str, a: Any, name_b: str, b: Any) -> None:
+    rows_a, rows_b = _shape(a)[0], _shape(b)[0]
+    if rows_a != rows_b:
+        raise ValueError(
+            f"{name_a} and {name_b}: expected the same number of rows, got {rows_a} and {rows_b}"
         )
 
 
@@ -145,11 +243,12 @@ def check_dims(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
         )
 
 
-def check_lfs(name_a: str, a: np.ndarray, name_b: str, b: np.ndarray) -> None:
-    if a.shape[1] != b.shape[1]:
+def check_lfs(name_a: str, a: Any, name_b: str, b: Any) -> None:
+    cols_a, cols_b = _shape(a)[1], _shape(b)[1]
+    if cols_a != cols_b:
         raise ValueError(
             f"{name_a} and {name_b}: expected the same number of LFs (columns), got "
-            f"{a.shape[1]} and {b.shape[1]}"
+            f"{cols_a} and {cols_b}"
         )
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from . import _core
 from ._validation import (
     ABSTAIN,
+    as_core_votes,
     as_embeddings,
     as_thresholds,
     as_votes,
@@ -19,6 +20,7 @@ from ._validation import (
     check_lfs,
     check_metric,
     check_rows,
+    is_sparse,
     resolve_n_jobs,
 )
 from .search import nearest_support, radius_neighbors
@@ -52,13 +54,14 @@ def extend_votes(
     Parameters
     ----------
     L : array-like of int, shape (q, m)
-        Votes of the points to extend (-1 = abstain).
+        Votes of the points to extend (-1 = abstain). int8/16/32/64 are read without a copy.
     scores : array-like of float, shape (q, m)
         Nearest-support scores of those points.
     indices : array-like of int, shape (q, m)
         Nearest-support rows of ``L_base`` (-1 = none).
-    L_base : array-like of int, shape (n, m)
-        Votes of the base rows the supports come from.
+    L_base : array-like of int, shape (n, m), or scipy.sparse CSR / CSC matrix
+        Votes of the base rows the supports come from (see :func:`nearest_support` for the dtypes
+        and the sparse convention: explicit entries are votes, missing entries abstain).
     thresholds : None, float, or array-like of shape (m,)
         One threshold for all LFs, or one per LF. ``None`` (or a NaN / None entry) means "do not
         extend" (that LF).
@@ -69,14 +72,15 @@ def extend_votes(
 
     Returns
     -------
-    L_extended : ndarray of int64, shape (q, m)
-        A new array; ``L`` is not modified.
+    L_extended : ndarray of int, shape (q, m)
+        A new array (``L`` is not modified), of the wider of the dtypes of ``L`` and ``L_base``
+        (int64 for int64 inputs).
     """
     metric = check_metric(metric)
     threads = resolve_n_jobs(n_jobs)
-    L = as_votes("L", L)
-    L_base = as_votes("L_base", L_base)
-    check_lfs("L", L, "L_base", L_base)
+    L = as_votes("L", L, keep_width=True)
+    L_base, base_shape = as_core_votes("L_base", L_base)
+    check_lfs("L", L, "L_base", base_shape)
     scores_array = np.asarray(scores)
     if not np.issubdtype(scores_array.dtype, np.floating):
         raise TypeError(f"scores: expected a float array, got dtype {scores_array.dtype}")
@@ -88,7 +92,7 @@ def extend_votes(
             raise ValueError(f"{name}: expected shape {L.shape} like L, got {array.shape}")
     if np.isnan(scores_array).any():
         raise ValueError("scores: expected no NaN (use -inf / +inf for 'no candidate')")
-    n = L_base.shape[0]
+    n = base_shape[0]
     if indices_array.size and (indices_array.min() < -1 or indices_array.max() >= n):
         raise ValueError(
             f"indices: expected -1 or a row of L_base in [0, {n}), got values in "
@@ -116,6 +120,7 @@ def extend(
     rule: str = "nearest",
     max_neighbors: int | None = None,
     n_jobs: int | None = None,
+    kernel: str = "auto",
 ) -> np.ndarray:
     """Extend the votes of any points from the supports in ``L_base`` (one call).
 
@@ -129,7 +134,7 @@ def extend(
         Votes of the points to extend.
     X : array-like of shape (q, d)
         Their embeddings.
-    L_base : array-like of int, shape (n, m)
+    L_base : array-like of int, shape (n, m), or scipy.sparse CSR / CSC matrix
         Votes of the base (train) points: the supports.
     X_base : array-like of shape (n, d)
         Their embeddings. Pass the train split as both ``(L, X)`` and ``(L_base, X_base)`` to extend
@@ -143,18 +148,26 @@ def extend(
         ``rule="radius"`` only: weigh at most this many support points per (point, LF), the
         most similar ones. None: all of them within the threshold.
     n_jobs : int, optional
+    kernel : {"auto", "exact", "screened"}, default="auto"
+        See :func:`nearest_support` (the results do not depend on it).
 
     Returns
     -------
-    L_extended : ndarray of int64, shape (q, m)
+    L_extended : ndarray of int, shape (q, m)
+        Of the wider of the dtypes of ``L`` and ``L_base``.
     """
     if rule not in RULES:
         raise ValueError(f"rule: expected one of {RULES}, got {rule!r}")
     threads = resolve_n_jobs(n_jobs)
-    L_array = as_votes("L", L)
+    L_array = as_votes("L", L, keep_width=True)
     X_array = as_embeddings("X", X, threads)
     check_rows("L", L_array, "X", X_array)
     if rule == "radius":
+        if is_sparse(L_base):
+            raise TypeError(
+                "L_base: rule='radius' reads dense votes, got a scipy.sparse matrix; pass "
+                "L_base.toarray() or use rule='nearest' (which takes sparse votes as they are)"
+            )
         L_base = as_votes("L_base", L_base)
         check_lfs("L", L_array, "L_base", L_base)
         t = as_thresholds(thresholds, L_array.shape[1])
@@ -169,7 +182,9 @@ def extend(
             n_jobs=n_jobs,
         )
         return votes.extend(t)
-    scores, indices = nearest_support(X_array, X_base, L_base, metric=metric, n_jobs=n_jobs)
+    scores, indices = nearest_support(
+        X_array, X_base, L_base, metric=metric, n_jobs=n_jobs, kernel=kernel
+    )
     return extend_votes(L_array, scores, indices, L_base, thresholds, metric=metric, n_jobs=n_jobs)
 
 

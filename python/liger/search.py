@@ -1,10 +1,18 @@
 """Exact nearest-neighbour searches on the Rust core: per-LF nearest support point, k-NN graphs and
 radius neighbourhoods.
 
-All run one blocked, parallel sweep (a GEMM micro-kernel per tile, the selection fused after it),
-release the GIL while they work, and never build an (n x n) or (q x n) matrix: memory beyond the
-inputs and outputs is a few MB per thread, whatever n and q are. Results are bit-identical for
-every ``n_jobs``.
+All three run one blocked, parallel sweep with the selection fused into it, release the GIL while
+they work, and never build an (n x n) or (q x n) matrix: memory beyond the inputs and outputs is a
+few MB per thread, whatever n and q are.
+
+The contract (what a sharded / Dask run may rely on): for every query the result is the base row
+(the k rows) maximising a *canonical* pair score -- a deterministic function of the two rows alone,
+computed in float32 in a fixed order (for ``"euclidean"``: minimising the distance) -- with exact
+ties to the lowest base index, and the returned score is that canonical score. Faster arithmetic
+(a float32 GEMM, or int8 on CPUs with AVX-512 VNNI) only *screens* candidates, with a rigorous
+error bound, so results are bit-identical for every ``n_jobs`` and ``kernel``, and searching row
+shards of the base set separately, then keeping the best by (score, lowest global index), gives
+exactly the result of one search over the whole set.
 """
 
 from __future__ import annotations
@@ -16,9 +24,10 @@ import numpy as np
 
 from . import _core
 from ._validation import (
+    as_core_votes,
     as_embeddings,
-    as_votes,
     check_dims,
+    check_kernel,
     check_metric,
     check_rows,
     resolve_n_jobs,
@@ -34,6 +43,7 @@ def nearest_support(
     *,
     metric: str = "cosine",
     n_jobs: int | None = None,
+    kernel: str = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """For every query and every LF, the closest base row on which that LF voted.
 
@@ -47,36 +57,50 @@ def nearest_support(
         Fortran order, slices, lists) is converted once to C-contiguous float32.
     base : array-like of shape (n, d)
         Base embeddings (usually the train split), same rules as ``queries``.
-    L_base : array-like of int, shape (n, m)
-        LF votes on the base rows: -1 = abstain, classes 0..K-1.
+    L_base : array-like of int, shape (n, m), or scipy.sparse CSR / CSC matrix
+        LF votes on the base rows: -1 = abstain, classes 0..K-1. int8, int16, int32 and int64
+        arrays are read without a copy (C-contiguous ones), so a 1M x 100 int8 matrix costs
+        100 MB, not 800. A sparse matrix is read as is (CSC is converted to CSR, never densified):
+        an explicit entry is a vote (an explicit 0 is class 0, an explicit -1 abstains) and a
+        missing entry abstains.
     metric : {"cosine", "ip", "euclidean"}, default="cosine"
         ``"cosine"``: cosine similarity (rows need not be normalised; zero rows are an error);
         ``"ip"``: inner product; ``"euclidean"``: Euclidean distance.
     n_jobs : int, optional
         Threads: None or -1 = all cores, ``k > 0`` = k, ``-k`` = all cores but ``k - 1``.
+    kernel : {"auto", "exact", "screened"}, default="auto"
+        How candidates are screened; the results are identical for all three. ``"exact"``: a
+        float32 GEMM. ``"screened"``: rows quantised to int8 per row, integer dot products (AVX-512
+        VNNI where the CPU has it, a portable kernel elsewhere), every candidate whose error bound
+        reaches the current best re-scored exactly. ``"auto"``: ``"screened"`` where the CPU has
+        AVX-512 VNNI and ``d >= 16``, else ``"exact"``. (``liger._core.screen_engine(kernel, d)``
+        says which one runs.)
 
     Returns
     -------
     scores : ndarray of float32, shape (q, m)
-        The best score per (query, LF): the largest similarity, or the smallest distance for
-        ``"euclidean"``. ``-inf`` (``+inf`` for euclidean) where LF ``j`` has an empty support.
+        The best canonical score per (query, LF): the largest similarity, or the smallest distance
+        for ``"euclidean"``. ``-inf`` (``+inf`` for euclidean) where LF ``j`` has an empty support.
     indices : ndarray of int64, shape (q, m)
-        The base row achieving it, or -1 where the support is empty. Exact ties go to the lowest
-        base index. (Near-ties closer than float32 rounding may resolve either way.)
+        The base row achieving it, or -1 where the support is empty. Equal canonical scores go to
+        the lowest base index.
 
     Notes
     -----
-    Scores of the winners are recomputed directly from the two rows (a self-match has distance 0
-    exactly), so ``scores`` is accurate to float32 rounding of the pair itself.
+    The canonical score is computed from the two rows alone (float32, a fixed summation order;
+    cosine divides in float64), so a self-match has distance 0 exactly and ``scores`` is accurate
+    to float32 rounding of the pair itself. It does not depend on the other rows, ``n_jobs`` or
+    ``kernel``: see the module documentation for what that guarantees.
     """
     metric = check_metric(metric)
+    kernel = check_kernel(kernel)
     threads = resolve_n_jobs(n_jobs)
     queries = as_embeddings("queries", queries, threads)
     base = as_embeddings("base", base, threads)
-    L_base = as_votes("L_base", L_base)
+    votes, shape = as_core_votes("L_base", L_base)
     check_dims("queries", queries, "base", base)
-    check_rows("base", base, "L_base", L_base)
-    return _core.nearest_support(queries, base, L_base, metric, threads)
+    check_rows("base", base, "L_base", shape)
+    return _core.nearest_support(queries, base, votes, metric, threads, kernel)
 
 
 def knn_graph(
@@ -86,6 +110,7 @@ def knn_graph(
     metric: str = "cosine",
     queries: Any = None,
     n_jobs: int | None = None,
+    kernel: str = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """The exact ``k`` nearest neighbours of every query among the rows of ``X``, best first.
 
@@ -101,15 +126,19 @@ def knn_graph(
         is never its own neighbour (an identical *other* row still is).
     n_jobs : int, optional
         Threads: None or -1 = all cores, ``k > 0`` = k, ``-k`` = all cores but ``k - 1``.
+    kernel : {"auto", "exact", "screened"}, default="auto"
+        How candidates are screened (results are identical), see :func:`nearest_support`.
 
     Returns
     -------
     scores : ndarray of float32, shape (q, k)
-        Similarities (descending) or distances (ascending, for ``"euclidean"``).
+        Canonical similarities (descending) or distances (ascending, for ``"euclidean"``), the
+        same as :func:`nearest_support` reports.
     indices : ndarray of int64, shape (q, k)
-        Rows of ``X``; equal scores are ordered by ascending index.
+        Rows of ``X``: the k best by canonical score; equal scores are ordered by ascending index.
     """
     metric = check_metric(metric)
+    kernel = check_kernel(kernel)
     threads = resolve_n_jobs(n_jobs)
     X = as_embeddings("X", X, threads)
     exclude_self = queries is None
@@ -123,7 +152,7 @@ def knn_graph(
             f"k: expected 1 <= k <= {candidates} (rows of X"
             f"{' other than the query itself' if exclude_self else ''}), got {k}"
         )
-    return _core.knn(queries, X, int(k), metric, exclude_self, threads)
+    return _core.knn(queries, X, int(k), metric, exclude_self, threads, kernel)
 
 
 def radius_neighbors(
@@ -134,6 +163,7 @@ def radius_neighbors(
     queries: Any = None,
     max_neighbors: int | None = None,
     n_jobs: int | None = None,
+    kernel: str = "auto",
 ):
     """Every row of ``X`` within ``radius`` of each query, as a sparse matrix of scores.
 
@@ -158,6 +188,8 @@ def radius_neighbors(
         equal scores to the lower index). Bounds the output and the memory whatever the radius.
     n_jobs : int, optional
         Threads: None or -1 = all cores, ``k > 0`` = k, ``-k`` = all cores but ``k - 1``.
+    kernel : {"auto", "exact", "screened"}, default="auto"
+        How candidates are screened, as in :func:`nearest_support`; the result is the same.
 
     Returns
     -------
@@ -169,6 +201,7 @@ def radius_neighbors(
     from scipy.sparse import csr_matrix
 
     metric = check_metric(metric)
+    kernel = check_kernel(kernel)
     threads = resolve_n_jobs(n_jobs)
     X = as_embeddings("X", X, threads)
     exclude_self = queries is None
@@ -184,7 +217,7 @@ def radius_neighbors(
             raise ValueError(f"max_neighbors: expected None or an int >= 1, got {max_neighbors}")
         max_neighbors = int(max_neighbors)
     indptr, indices, scores = _core.radius_neighbors(
-        queries, X, radius32, metric, exclude_self, max_neighbors, threads
+        queries, X, radius32, metric, exclude_self, max_neighbors, threads, kernel
     )
     return csr_matrix((scores, indices, indptr), shape=(queries.shape[0], X.shape[0]), copy=False)
 
