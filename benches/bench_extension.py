@@ -69,8 +69,7 @@ from benchlib import (  # noqa: E402
     make_embeddings,
     measure,
     print_table,
-    run_worker,
-    summarise,
+    run_rounds,
 )
 
 CONTENDERS = (
@@ -400,40 +399,20 @@ def main(argv: list[str] | None = None) -> None:
                             + q * m * (4 + 8)
                         ) / MB
                         del data
-                        rounds: list[dict[str, Any]] = []
-                        for r in range(args.rounds):
-                            results: dict[str, dict[str, Any]] = {}
-                            for name in names:
-                                reason = _skip_reason(name, q, n, args.max_dense_gb)
-                                if reason:
-                                    results[name] = {"error": f"skipped: {reason}"}
-                                    continue
-                                label = f"{dist} n={n} d={d} m={m} q={q} round {r + 1}: {name}"
-                                print(f"  running {label} ...", file=sys.stderr, flush=True)
-                                spec = {
-                                    "contender": name, "dist": dist, "n": n, "d": d,
-                                    "q_cap": args.queries, "seed": args.seed, "lfs": m,
-                                    "coverage": coverage, "threads": threads,
-                                    "repeats": args.repeats, "cpu_time": args.cpu_time,
-                                    "roof_gb": args.roof_gb,
-                                    "out": os.path.join(tmp, name),
-                                }  # fmt: skip
-                                res = run_worker(__file__, spec, args.timeout)
-                                if "times" in res:
-                                    res["median"] = float(np.median(res["times"]))
-                                    peak_methods.add(res["peak_method"])
-                                    msg = f"{fmt_s(res['median'])} s, "
-                                    msg += f"extra {res['extra_mb']:.0f} MB"
-                                else:
-                                    msg = res["error"]
-                                print(f"    {msg}", file=sys.stderr, flush=True)
-                                results[name] = res
-                            ref = results.get("liger-exact")
-                            for name, res in results.items():
-                                if "times" in res:
-                                    res["match"] = _match(res, ref, name)
-                            rounds.append(results)
-                        summary = summarise(rounds, reference="liger-screened")
+                        spec = {
+                            "dist": dist, "n": n, "d": d,
+                            "q_cap": args.queries, "seed": args.seed, "lfs": m,
+                            "coverage": coverage, "threads": threads,
+                            "repeats": args.repeats, "cpu_time": args.cpu_time,
+                            "roof_gb": args.roof_gb,
+                        }  # fmt: skip
+                        skipped = {
+                            name: _skip_reason(name, q, n, args.max_dense_gb) for name in names
+                        }
+                        summary = run_rounds(
+                            __file__, names, spec, tmp, args.rounds, args.timeout,
+                            f"{dist} n={n} d={d} m={m} q={q}", skipped, _match, peak_methods,
+                        )  # fmt: skip
                         for name in names:
                             res = summary[name]
                             row = [dist, str(n), str(d), str(m), f"{q}*" if subset else str(q),

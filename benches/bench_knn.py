@@ -53,8 +53,7 @@ from benchlib import (  # noqa: E402
     make_embeddings,
     measure,
     print_table,
-    run_worker,
-    summarise,
+    run_rounds,
 )
 
 CONTENDERS = ("liger-screened", "liger-exact", "faiss", "numpy", "roof")
@@ -259,38 +258,16 @@ def main(argv: list[str] | None = None) -> None:
                     q = n if not q_cap or q_cap >= n else q_cap
                     for k in ks:
                         io_mb = (n * d * 4 + (q * d * 4 if q < n else 0) + q * k * 12) / MB
-                        rounds: list[dict[str, Any]] = []
-                        for r in range(args.rounds):
-                            results: dict[str, dict[str, Any]] = {}
-                            for name in names:
-                                reason = _skip_reason(name)
-                                if reason:
-                                    results[name] = {"error": f"skipped: {reason}"}
-                                    continue
-                                label = f"{dist} n={n} d={d} k={k} q={q} round {r + 1}: {name}"
-                                print(f"  running {label} ...", file=sys.stderr, flush=True)
-                                spec = {
-                                    "contender": name, "dist": dist, "n": n, "d": d, "k": k,
-                                    "q_cap": q_cap, "seed": args.seed, "threads": threads,
-                                    "repeats": args.repeats, "cpu_time": args.cpu_time,
-                                    "out": os.path.join(tmp, name),
-                                }  # fmt: skip
-                                res = run_worker(__file__, spec, args.timeout)
-                                if "times" in res:
-                                    res["median"] = float(np.median(res["times"]))
-                                    peak_methods.add(res["peak_method"])
-                                    msg = f"{fmt_s(res['median'])} s, "
-                                    msg += f"extra {res['extra_mb']:.0f} MB"
-                                else:
-                                    msg = res["error"]
-                                print(f"    {msg}", file=sys.stderr, flush=True)
-                                results[name] = res
-                            ref = results.get("liger-exact")
-                            for name, res in results.items():
-                                if "times" in res:
-                                    res["match"] = _match(res, ref, name)
-                            rounds.append(results)
-                        summary = summarise(rounds, reference="liger-screened")
+                        spec = {
+                            "dist": dist, "n": n, "d": d, "k": k,
+                            "q_cap": q_cap, "seed": args.seed, "threads": threads,
+                            "repeats": args.repeats, "cpu_time": args.cpu_time,
+                        }  # fmt: skip
+                        skipped = {name: _skip_reason(name) for name in names}
+                        summary = run_rounds(
+                            __file__, names, spec, tmp, args.rounds, args.timeout,
+                            f"{dist} n={n} d={d} k={k} q={q}", skipped, _match, peak_methods,
+                        )  # fmt: skip
                         for name in names:
                             res = summary[name]
                             row = [dist, str(n), str(d), str(k), f"{q}*" if q < n else str(q),

@@ -121,6 +121,50 @@ def run_worker(script: str, spec: dict[str, Any], timeout: float | None) -> dict
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def run_rounds(
+    script: str,
+    names: list[str],
+    spec: dict[str, Any],
+    out_dir: str,
+    n_rounds: int,
+    timeout: float | None,
+    label: str,
+    skipped: dict[str, str | None],
+    match: Callable[[dict[str, Any], dict[str, Any] | None, str], str],
+    peak_methods: set[str],
+) -> dict:
+    """Runs every contender of ``names`` (but those with a reason in ``skipped``) once per round
+    in a fresh worker given ``spec`` plus its name and an output path in ``out_dir`` (rounds
+    interleaved), marks each result's agreement with liger-exact's by ``match``, and returns
+    ``summarise``'s medians against liger-screened. Progress goes to stderr; ``peak_methods``
+    collects how each worker read its peak memory."""
+    rounds: list[dict[str, Any]] = []
+    for r in range(n_rounds):
+        results: dict[str, dict[str, Any]] = {}
+        for name in names:
+            reason = skipped.get(name)
+            if reason:
+                results[name] = {"error": f"skipped: {reason}"}
+                continue
+            print(f"  running {label} round {r + 1}: {name} ...", file=sys.stderr, flush=True)
+            worker_spec = {**spec, "contender": name, "out": os.path.join(out_dir, name)}
+            res = run_worker(script, worker_spec, timeout)
+            if "times" in res:
+                res["median"] = float(np.median(res["times"]))
+                peak_methods.add(res["peak_method"])
+                msg = f"{fmt_s(res['median'])} s, extra {res['extra_mb']:.0f} MB"
+            else:
+                msg = res["error"]
+            print(f"    {msg}", file=sys.stderr, flush=True)
+            results[name] = res
+        ref = results.get("liger-exact")
+        for name, res in results.items():
+            if "times" in res:
+                res["match"] = match(res, ref, name)
+        rounds.append(results)
+    return summarise(rounds, reference="liger-screened")
+
+
 def summarise(rounds: list[dict[str, Any]], reference: str, roof: str = "roof") -> dict:
     """Per contender: median time over rounds, median per-round ratios to ``reference`` and to
     ``roof``, the largest extra memory, and the first error if it never ran."""
