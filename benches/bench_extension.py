@@ -61,15 +61,15 @@ from benchlib import (  # noqa: E402
     DISTS,
     GB,
     MB,
-    add_thread_options,
-    fmt_s,
-    fmt_x,
+    add_round_options,
+    add_run_options,
     limit_threads,
     machine_info,
     make_embeddings,
     measure,
     print_table,
     run_rounds,
+    summary_rows,
 )
 
 CONTENDERS = (
@@ -335,17 +335,10 @@ def main(argv: list[str] | None = None) -> None:
         help="queries per data set: a fixed random subset of the n base rows when n is larger "
         "(0 = all n rows)",
     )
-    p.add_argument("--repeats", type=int, default=3, help="timed runs per round (after a warm-up)")
-    p.add_argument("--rounds", type=int, default=1, help="rounds over all contenders, interleaved")
-    p.add_argument("--contenders", default=",".join(CONTENDERS), help="comma list of contenders")
+    add_round_options(p, CONTENDERS, repeats=3)
     p.add_argument("--max-dense-gb", type=float, default=6.0, help="limit for 'published'")
     p.add_argument("--roof-gb", type=float, default=4.0, help="roof GEMM output block limit")
-    p.add_argument("--timeout", type=float, default=None, help="seconds per contender run")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
-    p.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    add_thread_options(p)
-    p.add_argument("--_worker", help=argparse.SUPPRESS)
+    add_run_options(p)
     args = p.parse_args(argv)
 
     if args._worker:
@@ -413,21 +406,9 @@ def main(argv: list[str] | None = None) -> None:
                             __file__, names, spec, tmp, args.rounds, args.timeout,
                             f"{dist} n={n} d={d} m={m} q={q}", skipped, _match, peak_methods,
                         )  # fmt: skip
-                        for name in names:
-                            res = summary[name]
-                            row = [dist, str(n), str(d), str(m), f"{q}*" if subset else str(q),
-                                   f"{union:.0%}", name]  # fmt: skip
-                            if "median" not in res:
-                                rows.append(row + [res["error"]] + [""] * 5)
-                                continue
-                            rows.append(row + [
-                                fmt_s(res["median"]),
-                                fmt_x(res["x_ref"]),
-                                fmt_x(res["x_roof"]),
-                                f"{res['extra_mb']:.0f}",
-                                f"{io_mb:.0f}",
-                                res.get("match", "-"),
-                            ])  # fmt: skip
+                        q_cell = f"{q}*" if subset else str(q)
+                        prefix = [dist, str(n), str(d), str(m), q_cell, f"{union:.0%}"]
+                        rows += summary_rows(summary, names, prefix, io_mb)
 
     clock = "CPU time of the process" if args.cpu_time else "wall-clock time"
     notes = [

@@ -45,15 +45,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import (  # noqa: E402
     DISTS,
     MB,
-    add_thread_options,
-    fmt_s,
-    fmt_x,
+    add_round_options,
+    add_run_options,
     limit_threads,
     machine_info,
     make_embeddings,
     measure,
     print_table,
     run_rounds,
+    summary_rows,
 )
 
 CONTENDERS = ("liger-screened", "liger-exact", "faiss", "numpy", "roof")
@@ -206,15 +206,8 @@ def main(argv: list[str] | None = None) -> None:
         help="queries: all n rows when 0, a fixed random subset of this many rows otherwise "
         "(default: all rows up to n = 50000, else 10000)",
     )
-    p.add_argument("--repeats", type=int, default=1, help="timed runs per round (after a warm-up)")
-    p.add_argument("--rounds", type=int, default=1, help="rounds over all contenders, interleaved")
-    p.add_argument("--contenders", default=",".join(CONTENDERS), help="comma list of contenders")
-    p.add_argument("--timeout", type=float, default=None, help="seconds per contender run")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
-    p.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    add_thread_options(p)
-    p.add_argument("--_worker", help=argparse.SUPPRESS)
+    add_round_options(p, CONTENDERS, repeats=1)
+    add_run_options(p)
     args = p.parse_args(argv)
 
     if args._worker:
@@ -268,21 +261,8 @@ def main(argv: list[str] | None = None) -> None:
                             __file__, names, spec, tmp, args.rounds, args.timeout,
                             f"{dist} n={n} d={d} k={k} q={q}", skipped, _match, peak_methods,
                         )  # fmt: skip
-                        for name in names:
-                            res = summary[name]
-                            row = [dist, str(n), str(d), str(k), f"{q}*" if q < n else str(q),
-                                   name]  # fmt: skip
-                            if "median" not in res:
-                                rows.append(row + [res["error"]] + [""] * 5)
-                                continue
-                            rows.append(row + [
-                                fmt_s(res["median"]),
-                                fmt_x(res["x_ref"]),
-                                fmt_x(res["x_roof"]),
-                                f"{res['extra_mb']:.0f}",
-                                f"{io_mb:.0f}",
-                                res.get("match", "-"),
-                            ])  # fmt: skip
+                        prefix = [dist, str(n), str(d), str(k), f"{q}*" if q < n else str(q)]
+                        rows += summary_rows(summary, names, prefix, io_mb)
 
     clock = "CPU time of the process" if args.cpu_time else "wall-clock time"
     notes = [

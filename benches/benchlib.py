@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -163,6 +164,54 @@ def run_rounds(
                 res["match"] = match(res, ref, name)
         rounds.append(results)
     return summarise(rounds, reference="liger-screened")
+
+
+def add_round_options(parser, contenders: tuple[str, ...], repeats: int) -> None:
+    """The options every rounds-driven search bench shares (with the thread options)."""
+    parser.add_argument(
+        "--repeats", type=int, default=repeats, help="timed runs per round (after a warm-up)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="rounds over all contenders, interleaved"
+    )
+    parser.add_argument(
+        "--contenders", default=",".join(contenders), help="comma list of contenders"
+    )
+
+
+def add_run_options(parser) -> None:
+    """Timeout, seed, smoke-run and output options, the thread options, and the hidden worker
+    entry point."""
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per contender run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke run")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    add_thread_options(parser)
+    parser.add_argument("--_worker", help=argparse.SUPPRESS)
+
+
+def summary_rows(summary: dict, names: list[str], prefix: list[str], io_mb: float) -> list:
+    """Table rows (prefix + contender + time, ratios, memory, match) of ``run_rounds``'s summary;
+    a contender that never ran gets its reason in the time column."""
+    rows = []
+    for name in names:
+        res = summary[name]
+        row = prefix + [name]
+        if "median" not in res:
+            rows.append(row + [res["error"]] + [""] * 5)
+            continue
+        rows.append(
+            row
+            + [
+                fmt_s(res["median"]),
+                fmt_x(res["x_ref"]),
+                fmt_x(res["x_roof"]),
+                f"{res['extra_mb']:.0f}",
+                f"{io_mb:.0f}",
+                res.get("match", "-"),
+            ]
+        )
+    return rows
 
 
 def summarise(rounds: list[dict[str, Any]], reference: str, roof: str = "roof") -> dict:
