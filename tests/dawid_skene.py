@@ -33,7 +33,7 @@ REGIMES = (
 REGIME_BY_KEY = {regime.key: regime for regime in REGIMES}
 
 
-def _symmetric(K: int, accuracy: float, coverage) -> np.ndarray:
+def lf_table(K: int, accuracy: float, coverage) -> np.ndarray:
     """(K + 1, K) table: votes on a fraction coverage[c] of class-c items, correct with
     probability ``accuracy``, wrong votes spread evenly over the other classes."""
     coverage = np.broadcast_to(np.asarray(coverage, dtype=float), (K,))
@@ -45,7 +45,7 @@ def _symmetric(K: int, accuracy: float, coverage) -> np.ndarray:
     return table
 
 
-def _unipolar(K: int, a: int, hit: float, false_alarm: float) -> np.ndarray:
+def unipolar(K: int, a: int, hit: float, false_alarm: float) -> np.ndarray:
     """(K + 1, K) table of an LF that only ever votes class a."""
     table = np.zeros((K + 1, K))
     table[a + 1] = false_alarm
@@ -61,17 +61,15 @@ def regime_model(key: str, seed: int) -> tuple[np.ndarray, np.ndarray, list[tupl
     copies: list[tuple[int, int]] = []
     if key == "a":
         balance = np.array([0.55, 0.45])
-        tables = [
-            _symmetric(2, rng.uniform(0.6, 0.85), rng.uniform(0.3, 0.8, 2)) for _ in range(10)
-        ]
+        tables = [lf_table(2, rng.uniform(0.6, 0.85), rng.uniform(0.3, 0.8, 2)) for _ in range(10)]
     elif key in ("b", "b1"):
         balance = np.array([0.5, 0.5])
         low, high = (0.01, 0.03) if key == "b" else (0.005, 0.015)
-        tables = [_symmetric(2, rng.uniform(0.6, 0.9), rng.uniform(low, high)) for _ in range(100)]
+        tables = [lf_table(2, rng.uniform(0.6, 0.9), rng.uniform(low, high)) for _ in range(100)]
     elif key == "c":
         balance = np.array([0.6, 0.4])
-        tables = [_symmetric(2, rng.uniform(0.7, 0.85), rng.uniform(0.3, 0.6, 2)) for _ in range(5)]
-        tables.append(_symmetric(2, 0.6, 0.6))  # a weak LF ...
+        tables = [lf_table(2, rng.uniform(0.7, 0.85), rng.uniform(0.3, 0.6, 2)) for _ in range(5)]
+        tables.append(lf_table(2, 0.6, 0.6))  # a weak LF ...
         copies = [(6, 5), (7, 5), (8, 5), (9, 5)]  # ... and four near-copies of it
         tables += [tables[5]] * 4
     elif key == "d":
@@ -86,15 +84,11 @@ def regime_model(key: str, seed: int) -> tuple[np.ndarray, np.ndarray, list[tupl
             tables.append(t)
     elif key == "e":
         balance = np.array([0.4, 0.3, 0.2, 0.1])
-        tables = [_symmetric(4, rng.uniform(0.5, 0.85), rng.uniform(0.2, 0.7)) for _ in range(10)]
+        tables = [lf_table(4, rng.uniform(0.5, 0.85), rng.uniform(0.2, 0.7)) for _ in range(10)]
     elif key == "f":
         balance = np.array([0.6, 0.4])  # 0 = ham, 1 = spam
-        tables = [
-            _unipolar(2, 1, rng.uniform(0.1, 0.4), rng.uniform(0.005, 0.05)) for _ in range(7)
-        ]
-        tables += [
-            _unipolar(2, 0, rng.uniform(0.1, 0.4), rng.uniform(0.01, 0.06)) for _ in range(3)
-        ]
+        tables = [unipolar(2, 1, rng.uniform(0.1, 0.4), rng.uniform(0.005, 0.05)) for _ in range(7)]
+        tables += [unipolar(2, 0, rng.uniform(0.1, 0.4), rng.uniform(0.01, 0.06)) for _ in range(3)]
     else:
         raise ValueError(f"key: expected one of {list(REGIME_BY_KEY)}, got {key!r}")
     return np.stack(tables), balance, copies

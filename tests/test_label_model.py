@@ -17,6 +17,7 @@ from liger.label_model import LabelModel, LabelModelWarning
 from liger.majority import MajorityVoter
 
 from .conftest import load_votes
+from .dawid_skene import lf_table, unipolar
 
 # --------------------------------------------------------------------------------------------
 # The generative model: table[j, v + 1, c] = P(L_j = v | Y = c), votes independent given Y.
@@ -31,27 +32,6 @@ def sample(table: np.ndarray, balance: np.ndarray, n: int, seed: int):
     u = rng.random((m, n))
     L = np.minimum((u[:, None, :] >= cdf).sum(axis=1), width - 1).T - 1
     return np.ascontiguousarray(L), y
-
-
-def lf_table(K: int, accuracy: float, coverage) -> np.ndarray:
-    """An LF voting on a fraction coverage[c] of class-c items, correct with prob. accuracy,
-    wrong votes spread evenly over the other classes."""
-    coverage = np.broadcast_to(np.asarray(coverage, dtype=float), (K,))
-    t = np.zeros((K + 1, K))
-    t[0] = 1 - coverage
-    for c in range(K):
-        t[1:, c] = coverage[c] * (1 - accuracy) / (K - 1)
-        t[c + 1, c] = coverage[c] * accuracy
-    return t
-
-
-def unipolar(K: int, a: int, hit: float, false_alarm: float) -> np.ndarray:
-    """An LF that only ever votes class a: P(vote a | Y = a) = hit, else false_alarm."""
-    t = np.zeros((K + 1, K))
-    t[a + 1] = false_alarm
-    t[a + 1, a] = hit
-    t[0] = 1 - t[1:].sum(axis=0)
-    return t
 
 
 def true_accuracies(table: np.ndarray, balance: np.ndarray) -> np.ndarray:
