@@ -113,6 +113,21 @@ def row(data_name, n, label, serial, parallel) -> None:
     )
 
 
+def serial_against(lfs, data, backend: str, repeat: int) -> tuple[list[float], list[float]]:
+    """Times of the serial applier and of ``backend``'s, interleaved, on the same LFs and data;
+    the two vote matrices must be identical."""
+    serial = LFApplier(backend="serial", cache=False)
+    parallel = LFApplier(backend=backend, cache=False)
+    ts, tp = [], []
+    for _ in range(repeat):
+        t, L_serial = timed(serial, lfs, data)
+        ts.append(t)
+        t, L_parallel = timed(parallel, lfs, data)
+        tp.append(t)
+        assert np.array_equal(L_serial, L_parallel)
+    return ts, tp
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -139,28 +154,10 @@ def main() -> None:
         numeric = np.random.default_rng(0).standard_normal((len(texts), len(FEATURES)))
         frame = pd.concat([frame, pd.DataFrame(numeric, columns=FEATURES)], axis=1)
         for kind in ("keyword", "regex", "tokenising"):
-            lfs = per_record_lfs(kind)
-            serial = LFApplier(backend="serial", cache=False)
-            processes = LFApplier(backend="processes", cache=False)
-            ts, tp = [], []
-            for _ in range(args.repeat):
-                t, L_serial = timed(serial, lfs, texts)
-                ts.append(t)
-                t, L_processes = timed(processes, lfs, texts)
-                tp.append(t)
-                assert np.array_equal(L_serial, L_processes)
+            ts, tp = serial_against(per_record_lfs(kind), texts, "processes", args.repeat)
             row(data_name, len(texts), kind + " (processes)", ts, tp)
         for kind in ("numpy", "numpy heavy", "pandas str"):
-            lfs = vectorized_lfs(kind)
-            serial = LFApplier(backend="serial", cache=False)
-            threads = LFApplier(backend="threads", cache=False)
-            ts, tt = [], []
-            for _ in range(args.repeat):
-                t, L_serial = timed(serial, lfs, frame)
-                ts.append(t)
-                t, L_threads = timed(threads, lfs, frame)
-                tt.append(t)
-                assert np.array_equal(L_serial, L_threads)
+            ts, tt = serial_against(vectorized_lfs(kind), frame, "threads", args.repeat)
             row(data_name, len(texts), kind + " (threads)", ts, tt)
     print(f"(processes: {PROBE_ROWS} probe rows per LF run in the parent first)")
 
