@@ -132,17 +132,28 @@ def check_votes(name: str, L: Any, cardinality: int, allow_empty_rows: bool = Fa
     top = int(votes.max())
     if top >= cardinality:
         row, col = np.argwhere(votes == top)[0]
-        hint = ""
-        if top == cardinality and not (votes == ABSTAIN).any() and (votes == 0).any():
-            hint = (
-                "; the matrix has no -1 but has 0 and K: if it uses 0 = abstain and classes "
-                "1..K (Snorkel MeTaL), convert it with L - 1"
-            )
-        raise ValueError(
-            f"{name}: expected votes of -1 (abstain) or a class 0..{cardinality - 1} "
-            f"(cardinality={cardinality}), got {top} at row {row}, column {col}{hint}"
-        )
+        one_based = top == cardinality and not (votes == ABSTAIN).any() and (votes == 0).any()
+        raise vote_above_classes(name, top, cardinality, (row, col), one_based)
     return votes
+
+
+def vote_above_classes(
+    name: str, top: int, cardinality: int, position: tuple[int, int], one_based: bool
+) -> ValueError:
+    """The error for a vote ``top >= cardinality`` first seen at ``position`` (row, column);
+    ``one_based``: the matrix looks like Snorkel MeTaL's 0 = abstain, classes 1..K (no -1, has
+    0 and K), and the message says how to convert it."""
+    hint = ""
+    if one_based:
+        hint = (
+            "; the matrix has no -1 but has 0 and K: if it uses 0 = abstain and classes "
+            "1..K (Snorkel MeTaL), convert it with L - 1"
+        )
+    row, col = position
+    return ValueError(
+        f"{name}: expected votes of -1 (abstain) or a class 0..{cardinality - 1} "
+        f"(cardinality={cardinality}), got {top} at row {row}, column {col}{hint}"
+    )
 
 
 def check_labels(name: str, y: Any, cardinality: int, n: int | None = None) -> np.ndarray:

@@ -85,6 +85,7 @@ from scipy import sparse
 from scipy.linalg import blas
 
 from ._validation import ABSTAIN, _as_array, _check_2d
+from .conventions import vote_above_classes
 
 # Rows used to estimate the class balance by profile likelihood (systematic sample beyond it):
 # the balance is K - 1 numbers, so more rows add time but no accuracy that matters.
@@ -148,22 +149,13 @@ def _check_range(name: str, L, low: int, top: int, cardinality: int | None) -> N
             f"at row {row}, column {col}"
         )
     if cardinality is not None and top >= cardinality:
-        row, col = _first_position(L, top)
-        hint = ""
-        if (
+        one_based = (
             not sparse.issparse(L)
             and top == cardinality
             and not (L == ABSTAIN).any()
             and (L == 0).any()
-        ):
-            hint = (
-                "; the matrix has no -1 but has 0 and K: if it uses 0 = abstain and classes "
-                "1..K (Snorkel MeTaL), convert it with L - 1"
-            )
-        raise ValueError(
-            f"{name}: expected votes of -1 (abstain) or a class 0..{cardinality - 1} "
-            f"(cardinality={cardinality}), got {top} at row {row}, column {col}{hint}"
         )
+        raise vote_above_classes(name, top, cardinality, _first_position(L, top), one_based)
 
 
 def _first_position(L, value: int) -> tuple[int, int]:
