@@ -615,6 +615,59 @@ def test_session_from_lfs_applies_only_what_changed_and_matches_from_scratch():
         plain.set_lf(0, love)
 
 
+def test_a_refused_edit_changes_nothing_and_array_lfs_can_become_functions():
+    from liger import ABSTAIN, labeling_function
+
+    ds = liger.load_example("youtube")
+    session = Session.from_lfs(
+        _youtube_lfs(),
+        ds.train.texts,
+        ds.train.X,
+        dev=(ds.valid.texts, ds.valid.X, ds.valid.y),
+        thresholds=0.6,
+        retune=None,
+    )
+    applier = liger.LFApplier()
+
+    @labeling_function
+    def love(text):
+        return 0 if "love" in text.lower() else ABSTAIN
+
+    def state():
+        return (
+            list(session.lf_names_),
+            session.thresholds_.copy(),
+            session.votes("train").copy(),
+            session.predict_proba().copy(),
+            session.predict_proba("dev").copy(),
+        )
+
+    def assert_same(a, b):
+        assert a[0] == b[0]
+        for x, y in zip(a[1:], b[1:]):
+            np.testing.assert_array_equal(x, y)
+
+    before = state()
+    with pytest.raises(TypeError, match="threshold"):
+        session.set_lf("song", love, threshold="bad")
+    assert_same(before, state())
+    with pytest.raises(ValueError, match="retune"):
+        session.set_lf("song", love, retune="some")
+    assert_same(before, state())
+    with pytest.raises(TypeError, match="threshold"):
+        session.add_lf(love, threshold="bad")
+    assert_same(before, state())
+    assert session.lfs_[3].name == "song"
+
+    # An LF added as vote arrays, later replaced by a function.
+    votes = applier.apply([love], ds.train.texts)[:, 0]
+    dev_votes = applier.apply([love], ds.valid.texts)[:, 0]
+    session.add_lf(votes, dev=dev_votes, name="arrays", threshold=0.7)
+    session.set_lf("arrays", love)
+    assert session.lf_names_[-1] == "love" and session.lfs_[-1] is love
+    np.testing.assert_array_equal(session.votes("train")[:, -1], votes)
+
+
 def test_diagnostics_of_the_loop():
     from liger import diagnostics
 

@@ -553,14 +553,18 @@ end_model, cardinality, random_state, n_jobs
         """
         j = self._lf_index(lf)
         function, columns = self._new_votes(votes, dev, test)
+        # Every argument is checked before the session changes: a refused edit changes nothing.
+        mode = self._retune_for(retune)
+        _check_threshold(threshold)
         if function is not None:
             name = function.name
             if name != self.lf_names_[j] and name in self.lf_names_:
                 raise ValueError(f"votes: the LF's name {name!r} is already another LF's")
-            del self._lfs[self.lf_names_[j]]
+            # An LF given as vote arrays has no function to drop.
+            self._lfs.pop(self.lf_names_[j], None)
             self.lf_names_[j] = name
             self._lfs[name] = function
-        return self._edit("set_lf", j, columns, threshold, self._retune_for(retune))
+        return self._edit("set_lf", j, columns, threshold, mode)
 
     def add_lf(
         self,
@@ -579,6 +583,9 @@ end_model, cardinality, random_state, n_jobs
         not re-tuned (default None: not extended).
         """
         function, columns = self._new_votes(votes, dev, test)
+        # Every argument is checked before the session changes: a refused edit changes nothing.
+        mode = self._retune_for(retune)
+        _check_threshold(threshold)
         before = self._snapshot()
         j = self.n_lfs_
         if name is None and function is not None:
@@ -599,7 +606,6 @@ end_model, cardinality, random_state, n_jobs
             self._lfs[label] = function
         self.thresholds_ = np.append(self.thresholds_, np.float32(np.nan))
         self.levels_ = np.append(self.levels_, np.nan)
-        mode = self._retune_for(retune)
         return self._edit("add_lf", j, columns, threshold, mode, added=True, before=before)
 
     def remove_lf(self, lf: Any, *, retune: Any = "default") -> EditReport:
@@ -1175,3 +1181,9 @@ def _fresh_name(taken: list[str]) -> str:
 
 def _same_thresholds(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a == b) | (np.isnan(a) & np.isnan(b))
+
+
+def _check_threshold(threshold: Any) -> None:
+    """Refuse a bad ``threshold`` argument of an edit (``_KEEP`` = keep the LF's threshold)."""
+    if threshold is not _KEEP:
+        as_thresholds(threshold, 1)
