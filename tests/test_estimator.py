@@ -221,3 +221,33 @@ def test_predict_rejects_votes_outside_the_fitted_classes():
         model.predict(L_test[:3], X_test)
     with pytest.raises(NotFittedError):
         Liger().predict(L_test, X_test)
+
+
+@pytest.mark.parametrize(
+    "param, value, message",
+    [
+        ("label_model", "snorkel", "label_model: expected"),
+        ("class_balance", "uniformish", "class_balance: expected"),
+        ("class_balance", "dev", "class_balance: 'dev' needs a dev split"),
+        ("tune_metric", "auc", "tune_metric: expected"),
+        ("threshold_search", "grid", "threshold_search: expected"),
+        ("thresholds", "best", "thresholds: expected 'tune'"),
+        ("fit_on", "both", "fit_on: expected"),
+        ("extension", "knn", "extension: expected"),
+        ("n_partitions", 0, "n_partitions: expected"),
+        ("n_partitions", "auto", "n_partitions: expected"),
+        ("end_model", "mlp", "end_model: expected"),
+    ],
+)
+def test_bad_settings_are_refused_before_any_search(monkeypatch, param, value, message):
+    """A typo in a setting must not cost the O(n^2) search first."""
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("searched before the settings were checked")
+
+    monkeypatch.setattr(estimator_module, "nearest_support", no_search)
+    rng = np.random.default_rng(0)
+    L = rng.integers(-1, 2, (50, 3))
+    X = rng.standard_normal((50, 4)).astype(np.float32)
+    with pytest.raises(ValueError, match=message):
+        Liger(**{"thresholds": 0.5, param: value}).fit(L, X)

@@ -204,6 +204,7 @@ class DaskLiger(ParamsMixin):
         if not isinstance(template, Liger):
             raise TypeError(f"estimator: expected a liger.Liger, got {type(template).__name__}")
         estimator = type(template)(**template.get_params(deep=False))
+        estimator._check_params(has_dev=y_dev is not None)
         _check_task_threads(self.n_jobs)
         if not (is_dask(L_train) or is_dask(X_train)):
             estimator.fit(L_train, X_train, L_dev, X_dev, y_dev)

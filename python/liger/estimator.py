@@ -30,7 +30,7 @@ from .lf_summary import LFSummary
 from .metrics import compute
 from .partition import assign, spherical_kmeans
 from .search import nearest_support
-from .tuning import DEFAULT_LEVELS, NearestVotes, choose_thresholds
+from .tuning import DEFAULT_LEVELS, NearestVotes, check_tuning_settings, choose_thresholds
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
 TUNE_METRICS = ("accuracy", "f1", "macro_f1")
@@ -42,14 +42,19 @@ def _score(metric: str, y: np.ndarray, predictions: np.ndarray, K: int) -> float
     return compute(metric, y, predictions, K)[metric]
 
 
+def check_tune_metric(tune_metric: Any) -> None:
+    """Refuse an unknown dev objective (whether "f1" fits K is checked once K is known)."""
+    if tune_metric != "auto" and tune_metric not in TUNE_METRICS:
+        raise ValueError(
+            f"tune_metric: expected 'auto' or one of {TUNE_METRICS}, got {tune_metric!r}"
+        )
+
+
 def resolve_tune_metric(tune_metric: str, K: int, y_dev) -> str:
     """The dev objective ``"auto"`` stands for: accuracy (balanced binary), F1 of class 1
     (imbalanced binary), macro-F1 (multiclass)."""
+    check_tune_metric(tune_metric)
     if tune_metric != "auto":
-        if tune_metric not in TUNE_METRICS:
-            raise ValueError(
-                f"tune_metric: expected 'auto' or one of {TUNE_METRICS}, got {tune_metric!r}"
-            )
         if tune_metric == "f1" and K != 2:
             raise ValueError(f"tune_metric: 'f1' needs a binary task, got K={K}; use 'macro_f1'")
         return tune_metric
@@ -298,6 +303,7 @@ of shape (K,), default=None
         (``lf_names_``) and a DataFrame ``L`` given later must have the same columns.
         """
         started = time.perf_counter()
+        self._check_params(has_dev=y_dev is not None)
         metric = check_metric(self.metric)
         threads = resolve_n_jobs(self.n_jobs)
         lf_names_from = L_train
@@ -323,6 +329,27 @@ of shape (K,), default=None
         self.fit_time_ = time.perf_counter() - started
         return self
 
+    def _check_params(self, has_dev: bool) -> None:
+        """Refuse bad settings before any search: a typo must not cost an O(n^2) sweep first.
+        (Settings that need K or m, such as a balance array or per-LF thresholds, are checked
+        where K and m are known.)"""
+        LabelRecipe.check_names(self.label_model, self.class_balance, has_dev)
+        check_tune_metric(self.tune_metric)
+        check_tuning_settings(self.thresholds, self.threshold_search)
+        if self.fit_on not in ("original", "extended"):
+            raise ValueError(f"fit_on: expected 'original' or 'extended', got {self.fit_on!r}")
+        if self.extension not in ("nearest", "radius", "tune"):
+            raise ValueError(
+                f"extension: expected 'nearest', 'radius' or 'tune', got {self.extension!r}"
+            )
+        if self.extension == "tune" and not has_dev:
+            raise ValueError("extension: 'tune' needs a dev split (L_dev, X_dev, y_dev), got none")
+        s = self.n_partitions
+        if not (s == "tune" if isinstance(s, str) else _is_int(s) and s >= 1):
+            raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
+        if self.end_model not in (None, "logreg"):
+            raise ValueError(f"end_model: expected None or 'logreg', got {self.end_model!r}")
+
     def _fit_searched(self, train, X_train, dev, dev_votes) -> None:
         """Everything :meth:`fit` does after the searches: label model(s), tuning, partitions.
 
@@ -341,8 +368,6 @@ of shape (K,), default=None
         self.tune_metric_ = resolve_tune_metric(
             self.tune_metric, self.n_classes_, None if dev is None else dev[2]
         )
-        if self.fit_on not in ("original", "extended"):
-            raise ValueError(f"fit_on: expected 'original' or 'extended', got {self.fit_on!r}")
         # The partitions (and their models) are set first with one part: tuning scores candidate
         # thresholds against them; with fit_on="extended" it refits them per candidate.
         self._set_partitions(1, X_train, train, None)
@@ -381,8 +406,6 @@ of shape (K,), default=None
     def _fit_end_model(self, X_train, train, dev):
         if self.end_model is None:
             return None
-        if self.end_model != "logreg":
-            raise ValueError(f"end_model: expected None or 'logreg', got {self.end_model!r}")
         proba = self._proba_extended(train.extend(self.thresholds_), X_train)
         X_dev, y_dev = (None, None) if dev is None else (dev[1], dev[2])
         previous = getattr(self, "end_model_", None)
@@ -408,12 +431,6 @@ of shape (K,), default=None
     def _choose_extension(self, train, dev_votes, dev):
         """The extension rule and its thresholds: ``(rule, train votes, dev votes, (thresholds,
         levels, dev score))``; with ``extension="tune"``, "radius" only if it gains ``min_gain``."""
-        if self.extension not in ("nearest", "radius", "tune"):
-            raise ValueError(
-                f"extension: expected 'nearest', 'radius' or 'tune', got {self.extension!r}"
-            )
-        if self.extension == "tune" and dev is None:
-            raise ValueError("extension: 'tune' needs a dev split (L_dev, X_dev, y_dev), got none")
         best = None
         for rule in ("nearest", "radius") if self.extension == "tune" else (self.extension,):
             rule_train, rule_dev = train, dev_votes
@@ -482,9 +499,7 @@ of shape (K,), default=None
 
     def _choose_partitions(self, X_train, train, fit_thresholds, dev, L_dev_ext):
         s = self.n_partitions
-        if isinstance(s, str):
-            if s != "tune":
-                raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
+        if isinstance(s, str):  # "tune" (checked by _check_params)
             self._set_partitions(1, X_train, train, fit_thresholds)
             best, chosen = self._score_dev(dev, L_dev_ext), self._partition_state()
             for candidate in PARTITION_CANDIDATES[1:]:
@@ -499,8 +514,6 @@ of shape (K,), default=None
             self.partitions_, self.centroids_, self.label_models_, self.global_label_model_ = chosen
             self.dev_score_ = best
             return
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
-            raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
         self._set_partitions(int(s), X_train, train, fit_thresholds)
 
     def _set_partitions(self, s, X_train, train, fit_thresholds):

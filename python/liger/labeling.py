@@ -52,25 +52,33 @@ class LabelRecipe:
         ``class_balance``: None (the label model's own estimate from the votes), one of
         ``BALANCE_CHOICES``, or K probabilities; the dev options need a dev split.
         """
-        if label_model not in LABEL_MODELS:
-            raise ValueError(f"label_model: expected 'triplet' or 'majority', got {label_model!r}")
+        cls.check_names(label_model, class_balance, has_dev)
         value = class_balance
         if value is None:
             return cls(label_model, n_classes, None, False)
         if isinstance(value, str):
-            if value not in BALANCE_CHOICES:
-                raise ValueError(
-                    f"class_balance: expected None, one of {BALANCE_CHOICES} or an array of "
-                    f"{n_classes} probabilities, got {value!r}"
-                )
             uses_dev = value in ("dev", "likelihood+dev")
-            if uses_dev and not has_dev:
-                raise ValueError(
-                    f"class_balance: {value!r} needs a dev split (L_dev, X_dev, y_dev), got none"
-                )
             balance = "likelihood" if value == "likelihood+dev" else value
             return cls(label_model, n_classes, balance, uses_dev)
         return cls(label_model, n_classes, check_class_balance(value, n_classes), False)
+
+    @staticmethod
+    def check_names(label_model: Any, class_balance: Any, has_dev: bool) -> None:
+        """The checks of :meth:`resolve` that need no K (a front end runs them before its
+        searches): the model kind, and a ``class_balance`` name and its need of a dev split."""
+        if label_model not in LABEL_MODELS:
+            raise ValueError(f"label_model: expected 'triplet' or 'majority', got {label_model!r}")
+        if isinstance(class_balance, str):
+            if class_balance not in BALANCE_CHOICES:
+                raise ValueError(
+                    f"class_balance: expected None, one of {BALANCE_CHOICES} or an array of "
+                    f"K probabilities, got {class_balance!r}"
+                )
+            if class_balance in ("dev", "likelihood+dev") and not has_dev:
+                raise ValueError(
+                    f"class_balance: {class_balance!r} needs a dev split (L_dev, X_dev, y_dev), "
+                    "got none"
+                )
 
     def new_model(self, balance: Any, kind: str | None = None):
         """An unfitted model of this kind (or ``kind``) with ``class_balance=balance``."""

@@ -236,6 +236,21 @@ def _coordinate_ascent(evaluate, grid, chosen, thresholds, best, lfs, min_gain, 
     return chosen, thresholds, best, evaluations
 
 
+def check_tuning_settings(thresholds: Any, threshold_search: Any, m: int | None = None) -> None:
+    """Refuse a ``thresholds`` string other than "tune" and an unknown ``threshold_search``
+    (``m``, when known, makes the message say the array shape)."""
+    if isinstance(thresholds, str) and thresholds != "tune":
+        shape = f"({m},)" if m is not None else "(m,)"
+        raise ValueError(
+            f"thresholds: expected 'tune', a number, an array of shape {shape} or None, "
+            f"got {thresholds!r}"
+        )
+    if threshold_search not in ("per_lf", "global"):
+        raise ValueError(
+            f"threshold_search: expected 'per_lf' or 'global', got {threshold_search!r}"
+        )
+
+
 def choose_thresholds(
     setting: Any,
     train: SplitVotes,
@@ -272,15 +287,7 @@ def choose_thresholds(
         thresholds = as_thresholds(setting, m)
         score = evaluate(thresholds) if has_dev else None
         return TuningResult(thresholds, np.full(m, np.nan), score, float("nan"), int(has_dev))
-    if setting != "tune":
-        raise ValueError(
-            f"thresholds: expected 'tune', a number, an array of shape ({m},) or None, "
-            f"got {setting!r}"
-        )
-    if threshold_search not in ("per_lf", "global"):
-        raise ValueError(
-            f"threshold_search: expected 'per_lf' or 'global', got {threshold_search!r}"
-        )
+    check_tuning_settings(setting, threshold_search, m)
     grid = train.grid(levels)
     return tune_thresholds(
         evaluate, grid, levels, per_lf=threshold_search == "per_lf", min_gain=min_gain
