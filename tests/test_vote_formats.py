@@ -4,6 +4,8 @@ giving the results of the dense int64 matrix."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -157,3 +159,27 @@ def test_bad_sparse_votes_are_clear_errors():
         liger.nearest_support(X, X, dup)
     with pytest.raises(ValueError, match="L_base"):
         liger.nearest_support(X, X, sp.csr_matrix((4, 2), dtype=np.int64))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+def test_liger_reads_narrow_votes_without_widening(dtype):
+    """Liger keeps the train votes as given (no int64 copy of an n x m matrix), and a fit on
+    int8 / int16 votes equals the fit on the same votes as int64."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 8)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    L64 = np.where(
+        rng.random((300, 4)) < 0.4,
+        np.where(rng.random((300, 4)) < 0.8, y[:, None], 1 - y[:, None]),
+        -1,
+    )
+    L = L64.astype(dtype)
+    dev = slice(0, 60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        narrow = liger.Liger(random_state=0).fit(L, X, L[dev], X[dev], y[dev])
+        wide = liger.Liger(random_state=0).fit(L64, X, L64[dev], X[dev], y[dev])
+    assert narrow._L_support is L  # borrowed, not widened
+    np.testing.assert_array_equal(narrow.thresholds_, wide.thresholds_)
+    np.testing.assert_array_equal(narrow.predict_proba(L, X), wide.predict_proba(L64, X))
+    np.testing.assert_array_equal(narrow.transform(L, X), wide.transform(L64, X))

@@ -86,7 +86,7 @@ def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_de
             f"{', '.join(missing)}: expected together with {', '.join(present)} (a dev split "
             f"needs its votes, embeddings and labels), got None"
         )
-    L_dev = as_votes("L_dev", L_dev)
+    L_dev = as_votes("L_dev", L_dev, keep_width=True)
     X_dev = as_embeddings("X_dev", X_dev, threads)
     # Without a given cardinality, K is inferred later from all splits; here only y_dev >= 0.
     y_dev = _as_array("y_dev", y_dev)
@@ -307,7 +307,7 @@ of shape (K,), default=None
         metric = check_metric(self.metric)
         threads = resolve_n_jobs(self.n_jobs)
         lf_names_from = L_train
-        L_train = as_votes("L_train", L_train)
+        L_train = as_votes("L_train", L_train, keep_width=True)
         X_train = as_embeddings("X_train", X_train, threads)
         check_rows("L_train", L_train, "X_train", X_train)
         dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, threads)
@@ -586,7 +586,7 @@ of shape (K,), default=None
         names, fitted_names = column_names(L), getattr(self, "lf_names_", None)
         if names is not None and fitted_names is not None and names != fitted_names:
             raise ValueError(f"L: expected the LF columns {fitted_names} of L_train, got {names}")
-        L = as_votes("L", L, allow_empty_rows=True)
+        L = as_votes("L", L, allow_empty_rows=True, keep_width=True)
         threads = resolve_n_jobs(self.n_jobs)
         X = as_embeddings("X", X, threads)
         check_rows("L", L, "X", X)

@@ -60,6 +60,7 @@ from .neighbours import DEFAULT_K, TRAIN, NeighbourIndex, SupportColumn
 from .tuning import (
     DEFAULT_LEVELS,
     NearestVotes,
+    check_tuning_settings,
     choose_thresholds,
     refine_thresholds,
 )
@@ -268,13 +269,10 @@ end_model, cardinality, random_state, n_jobs
             raise ValueError(f"end_model: expected None or 'logreg', got {end_model!r}")
         self.end_model = end_model
 
-        L_train = as_votes("L", L)
+        L_train = as_votes("L", L, keep_width=True)
         X_train = as_embeddings("X", X, threads)
         check_rows("L", L_train, "X", X_train)
-        if threshold_search not in ("per_lf", "global"):
-            raise ValueError(
-                f"threshold_search: expected 'per_lf' or 'global', got {threshold_search!r}"
-            )
+        check_tuning_settings(thresholds, threshold_search)
         dev_parts = _unpack("dev", dev, 3)
         needs_dev = isinstance(thresholds, str) or self.retune is not None
         if needs_dev and dev is None:
