@@ -132,6 +132,10 @@ def test_probabilities_are_written_chunk_by_chunk(tmp_path):
         model = DaskLiger().fit(chunked(L, 200), chunked(X, 200), L_dev, X_dev, y_dev)
         path = to_npy(model.predict_proba(chunked(L, 128), chunked(X, 128)), tmp_path / "p.npy")
     np.testing.assert_array_equal(np.load(path, mmap_mode="r"), local.predict_proba(L, X))
+    # The inner estimator holds no train arrays: it says where to predict instead of failing
+    # with an AttributeError.
+    with pytest.raises(liger.NotFittedError, match="call predict / transform on that DaskLiger"):
+        model.estimator_.predict_proba(L, X)
 
 
 def test_bad_input_names_the_argument():

@@ -158,7 +158,9 @@ class DaskLiger(ParamsMixin):
     ----------
     estimator_ : Liger
         The fitted estimator; its learned attributes (``thresholds_``, ``classes_``,
-        ``global_label_model_``, ...) are also copied onto this object.
+        ``global_label_model_``, ...) are also copied onto this object. After a fit on a Dask
+        train split it holds no train arrays (they stay distributed): its own ``predict`` /
+        ``transform`` raise ``NotFittedError``; label new data with this object's.
     fit_time_ : float
         Seconds spent in :meth:`fit`.
     """

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._estimator import ParamsMixin, SaveMixin
+from ._estimator import NotFittedError, ParamsMixin, SaveMixin
 from ._pandas import SetOutputMixin, column_names, index_of
 from ._pandas import frame as pandas_frame
 from ._validation import (
@@ -590,6 +590,11 @@ of shape (K,), default=None
         threads = resolve_n_jobs(self.n_jobs)
         X = as_embeddings("X", X, threads)
         check_rows("L", L, "X", X)
+        if not hasattr(self, "_L_support"):
+            raise NotFittedError(
+                "this Liger was fitted by liger.dask.DaskLiger on a Dask train split, whose "
+                "support points stay distributed: call predict / transform on that DaskLiger"
+            )
         check_lfs("L_train", self._L_support, "L", L)
         check_dims("X_train", self._X_support, "X", X)
         if L.size and L.max() >= self.n_classes_:
