@@ -158,10 +158,10 @@ def as_votes(
 ) -> np.ndarray:
     """An (n, m) C-contiguous vote matrix with values in {-1, 0, 1, ...}.
 
-    By default the result is int64 (what the label models read). With ``keep_width=True`` (the
-    searches and the extension, which the Rust core serves for every width) int8, int16, int32 and
-    int64 pass through without a copy when already C-contiguous; unsigned dtypes are widened to a
-    signed one.
+    By default the result is int64 (for code that does arithmetic on the votes). With
+    ``keep_width=True`` (the searches, the extension, the label models and the estimators, which
+    read every width) int8, int16, int32 and int64 pass through without a copy when already
+    C-contiguous; unsigned dtypes are widened to a signed one.
     """
     array = _as_array(name, value)
     _check_vote_dtype(name, array.dtype)

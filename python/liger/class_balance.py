@@ -99,8 +99,9 @@ class BalanceEstimate:
     reference : ndarray of shape (K,)
         Majority-vote winners' distribution, or the dev labels' smoothed frequencies.
     weight : float
-        Weight of the likelihood estimate, ``evidence_rows / (evidence_rows + 25)``; 0 when the
-        profile was refused.
+        Weight of the likelihood estimate: ``evidence_rows / (evidence_rows +
+        BALANCE_PRIOR_ROWS)``, which with ``BALANCE_PRIOR_ROWS = 0`` (no shrinkage) is 1; 0 when
+        the profile was refused.
     reference_kind : str
         ``"majority vote"`` or ``"dev labels"``.
     evidence_rows : float

@@ -14,7 +14,8 @@ explicitly. What *is* detected:
 
 - :func:`from_pm1` / :func:`to_pm1` reject any value outside ``{-1, 0, 1}`` (e.g. a ``2`` from a
   multiclass matrix), and non-whole floats;
-- :func:`check_votes`, used by the label models, rejects values below ``-1`` and votes ``>= K``,
+- :func:`check_votes` (and the label models' own check in ``vote_statistics``) rejects values
+  below ``-1`` and votes ``>= K``,
   with a hint when the matrix looks like the old ``0 = abstain, classes 1..K`` convention
   (Snorkel MeTaL) — its largest vote is then exactly ``K``.
 """

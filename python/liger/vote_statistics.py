@@ -580,7 +580,8 @@ class VoteStatistics:
         ``cooccurrence`` and to the "two or more votes" row and column, and its old and new
         majority winners; the co-occurrences among the other LFs (the ``O(n F^2)`` part) are
         kept. Time ``O(n + r (m + K) + F^2)`` for r changed rows, plus the balance sample's
-        ``O(min(n, MAX_BALANCE_ROWS) m)``.
+        ``O(min(n, MAX_BALANCE_ROWS) m)`` and one validating min / max pass over ``L`` (``n m``
+        compares, no copy).
 
         The signature takes the *current* votes and the new column rather than a new matrix: the
         old column is what tells which rows changed (a new matrix alone would force a pass over
