@@ -85,22 +85,18 @@ class DaskNearestVotes(NearestVotes):
     def grid(self, levels=DEFAULT_LEVELS) -> np.ndarray:
         return _dask_grid.threshold_grid(self.L, self.scores, levels, self.higher_is_better)
 
-    def statistics(
-        self, cardinality: int, thresholds: np.ndarray | None = None, pairwise: bool = True
+    def _compute_statistics(
+        self, cardinality: int, thresholds: np.ndarray | None, pairwise: bool
     ) -> VoteStatistics:
-        fixed = None if thresholds is None else np.asarray(thresholds).tobytes()
-        key = (cardinality, fixed, pairwise)
-        cache = self.__dict__.setdefault("_statistics_cache", {})
-        if key not in cache:
-            n = int(self.L.shape[0])
-            offsets = np.concatenate([[0], np.cumsum(self.L.chunks[0])[:-1]]).tolist()
-            chunk = dask.delayed(_chunk_statistics, pure=True)
-            parts = [
-                chunk(L, c, s, thresholds, self.higher_is_better, cardinality, pairwise, offset, n)
-                for (L, c, s), offset in zip(self._blocks(), offsets)
-            ]
-            (cache[key],) = dask.compute(tree_reduce(parts, _merge_statistics))
-        return cache[key]
+        n = int(self.L.shape[0])
+        offsets = np.concatenate([[0], np.cumsum(self.L.chunks[0])[:-1]]).tolist()
+        chunk = dask.delayed(_chunk_statistics, pure=True)
+        parts = [
+            chunk(L, c, s, thresholds, self.higher_is_better, cardinality, pairwise, offset, n)
+            for (L, c, s), offset in zip(self._blocks(), offsets)
+        ]
+        (stats,) = dask.compute(tree_reduce(parts, _merge_statistics))
+        return stats
 
     def coverage(self, thresholds: np.ndarray | None = None) -> np.ndarray:
         chunk = dask.delayed(_chunk_coverage, pure=True)

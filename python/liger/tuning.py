@@ -38,7 +38,24 @@ class SplitVotes:
         self, cardinality: int, thresholds: np.ndarray | None = None, pairwise: bool = True
     ) -> VoteStatistics:
         """The label model's statistics of the votes as cast (``thresholds=None``) or extended
-        (``pairwise=False``: without the co-occurrences, enough for majority vote)."""
+        (``pairwise=False``: without the co-occurrences, enough for majority vote).
+
+        Remembered per (K, thresholds, pairwise): a fit asks for the same statistics several
+        times (the global model, each partition candidate, the dev guard), and pairwise ones
+        also answer a non-pairwise request. The votes are immutable values, so no entry goes
+        stale."""
+        fixed = None if thresholds is None else np.asarray(thresholds).tobytes()
+        cache = self.__dict__.setdefault("_statistics_cache", {})
+        for served_by in (True,) if pairwise else (False, True):
+            if (cardinality, fixed, served_by) in cache:
+                return cache[cardinality, fixed, served_by]
+        stats = self._compute_statistics(cardinality, thresholds, pairwise)
+        cache[cardinality, fixed, pairwise] = stats
+        return stats
+
+    def _compute_statistics(
+        self, cardinality: int, thresholds: np.ndarray | None, pairwise: bool
+    ) -> VoteStatistics:
         votes = self.L if thresholds is None else self.extend(thresholds)
         return VoteStatistics.from_votes(votes, cardinality, pairwise=pairwise)
 
