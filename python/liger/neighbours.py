@@ -448,7 +448,7 @@ class NeighbourIndex:
         if not wanted:
             return {}
         points = np.concatenate([self.points(name)[r] for name, r in wanted.items()])
-        votes = np.ascontiguousarray(base_votes, dtype=np.int64)[:, None]
+        votes = np.ascontiguousarray(base_votes)[:, None]  # any signed width: the core reads it
         scores, indices = _core.nearest_support(
             points, self._base, votes, self.metric, self._threads
         )
