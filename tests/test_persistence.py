@@ -120,6 +120,12 @@ LIGER_CONFIGS = {
 def test_liger_round_trips_with_identical_predictions(config, tmp_path):
     problem, params = LIGER_CONFIGS[config]
     model = _fit_liger(problem, **dict(params))
+    # The dev embeddings are read by the fit only: a saved model must not carry them.
+    assert not any(
+        isinstance(value, tuple) and any(x is problem[1][1] for x in value)
+        for value in vars(model).values()
+    )
+    assert not hasattr(model, "_dev_labels")
     L_test, X_test, y_test = problem[2]
     for loaded in round_trip(model, tmp_path):
         for source in ("auto", "label_model"):

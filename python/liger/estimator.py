@@ -365,10 +365,18 @@ of shape (K,), default=None
         self._recipe = LabelRecipe.resolve(
             self.label_model, self.class_balance, self.n_classes_, dev is not None
         )
-        self._dev_labels = None if dev is None else (dev[1], dev[2])
         self.tune_metric_ = resolve_tune_metric(
             self.tune_metric, self.n_classes_, None if dev is None else dev[2]
         )
+        # The dev embeddings and labels the partition fits read, for this fit only: a fitted (and
+        # saved) model must not carry the dev embeddings.
+        self._dev_labels = None if dev is None else (dev[1], dev[2])
+        try:
+            self._fit_stages(train, X_train, dev, dev_votes)
+        finally:
+            del self._dev_labels
+
+    def _fit_stages(self, train, X_train, dev, dev_votes) -> None:
         # The partitions (and their models) are set first with one part: tuning scores candidate
         # thresholds against them; with fit_on="extended" it refits them per candidate.
         self._set_partitions(1, X_train, train, None)
