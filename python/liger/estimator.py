@@ -685,21 +685,13 @@ of shape (K,), default=None
             LF names for the first column (e.g. ``Dataset.lf_names``).
         """
         self._check_fitted("thresholds_")
-        before, after = self._coverage_train
-        dev_before = dev_after = None
-        if self._dev_for_summary is not None:
-            L_dev, L_dev_ext, y_dev = self._dev_for_summary
-            dev_before = _vote_accuracy(L_dev, y_dev)
-            dev_after = _vote_accuracy(L_dev_ext, y_dev)
-        return LFSummary(
-            coverage=before,
-            coverage_extended=after,
-            dev_accuracy=dev_before,
-            dev_accuracy_extended=dev_after,
-            thresholds=self.thresholds_,
-            levels=self.levels_,
-            estimated_accuracy=getattr(self.global_label_model_, "accuracies_", None),
-            names=None if names is None else list(names),
+        return LFSummary.of_votes(
+            self._coverage_train,
+            self._dev_for_summary,
+            self.thresholds_,
+            self.levels_,
+            self.global_label_model_,
+            names,
         )
 
     def _proba_extended(self, L_ext: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -730,12 +722,3 @@ def _check_class_names(names: Any, K: int) -> list | None:
 
 def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _vote_accuracy(L: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Per LF: fraction of its (non-abstain) votes equal to the label; NaN if it never votes."""
-    voted = L != -1
-    correct = (L == y[:, None]) & voted
-    counts = voted.sum(0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, correct.sum(0) / counts, np.nan)

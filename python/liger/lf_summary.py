@@ -29,6 +29,37 @@ class LFSummary:
     estimated_accuracy: np.ndarray | None
     names: Sequence[str] | None = None
 
+    @classmethod
+    def of_votes(
+        cls,
+        coverage: tuple[np.ndarray, np.ndarray],
+        dev: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+        thresholds: np.ndarray,
+        levels: np.ndarray,
+        label_model,
+        names: Sequence[str] | None = None,
+    ) -> LFSummary:
+        """The summary of a fitted model (``Liger`` or ``Session``): ``coverage`` = (as cast,
+        extended) train coverage, ``dev`` = (L_dev, L_dev_extended, y_dev) or None, and the label
+        model whose ``accuracies_`` (if it has them) are the estimated accuracies."""
+        from .diagnostics import vote_accuracy
+
+        dev_before = dev_after = None
+        if dev is not None:
+            L_dev, L_dev_extended, y_dev = dev
+            dev_before = vote_accuracy(L_dev, y_dev)["accuracy"]
+            dev_after = vote_accuracy(L_dev_extended, y_dev)["accuracy"]
+        return cls(
+            coverage=coverage[0],
+            coverage_extended=coverage[1],
+            dev_accuracy=dev_before,
+            dev_accuracy_extended=dev_after,
+            thresholds=thresholds,
+            levels=levels,
+            estimated_accuracy=getattr(label_model, "accuracies_", None),
+            names=None if names is None else list(names),
+        )
+
     def to_dict(self) -> dict:
         """Column name -> (m,) array, e.g. for ``pandas.DataFrame(summary.to_dict())``."""
         table = {"lf": list(self.names) if self.names else list(range(len(self.coverage)))}

@@ -46,7 +46,6 @@ from .conventions import check_labels
 from .end_model import EndModel
 from .estimator import (
     _score,
-    _vote_accuracy,
     check_dev_split,
     infer_cardinality,
     resolve_tune_metric,
@@ -1032,15 +1031,13 @@ end_model, cardinality, random_state, n_jobs
         extension, dev accuracy before / after, threshold and level, estimated accuracy."""
         train = self._splits[TRAIN]
         dev = self._splits.get("dev")
-        return LFSummary(
-            coverage=(train.L != ABSTAIN).mean(0),
-            coverage_extended=(train.L_ext != ABSTAIN).mean(0),
-            dev_accuracy=None if dev is None else _vote_accuracy(dev.L, dev.y),
-            dev_accuracy_extended=None if dev is None else _vote_accuracy(dev.L_ext, dev.y),
-            thresholds=self.thresholds_.copy(),
-            levels=self.levels_.copy(),
-            estimated_accuracy=getattr(self.label_model_, "accuracies_", None),
-            names=list(self.lf_names_),
+        return LFSummary.of_votes(
+            ((train.L != ABSTAIN).mean(0), (train.L_ext != ABSTAIN).mean(0)),
+            None if dev is None else (dev.L, dev.L_ext, dev.y),
+            self.thresholds_.copy(),
+            self.levels_.copy(),
+            self.label_model_,
+            self.lf_names_,
         )
 
     def lf_table(self, *, as_frame: bool | None = None):
