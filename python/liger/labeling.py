@@ -89,21 +89,6 @@ class LabelRecipe:
             return MajorityVoter(cardinality=self.n_classes, class_balance=balance)
         raise ValueError(f"label_model: expected 'triplet' or 'majority', got {kind!r}")
 
-    def fit(
-        self,
-        L_fit: np.ndarray,
-        y_dev: np.ndarray | None,
-        shrink_towards=None,
-        *,
-        kind: str | None = None,
-    ):
-        """A label model fitted on ``L_fit``; its class balance uses ``y_dev`` (the dev labels of
-        the points it will label) as the recipe says. ``shrink_towards``: the global balance,
-        for a part's model (its few dev labels are shrunk towards it). ``kind``: another model
-        with the same class-balance recipe (the dev guard's majority vote)."""
-        model, dev_labels = self._unfitted(y_dev, shrink_towards, kind)
-        return model.fit(L_fit, y_dev=dev_labels)
-
     def fit_statistics(
         self,
         stats: VoteStatistics,
@@ -112,8 +97,12 @@ class LabelRecipe:
         *,
         kind: str | None = None,
     ):
-        """The same model as :meth:`fit`, from the sufficient statistics of ``L_fit``
-        (:class:`liger.VoteStatistics`: updated, not recomputed, when one LF changes)."""
+        """A label model fitted on the sufficient statistics ``stats`` of the votes
+        (:class:`liger.VoteStatistics`: updated, not recomputed, when one LF changes); its class
+        balance uses ``y_dev`` (the dev labels of the points it will label) as the recipe says.
+        ``shrink_towards``: the global balance, for a part's model (its few dev labels are
+        shrunk towards it). ``kind``: another model with the same class-balance recipe (the dev
+        guard's majority vote)."""
         model, dev_labels = self._unfitted(y_dev, shrink_towards, kind)
         return model.fit_statistics(stats, y_dev=dev_labels)
 

@@ -173,9 +173,6 @@ class NeighbourIndex:
         """The (q, d) float32 embeddings of a split."""
         return self._points[self._check_split(split)]
 
-    def size(self, split: str) -> int:
-        return self._points[self._check_split(split)].shape[0]
-
     def _check_split(self, split: str) -> str:
         if split not in self._points:
             raise ValueError(f"split: expected one of {self.splits}, got {split!r}")
