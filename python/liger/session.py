@@ -635,8 +635,8 @@ end_model, cardinality, random_state, n_jobs
         fallback = 0
         if mode == "all":
             fallback, seconds["tuning"] = self._retune_all()
-        changed = self._reextend(old_thresholds, seconds)
-        return self._finish("remove_lf", j, before, started, seconds, changed, fallback)
+        changed, searched = self._reextend(old_thresholds, seconds)
+        return self._finish("remove_lf", j, before, started, seconds, changed, fallback + searched)
 
     def set_thresholds(self, thresholds: Any) -> EditReport:
         """Move thresholds and update every posterior.
@@ -670,8 +670,10 @@ end_model, cardinality, random_state, n_jobs
             self._set_fixed(new)
         else:
             self._set_fixed(as_thresholds(thresholds, self.n_lfs_))
-        changed = self._reextend(old, seconds)
-        return self._finish("set_thresholds", None, before, started, seconds, changed, fallback)
+        changed, searched = self._reextend(old, seconds)
+        return self._finish(
+            "set_thresholds", None, before, started, seconds, changed, fallback + searched
+        )
 
     def set_dev_labels(self, y_dev: Any, *, retune: Any = "default") -> EditReport:
         """New labels for the dev points (e.g. corrected or newly labelled): the dev objective,
@@ -704,8 +706,10 @@ end_model, cardinality, random_state, n_jobs
         fallback = 0
         if mode == "all":
             fallback, seconds["tuning"] = self._retune_all()
-        changed = self._reextend(old, seconds)
-        return self._finish("set_dev_labels", None, before, started, seconds, changed, fallback)
+        changed, searched = self._reextend(old, seconds)
+        return self._finish(
+            "set_dev_labels", None, before, started, seconds, changed, fallback + searched
+        )
 
     # ------------------------------------------------------------------------- the update
     def _edit(self, action, j, columns, threshold, mode, added=False, before=None) -> EditReport:
@@ -759,8 +763,8 @@ end_model, cardinality, random_state, n_jobs
             retune = self._retune_lf(j) if mode == "lf" else self._retune_all()
             fallback += retune[0]
             seconds["tuning"] = retune[1]
-        changed = self._reextend(old, seconds, always=(j,))
-        return self._finish(action, j, before, started, seconds, changed, fallback)
+        changed, searched = self._reextend(old, seconds, always=(j,))
+        return self._finish(action, j, before, started, seconds, changed, fallback + searched)
 
     def _settle(self, j: int, threshold: Any = None, splits=None) -> int:
         """Make LF j's columns exact wherever its threshold (or ``threshold``, e.g. "all") needs
@@ -786,8 +790,9 @@ end_model, cardinality, random_state, n_jobs
         votes = np.where(found, base[np.where(found, column.indices, 0)], ABSTAIN)
         split.candidates[j] = votes.astype(self._dtype)
 
-    def _reextend(self, old: np.ndarray, seconds: dict, always=()) -> np.ndarray:
-        """Re-extend the LFs whose threshold changed (and ``always``), then every posterior."""
+    def _reextend(self, old: np.ndarray, seconds: dict, always=()) -> tuple[np.ndarray, int]:
+        """Re-extend the LFs whose threshold changed (and ``always``), then every posterior.
+        Returns the LFs whose threshold changed and the points searched exactly (fallbacks)."""
         tick = time.perf_counter()
         changed = np.flatnonzero(~_same_thresholds(old, self.thresholds_))
         todo = sorted(set(changed.tolist()) | set(always))
@@ -799,8 +804,7 @@ end_model, cardinality, random_state, n_jobs
                 self._set_extended(split, j, extended[:, 0])
         seconds["extension"] = time.perf_counter() - tick
         self._posteriors(seconds)
-        self._pending_fallback = searched
-        return changed
+        return changed, searched
 
     def _posteriors(self, seconds: dict | None = None) -> None:
         """Every split's posterior, from the recipe's label model or, when the dev guard says
@@ -964,7 +968,7 @@ end_model, cardinality, random_state, n_jobs
             dev_before,
             self.dev_score_,
             changed,
-            fallback + self._pending_fallback,
+            fallback,
             seconds,
             self.fallback_,
         )
