@@ -380,10 +380,10 @@ of shape (K,), default=None
         # The partitions (and their models) are set first with one part: tuning scores candidate
         # thresholds against them; with fit_on="extended" it refits them per candidate.
         self._set_partitions(1, X_train, train, None)
-        self.extension_, train, dev_votes, chosen = self._choose_extension(train, dev_votes, dev)
+        self.extension_, train, dev_votes, chosen = self._choose_extension(
+            train, X_train, dev_votes, dev
+        )
         self.thresholds_, self.levels_, self.dev_score_ = chosen
-        if self.extension_ == "radius" and not isinstance(train, RadiusVotes):
-            train = self._radius_votes(train.L, X_train, self.thresholds_[:, None], train.scores)
         # Thresholds of the votes the label model is fitted on (None: the votes as cast).
         fit_thresholds = self.thresholds_ if self.fit_on == "extended" else None
         L_dev_ext = None if dev_votes is None else dev_votes.extend(self.thresholds_)
@@ -437,7 +437,7 @@ of shape (K,), default=None
     def _infer_cardinality(self, L_train, dev) -> int:
         return infer_cardinality(self.cardinality, L_train, dev)
 
-    def _choose_extension(self, train, dev_votes, dev):
+    def _choose_extension(self, train, X_train, dev_votes, dev):
         """The extension rule and its thresholds: ``(rule, train votes, dev votes, (thresholds,
         levels, dev score))``; with ``extension="tune"``, "radius" only if it gains ``min_gain``."""
         best = None
@@ -457,7 +457,13 @@ of shape (K,), default=None
             # like every more complex setting here.
             if best is None or (chosen[2] is not None and chosen[2] >= best[3][2] + self.min_gain):
                 best = (rule, rule_train, rule_dev, chosen)
-        return best
+        rule, rule_train, rule_dev, chosen = best
+        if rule == "radius" and not isinstance(rule_train, RadiusVotes):
+            # Tuning on votes as cast never needed the train split's radius votes: they are
+            # searched once, for the chosen thresholds only.
+            thresholds = chosen[0]
+            rule_train = self._radius_votes(train.L, X_train, thresholds[:, None], train.scores)
+        return rule, rule_train, rule_dev, chosen
 
     def _threshold_candidates(self, train) -> np.ndarray:
         """(m, G) thresholds the tuning may try: the level grid, or the fixed thresholds."""
