@@ -33,7 +33,14 @@ from ._dask_search import (
     tree_reduce,
 )
 from ._estimator import ParamsMixin
-from ._validation import ABSTAIN, as_embeddings, as_votes, check_metric, resolve_n_jobs
+from ._validation import (
+    ABSTAIN,
+    as_embeddings,
+    as_votes,
+    check_metric,
+    check_votes_below,
+    resolve_n_jobs,
+)
 from .estimator import Liger
 from .tuning import DEFAULT_LEVELS, NearestVotes
 from .vote_statistics import VoteStatistics
@@ -110,20 +117,15 @@ class DaskNearestVotes(NearestVotes):
 def _proba_block(L, X, scores, votes, model, higher_is_better):
     """P(y | extended votes) of one chunk: the fitted model's own ``_proba_extended``."""
     L = as_votes("L", L, allow_empty_rows=True)
-    _check_votes_below(L, model.n_classes_)
+    check_votes_below("L", L, model.n_classes_, " from fit")
     L_ext = NearestVotes(L, votes, scores, higher_is_better).extend(model.thresholds_)
     return model._proba_extended(L_ext, as_embeddings("X", X))
 
 
 def _transform_block(L, scores, votes, thresholds, K, higher_is_better):
     L = as_votes("L", L, allow_empty_rows=True)
-    _check_votes_below(L, K)
+    check_votes_below("L", L, K, " from fit")
     return NearestVotes(L, votes, scores, higher_is_better).extend(thresholds)
-
-
-def _check_votes_below(L: np.ndarray, K: int) -> None:
-    if L.size and L.max() >= K:
-        raise ValueError(f"L: expected votes in -1..{K - 1} (K={K} from fit), got {L.max()}")
 
 
 def _end_model_block(X, end_model):

@@ -277,3 +277,12 @@ def as_thresholds(value: Any, n_lfs: int) -> np.ndarray:
             f"shape {array.shape}"
         )
     return c_array(array, np.float32)
+
+
+def check_votes_below(name: str, votes: np.ndarray, K: int, origin: str = "") -> None:
+    """Refuse a vote ``>= K`` in an already validated dense matrix (``origin``: where K came
+    from, e.g. " from fit", for the message)."""
+    if votes.size and votes.max() >= K:
+        raise ValueError(
+            f"{name}: expected votes in -1..{K - 1} (K={K}{origin}), got {votes.max()}"
+        )

@@ -20,6 +20,7 @@ from ._validation import (
     check_lfs,
     check_metric,
     check_rows,
+    check_votes_below,
     resolve_n_jobs,
 )
 from .conventions import check_labels
@@ -612,11 +613,7 @@ of shape (K,), default=None
             )
         check_lfs("L_train", self._L_support, "L", L)
         check_dims("X_train", self._X_support, "X", X)
-        if L.size and L.max() >= self.n_classes_:
-            raise ValueError(
-                f"L: expected votes in -1..{self.n_classes_ - 1} (K={self.n_classes_} from fit), "
-                f"got {L.max()}"
-            )
+        check_votes_below("L", L, self.n_classes_, " from fit")
         if getattr(self, "extension_", "nearest") == "radius":
             return self._radius_votes(L, X, self.thresholds_[:, None]).extend(self.thresholds_), X
         # The core directly: the support arrays were validated by fit (or by load), and the

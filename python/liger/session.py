@@ -40,6 +40,7 @@ from ._validation import (
     check_lfs,
     check_metric,
     check_rows,
+    check_votes_below,
     resolve_n_jobs,
 )
 from .conventions import check_labels
@@ -283,7 +284,7 @@ end_model, cardinality, random_state, n_jobs
         test_parts = self._check_test(_unpack("test", test, 2), L_train, X_train, threads)
         self.n_classes_ = infer_cardinality(cardinality, L_train, checked)
         if test_parts is not None:
-            _check_classes("test[0]", test_parts[0], self.n_classes_)
+            check_votes_below("test[0]", test_parts[0], self.n_classes_)
         self._recipe = LabelRecipe.resolve(
             label_model, class_balance, self.n_classes_, checked is not None
         )
@@ -511,7 +512,7 @@ end_model, cardinality, random_state, n_jobs
                     f"point), got shape {column.shape}"
                 )
             column = as_votes(names[name], column[:, None], allow_empty_rows=True)[:, 0]
-            _check_classes(names[name], column[:, None], self.n_classes_)
+            check_votes_below(names[name], column[:, None], self.n_classes_)
             out[name] = column.copy()
         return out
 
@@ -1155,11 +1156,6 @@ def _unpack(name: str, value: Any, size: int) -> tuple:
         shape = "(L_dev, X_dev, y_dev)" if size == 3 else "(L_test, X_test)"
         raise ValueError(f"{name}: expected a tuple {shape}, got {type(value).__name__}")
     return tuple(value)
-
-
-def _check_classes(name: str, L: np.ndarray, K: int) -> None:
-    if L.size and L.max() >= K:
-        raise ValueError(f"{name}: expected votes in -1..{K - 1} (K={K}), got {L.max()}")
 
 
 def _check_names(names: Any, m: int) -> list[str]:
