@@ -18,9 +18,9 @@ import dask
 import dask.array as da
 import numpy as np
 
-from ._validation import ABSTAIN, as_embeddings, as_thresholds, as_votes, check_metric
+from ._validation import as_embeddings, as_thresholds, as_votes, check_metric
 from .search import nearest_support as _local_nearest_support
-from .tuning import NearestVotes
+from .tuning import NearestVotes, support_votes
 
 __all__ = ["SupportBase", "extend", "nearest_support", "nearest_votes"]
 
@@ -129,10 +129,8 @@ def _search_shard(queries, base, L_base, offset, metric, n_jobs, where):
         )
     except (TypeError, ValueError) as exc:  # rows in the message are relative to the chunk
         raise type(exc)(f"{exc} (in the chunk of {where})") from exc
-    found = indices >= 0
-    lf = np.arange(indices.shape[1])
-    votes = np.where(found, np.asarray(L_base)[np.maximum(indices, 0), lf], ABSTAIN)
-    return scores, np.where(found, indices + offset, -1), votes.astype(np.int64)
+    votes = support_votes(indices, np.asarray(L_base)).astype(np.int64)
+    return scores, np.where(indices >= 0, indices + offset, -1), votes
 
 
 def _merge_shards(higher_is_better: bool, *parts):

@@ -63,6 +63,7 @@ from .tuning import (
     check_tuning_settings,
     choose_thresholds,
     refine_thresholds,
+    support_votes,
 )
 
 __all__ = ["Session", "EditReport"]
@@ -786,9 +787,7 @@ end_model, cardinality, random_state, n_jobs
 
     def _write_column(self, split: _Split, j: int) -> None:
         column = split.columns[j]
-        base = self._splits[TRAIN].L[:, j]
-        found = column.indices >= 0
-        votes = np.where(found, base[np.where(found, column.indices, 0)], ABSTAIN)
+        votes = support_votes(column.indices, self._splits[TRAIN].L[:, j])
         split.candidates[j] = votes.astype(self._dtype)
 
     def _reextend(self, old: np.ndarray, seconds: dict, always=()) -> tuple[np.ndarray, int]:

@@ -24,6 +24,18 @@ from .vote_statistics import VoteStatistics
 DEFAULT_LEVELS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 
 
+def support_votes(indices: np.ndarray, L_base: np.ndarray) -> np.ndarray:
+    """The vote of each nearest support point: (q, m) ``indices`` into the rows of an (n, m)
+    ``L_base`` (LF j's index reads column j), or (q,) indices into one (n,) column; -1 where an
+    index is -1 (the LF has no support at all)."""
+    found = np.maximum(indices, 0)
+    if indices.ndim == 2:
+        votes = L_base[found, np.arange(indices.shape[1])]
+    else:
+        votes = L_base[found]
+    return np.where(indices >= 0, votes, ABSTAIN)
+
+
 class SplitVotes:
     """What ``Liger.fit`` reads of the train split under an extension rule, written once on top of
     the rule's ``L``, ``scores``, ``higher_is_better`` and ``extend(thresholds)``:
@@ -79,10 +91,7 @@ class NearestVotes(SplitVotes):
     def from_search(
         cls, L: np.ndarray, scores: np.ndarray, indices: np.ndarray, L_base: np.ndarray, metric: str
     ) -> NearestVotes:
-        lf = np.arange(L.shape[1])
-        # Nearest support point's vote; -1 where the LF has no support at all.
-        candidate = np.where(indices >= 0, L_base[np.maximum(indices, 0), lf], ABSTAIN)
-        return cls(L, candidate, scores, metric != "euclidean")
+        return cls(L, support_votes(indices, L_base), scores, metric != "euclidean")
 
     def extend(self, thresholds: np.ndarray) -> np.ndarray:
         """The extended vote matrix for an (m,) threshold vector (NaN = do not extend)."""
