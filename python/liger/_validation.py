@@ -61,16 +61,27 @@ def default_threads() -> int:
     return int(raw)
 
 
+def max_threads() -> int:
+    """The most threads a search runs: ``max(64, 8 x cores)``. The kernels are compute-bound, so
+    threads beyond the cores never help, while thousands of them (``n_jobs=10**6``) would exhaust
+    the process; a larger request is reduced to this."""
+    return max(64, 8 * _core.resolve_threads(None))
+
+
 def resolve_n_jobs(n_jobs: Any) -> int:
     """Threads for ``n_jobs``: k > 0 = k, -1 = all cores, -k = all but k - 1 (joblib); None =
-    ``$LIGER_NUM_THREADS`` if set, else all cores. An explicit ``n_jobs`` wins over the variable."""
+    ``$LIGER_NUM_THREADS`` if set, else all cores. An explicit ``n_jobs`` wins over the variable.
+    At most :func:`max_threads`; -k beyond the cores means 1 thread."""
     if n_jobs is None:
-        return default_threads()
+        return min(default_threads(), max_threads())
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
         raise TypeError(f"n_jobs: expected None or an int, got {type(n_jobs).__name__}")
     if n_jobs == 0:
         raise ValueError("n_jobs: expected None, a positive int or a negative int, got 0")
-    return _core.resolve_threads(int(n_jobs))
+    n_jobs = int(n_jobs)
+    if n_jobs > 0:
+        return min(n_jobs, max_threads())
+    return max(1, _core.resolve_threads(max(n_jobs, -(2**62))))
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
