@@ -10,8 +10,8 @@ import pytest
 
 from liger import EndModel, Liger, load_wrench
 from liger.cli import main
-from liger.estimator import resolve_tune_metric
 from liger.metrics import compute
+from liger.splits import resolve_tune_metric
 
 # Measured (README), task metric on test: liger / label model without extension / liger + end
 # model / linear probe on the dev labels. youtube accuracy 0.872 / 0.868 / 0.948 / 0.944,

@@ -78,14 +78,18 @@ def test_fixed_thresholds_extend_from_the_train_supports():
 def test_tuning_scores_dev_labels_only(monkeypatch):
     """Every label vector scored while fitting is y_dev: test labels cannot leak in."""
     (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
+    from liger import splits
+
     seen = []
-    original = estimator_module.compute
+    original = splits.compute
 
     def spy(names, y_true, y_pred, cardinality):
         seen.append(np.asarray(y_true))
         return original(names, y_true, y_pred, cardinality)
 
-    monkeypatch.setattr(estimator_module, "compute", spy)
+    # Every score a fit computes goes through the shared dev objective (splits.dev_score).
+    assert not hasattr(estimator_module, "compute")
+    monkeypatch.setattr(splits, "compute", spy)
     Liger(n_partitions="tune", random_state=0).fit(L, X, L_dev, X_dev, y_dev)
     assert seen, "tuning scored nothing"
     for y_true in seen:

@@ -12,7 +12,6 @@ from ._estimator import NotFittedError, ParamsMixin, SaveMixin
 from ._pandas import SetOutputMixin, column_names, index_of
 from ._pandas import frame as pandas_frame
 from ._validation import (
-    _as_array,
     as_embeddings,
     as_thresholds,
     as_votes,
@@ -29,97 +28,20 @@ from .extension import RADIUS_MAX_NEIGHBORS, RadiusVotes
 from .guard import fall_back_to_majority
 from .labeling import PART_BALANCE_PSEUDO_COUNT, LabelRecipe  # noqa: F401 (re-exported)
 from .lf_summary import LFSummary
-from .metrics import compute
 from .partition import assign, spherical_kmeans
 from .search import nearest_support
+from .splits import (
+    TUNE_METRICS,
+    check_dev_split,
+    check_tune_metric,
+    dev_score,
+    infer_cardinality,
+    is_int,
+    resolve_tune_metric,
+)
 from .tuning import DEFAULT_LEVELS, NearestVotes, check_tuning_settings, choose_thresholds
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
-TUNE_METRICS = ("accuracy", "f1", "macro_f1")
-# Below this share of the minority class on dev, accuracy rewards predicting the majority: use F1.
-IMBALANCED_SHARE = 0.3
-
-
-def _score(metric: str, y: np.ndarray, predictions: np.ndarray, K: int) -> float:
-    return compute(metric, y, predictions, K)[metric]
-
-
-def check_tune_metric(tune_metric: Any) -> None:
-    """Refuse an unknown dev objective (whether "f1" fits K is checked once K is known)."""
-    if tune_metric != "auto" and tune_metric not in TUNE_METRICS:
-        raise ValueError(
-            f"tune_metric: expected 'auto' or one of {TUNE_METRICS}, got {tune_metric!r}"
-        )
-
-
-def resolve_tune_metric(tune_metric: str, K: int, y_dev) -> str:
-    """The dev objective ``"auto"`` stands for: accuracy (balanced binary), F1 of class 1
-    (imbalanced binary), macro-F1 (multiclass)."""
-    check_tune_metric(tune_metric)
-    if tune_metric != "auto":
-        if tune_metric == "f1" and K != 2:
-            raise ValueError(f"tune_metric: 'f1' needs a binary task, got K={K}; use 'macro_f1'")
-        return tune_metric
-    if K > 2:
-        return "macro_f1"
-    if y_dev is None:
-        return "accuracy"
-    share = np.bincount(y_dev, minlength=2) / y_dev.size
-    return "f1" if share.min() < IMBALANCED_SHARE else "accuracy"
-
-
-def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_dev, threads):
-    """The dev split ``(L_dev, X_dev, y_dev)`` validated against train, or None when absent.
-
-    ``needs_dev``: whether the front end tunes something (then a missing dev split is an error).
-    """
-    given = {"L_dev": L_dev, "X_dev": X_dev, "y_dev": y_dev}
-    missing = [name for name, value in given.items() if value is None]
-    if len(missing) == 3:
-        if needs_dev:
-            raise ValueError(
-                "L_dev, X_dev, y_dev: tuning (thresholds='tune' or n_partitions='tune') needs "
-                "a labelled dev split; pass all three, or fix thresholds / n_partitions"
-            )
-        return None
-    if missing:
-        present = [name for name in given if name not in missing]
-        raise ValueError(
-            f"{', '.join(missing)}: expected together with {', '.join(present)} (a dev split "
-            f"needs its votes, embeddings and labels), got None"
-        )
-    L_dev = as_votes("L_dev", L_dev, keep_width=True)
-    X_dev = as_embeddings("X_dev", X_dev, threads)
-    # Without a given cardinality, K is inferred later from all splits; here only y_dev >= 0.
-    y_dev = _as_array("y_dev", y_dev)
-    if _is_int(cardinality):
-        bound = int(cardinality)
-    else:
-        bound = max(2, int(np.max(y_dev)) + 1) if np.size(y_dev) else 2
-    y_dev = check_labels("y_dev", y_dev, bound)
-    check_rows("L_dev", L_dev, "X_dev", X_dev)
-    check_rows("L_dev", L_dev, "y_dev", y_dev[:, None])
-    check_lfs("L_train", L_train, "L_dev", L_dev)
-    check_dims("X_train", X_train, "X_dev", X_dev)
-    return L_dev, X_dev, y_dev
-
-
-def infer_cardinality(cardinality, L_train, dev) -> int:
-    """K: ``cardinality`` checked against the votes and dev labels, or inferred from them."""
-    observed = [("L_train", int(L_train.max()))]
-    if dev is not None:
-        observed += [("L_dev", int(dev[0].max())), ("y_dev", int(dev[2].max()))]
-    if cardinality is None:
-        return max(2, max(value for _, value in observed) + 1)
-    K = cardinality
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
-        raise ValueError(f"cardinality: expected None or an int >= 2, got {K!r}")
-    for name, value in observed:
-        if value >= K:
-            raise ValueError(
-                f"{name}: expected classes in 0..{K - 1} (cardinality={K}), got {value}"
-            )
-    return int(K)
 
 
 class Liger(ParamsMixin, SetOutputMixin, SaveMixin):
@@ -347,7 +269,7 @@ of shape (K,), default=None
         if self.extension == "tune" and not has_dev:
             raise ValueError("extension: 'tune' needs a dev split (L_dev, X_dev, y_dev), got none")
         s = self.n_partitions
-        if not (s == "tune" if isinstance(s, str) else _is_int(s) and s >= 1):
+        if not (s == "tune" if isinstance(s, str) else is_int(s) and s >= 1):
             raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
         if self.end_model not in (None, "logreg"):
             raise ValueError(f"end_model: expected None or 'logreg', got {self.end_model!r}")
@@ -511,7 +433,7 @@ of shape (K,), default=None
 
     def _score_dev(self, dev, L_dev_ext) -> float:
         proba = self._proba_extended(L_dev_ext, dev[1])
-        return _score(self.tune_metric_, dev[2], np.argmax(proba, axis=1), self.n_classes_)
+        return dev_score(self.tune_metric_, dev[2], np.argmax(proba, axis=1), self.n_classes_)
 
     def _choose_partitions(self, X_train, train, fit_thresholds, dev, L_dev_ext):
         s = self.n_partitions
@@ -676,7 +598,7 @@ of shape (K,), default=None
                 f"L and y: expected the same number of rows, got {predictions.shape[0]} and "
                 f"{y.shape[0]}"
             )
-        return _score(metric, y, predictions, self.n_classes_)
+        return dev_score(metric, y, predictions, self.n_classes_)
 
     def lf_summary(self, names=None) -> LFSummary:
         """Per-LF table: train coverage before / after extension, dev accuracy before / after,
@@ -721,7 +643,3 @@ def _check_class_names(names: Any, K: int) -> list | None:
     if len(names) != K or len(set(names)) != K:
         raise ValueError(f"class_names: expected {K} distinct names (K={K}), got {names}")
     return names
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)

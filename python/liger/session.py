@@ -45,18 +45,13 @@ from ._validation import (
 )
 from .conventions import check_labels
 from .end_model import EndModel
-from .estimator import (
-    _score,
-    check_dev_split,
-    infer_cardinality,
-    resolve_tune_metric,
-)
 from .guard import DevComparison, fall_back_to_majority
 from .label_model import EncodedVotes, LabelModel
 from .labeling import LabelRecipe
 from .lf import LabelingFunction, LFApplier
 from .lf_summary import LFSummary
 from .neighbours import DEFAULT_K, TRAIN, NeighbourIndex, SupportColumn
+from .splits import check_dev_split, dev_score, infer_cardinality, resolve_tune_metric
 from .tuning import (
     DEFAULT_LEVELS,
     NearestVotes,
@@ -859,7 +854,7 @@ end_model, cardinality, random_state, n_jobs
 
         def evaluate(thresholds: np.ndarray) -> float:
             proba = model.predict_proba(votes.extend(thresholds))
-            return _score(metric, dev.y, np.argmax(proba, axis=1), K)
+            return dev_score(metric, dev.y, np.argmax(proba, axis=1), K)
 
         return evaluate
 
@@ -930,7 +925,7 @@ end_model, cardinality, random_state, n_jobs
         if not self._has_dev:
             return None
         dev = self._splits["dev"]
-        return _score(self.tune_metric_, dev.y, np.argmax(dev.proba, axis=1), self.n_classes_)
+        return dev_score(self.tune_metric_, dev.y, np.argmax(dev.proba, axis=1), self.n_classes_)
 
     def _snapshot(self):
         """What an edit is compared against: the predictions and dev score before it. The
