@@ -183,3 +183,32 @@ def test_liger_reads_narrow_votes_without_widening(dtype):
     np.testing.assert_array_equal(narrow.thresholds_, wide.thresholds_)
     np.testing.assert_array_equal(narrow.predict_proba(L, X), wide.predict_proba(L64, X))
     np.testing.assert_array_equal(narrow.transform(L, X), wide.transform(L64, X))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_liger_and_session_accept_sparse_votes(fmt):
+    """A sparse train / dev / query vote matrix gives exactly the dense result (densified once, to
+    int8, for the estimators' dense per-(point, LF) arrays)."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((300, 8)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    right = rng.random((300, 4)) < 0.8
+    L = np.where(rng.random((300, 4)) < 0.4, np.where(right, y[:, None], 1 - y[:, None]), -1)
+    dev = slice(0, 60)
+    S_train, S_dev = to_sparse(L, fmt), to_sparse(L[dev], fmt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dense = liger.Liger(random_state=0).fit(L, X, L[dev], X[dev], y[dev])
+        model = liger.Liger(random_state=0).fit(S_train, X, S_dev, X[dev], y[dev])
+        session = liger.Session(S_train, X, dev=(S_dev, X[dev], y[dev]))
+        session_dense = liger.Session(L, X, dev=(L[dev], X[dev], y[dev]))
+    assert model._L_support.dtype == np.int8
+    np.testing.assert_array_equal(model.thresholds_, dense.thresholds_)
+    np.testing.assert_array_equal(
+        model.predict_proba(S_dev, X[dev]), dense.predict_proba(L[dev], X[dev])
+    )
+    np.testing.assert_array_equal(session.predict_proba(), session_dense.predict_proba())
+    indptr = np.r_[0, np.full(300, 2)]  # row 0 holds two entries for column 2
+    duplicated = sp.csr_matrix((np.array([1, 1]), np.array([2, 2]), indptr), shape=(300, 4))
+    with pytest.raises(ValueError, match="L_train: expected at most one entry per"):
+        liger.Liger(thresholds=0.5).fit(duplicated, X)

@@ -297,3 +297,28 @@ def check_votes_below(name: str, votes: np.ndarray, K: int, origin: str = "") ->
         raise ValueError(
             f"{name}: expected votes in -1..{K - 1} (K={K}{origin}), got {votes.max()}"
         )
+
+
+def as_dense_votes(name: str, value: Any, allow_empty_rows: bool = False) -> np.ndarray:
+    """``as_votes(..., keep_width=True)``, and for a ``scipy.sparse`` CSR / CSC matrix (read as in
+    :func:`as_core_votes`) a dense copy in the smallest signed dtype that holds its votes (int8
+    for up to 127 classes): ``n x m`` bytes. The estimators need it because what they build from
+    the votes is dense anyway (the nearest support point's vote and score per point and LF: 5
+    bytes per cell and more); the searches read the sparse form as it is."""
+    if not is_sparse(value):
+        return as_votes(name, value, allow_empty_rows, keep_width=True)
+    (indptr, indices, data, rows, cols), _ = as_core_votes(name, value, allow_empty_rows)
+    row_of = np.repeat(np.arange(rows), np.diff(indptr))
+    if indices.size > 1:
+        same = (row_of[1:] == row_of[:-1]) & (indices[1:] == indices[:-1])
+        if same.any():
+            k = int(np.argmax(same)) + 1
+            raise ValueError(
+                f"{name}: expected at most one entry per (row, column), got two at row "
+                f"{row_of[k]}, column {indices[k]}; call .sum_duplicates() if they should add up"
+            )
+    top = int(data.max()) if data.size else 0
+    dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if top <= np.iinfo(t).max)
+    dense = np.full((rows, cols), ABSTAIN, dtype=dtype)
+    dense[row_of, indices] = data
+    return dense

@@ -12,9 +12,9 @@ from ._estimator import NotFittedError, ParamsMixin, SaveMixin
 from ._pandas import SetOutputMixin, column_names, index_of
 from ._pandas import frame as pandas_frame
 from ._validation import (
+    as_dense_votes,
     as_embeddings,
     as_thresholds,
-    as_votes,
     check_dims,
     check_lfs,
     check_metric,
@@ -231,7 +231,7 @@ of shape (K,), default=None
         metric = check_metric(self.metric)
         threads = resolve_n_jobs(self.n_jobs)
         lf_names_from = L_train
-        L_train = as_votes("L_train", L_train, keep_width=True)
+        L_train = as_dense_votes("L_train", L_train)
         X_train = as_embeddings("X_train", X_train, threads)
         check_rows("L_train", L_train, "X_train", X_train)
         dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, threads)
@@ -524,7 +524,7 @@ of shape (K,), default=None
         names, fitted_names = column_names(L), getattr(self, "lf_names_", None)
         if names is not None and fitted_names is not None and names != fitted_names:
             raise ValueError(f"L: expected the LF columns {fitted_names} of L_train, got {names}")
-        L = as_votes("L", L, allow_empty_rows=True, keep_width=True)
+        L = as_dense_votes("L", L, allow_empty_rows=True)
         threads = resolve_n_jobs(self.n_jobs)
         X = as_embeddings("X", X, threads)
         check_rows("L", L, "X", X)

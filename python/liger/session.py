@@ -33,6 +33,7 @@ import numpy as np
 from . import diagnostics
 from ._validation import (
     ABSTAIN,
+    as_dense_votes,
     as_embeddings,
     as_thresholds,
     as_votes,
@@ -265,7 +266,7 @@ end_model, cardinality, random_state, n_jobs
             raise ValueError(f"end_model: expected None or 'logreg', got {end_model!r}")
         self.end_model = end_model
 
-        L_train = as_votes("L", L, keep_width=True)
+        L_train = as_dense_votes("L", L)
         X_train = as_embeddings("X", X, threads)
         check_rows("L", L_train, "X", X_train)
         check_tuning_settings(thresholds, threshold_search)

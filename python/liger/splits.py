@@ -10,8 +10,8 @@ import numpy as np
 
 from ._validation import (
     _as_array,
+    as_dense_votes,
     as_embeddings,
-    as_votes,
     check_dims,
     check_lfs,
     check_rows,
@@ -73,7 +73,7 @@ def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_de
             f"{', '.join(missing)}: expected together with {', '.join(present)} (a dev split "
             f"needs its votes, embeddings and labels), got None"
         )
-    L_dev = as_votes("L_dev", L_dev, keep_width=True)
+    L_dev = as_dense_votes("L_dev", L_dev)
     X_dev = as_embeddings("X_dev", X_dev, threads)
     # Without a given cardinality, K is inferred later from all splits; here only y_dev >= 0.
     y_dev = _as_array("y_dev", y_dev)
