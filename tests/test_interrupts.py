@@ -1,0 +1,271 @@
+"""Ctrl-C: a long search (and ``Liger.fit``, which runs one) answers SIGINT with
+``KeyboardInterrupt`` within about a second and leaves no liger thread running.
+
+Each case runs in its own Python process (``subprocess.run`` with a timeout, so a failure cannot
+hang the suite), which:
+
+1. builds random data (d = 384) large enough that the call runs for many seconds, and *measures*
+   that: it times the same call on a slice of the queries and scales the time up to all of them
+   (the sweep's cost is linear in the number of queries). The estimate must be at least
+   ``MIN_ESTIMATE`` (5 s), more than three times the allowed latency, so a liger that ignored
+   Ctrl-C until the call returned would fail the latency check by seconds;
+2. starts the call in the main thread and sends itself a real SIGINT (``os.kill``) from a timer
+   thread 0.5 s later;
+3. records how long after the signal ``KeyboardInterrupt`` arrived, and that it came out of the
+   Rust call (the innermost frame is the call into ``liger._core`` in ``search.py``);
+4. waits 0.3 s, then measures the process's CPU time over 0.5 s (a worker still sweeping would use
+   about 0.5 s per thread) and reads the state of every ``liger*`` thread from
+   ``/proc/self/task/*/stat`` (a busy thread is ``R``, running or runnable);
+5. runs the call on small data again and checks that the result has the same bytes as before the
+   interrupt (the thread pool still works).
+
+The sizes were chosen on the 2-core CI machine (shared, loaded): the full calls take 10-40 s
+there, the interrupted ones cost about 2-3 s per case in all.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+#: The allowed delay between SIGINT and KeyboardInterrupt (measured: tens of milliseconds).
+MAX_LATENCY = 1.5
+#: The uninterrupted call must be estimated to run at least this long (seconds).
+MIN_ESTIMATE = 5.0
+#: CPU seconds the whole process may use in the 0.5 s after the interrupt has settled.
+MAX_IDLE_CPU = 0.15
+CHILD_TIMEOUT = 180
+
+CHILD = textwrap.dedent(
+    """
+    import json, os, signal, sys, threading, time, traceback, warnings
+
+    import numpy as np
+
+    import liger
+
+    warnings.simplefilter("ignore")
+    case = sys.argv[1]
+    rng = np.random.default_rng(0)
+
+
+    def embeddings(n):
+        return rng.standard_normal((n, 384), dtype=np.float32)
+
+
+    def votes(n, m=10, coverage=0.3):
+        cast = rng.random((n, m)) < coverage
+        return np.where(cast, rng.integers(0, 2, (n, m)), -1).astype(np.int8)
+
+
+    # Per case: n, call(q) (the long call on the first q queries), full() (the call interrupted),
+    # small() (the same on small data, compared before and after the interrupt).
+    if case in ("nearest_support", "nearest_support_exact"):
+        kernel = "exact" if case.endswith("exact") else "auto"
+        n = 40_000 if kernel == "exact" else 60_000
+        X, L = embeddings(n), votes(n)
+
+        def call(q):
+            return liger.nearest_support(X[:q], X, L, kernel=kernel)
+
+        def full():
+            return call(n)
+
+        def small():
+            return call(64)[0][:, :3], liger.nearest_support(X[:50], X[:3000], L[:3000])
+    elif case == "knn_graph":
+        n = 60_000
+        X = embeddings(n)
+
+        def call(q):
+            return liger.knn_graph(X, 10, queries=X[:q])
+
+        def full():
+            return liger.knn_graph(X, 10)
+
+        def small():
+            return liger.knn_graph(X[:3000], 10)
+    elif case == "radius_neighbors":
+        n = 60_000
+        X = embeddings(n)
+
+        def call(q):
+            return liger.radius_neighbors(X, 0.25, queries=X[:q])
+
+        def full():
+            return liger.radius_neighbors(X, 0.25)
+
+        def small():
+            graph = liger.radius_neighbors(X[:3000], 0.15)
+            return graph.indptr, graph.indices, graph.data
+    elif case == "thread":  # a call from another thread, SIGINT while the main thread waits
+        n = 14_000
+        X, L = embeddings(n), votes(n)
+
+        def call(q):
+            return liger.nearest_support(X[:q], X, L)
+    elif case == "fit":
+        n = 60_000
+        X, L = embeddings(n), votes(n)
+        X_dev, L_dev, y_dev = embeddings(300), votes(300), rng.integers(0, 2, 300)
+
+        def call(q):  # fit's first and longest stage: the train supports' nearest points
+            return liger.nearest_support(X[:q], X, L)
+
+        def full():
+            return liger.Liger(random_state=0).fit(L, X, L_dev, X_dev, y_dev)
+
+        def small():
+            model = liger.Liger(random_state=0).fit(L[:3000], X[:3000], L_dev, X_dev, y_dev)
+            return model.predict_proba(L_dev, X_dev)
+    else:
+        raise SystemExit(f"unknown case {case}")
+
+
+    def as_bytes(result):
+        if isinstance(result, tuple):
+            return b"".join(as_bytes(part) for part in result)
+        return np.ascontiguousarray(result).tobytes()
+
+
+    def liger_threads():
+        states = {}
+        for tid in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{tid}/comm") as f:
+                    name = f.read().strip()
+                with open(f"/proc/self/task/{tid}/stat") as f:
+                    stat = f.read()
+            except FileNotFoundError:  # the thread ended meanwhile
+                continue
+            if name.startswith("liger"):
+                states[f"{name}/{tid}"] = stat[stat.rindex(")") + 2]
+        return states
+
+
+    sent = {}
+
+
+    def interrupt():
+        sent["at"] = time.perf_counter()
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+    if case == "thread":
+        started = time.perf_counter()
+        reference = as_bytes(call(n))
+        duration = time.perf_counter() - started
+        result, finished = {}, threading.Event()
+
+
+        def work():
+            result["got"] = call(n)
+            finished.set()
+
+
+        worker = threading.Thread(target=work)
+        timer = threading.Timer(0.2, interrupt)
+        started = time.perf_counter()
+        worker.start()
+        timer.start()
+        # (An Event, not Thread.join: Python 3.11 marks a thread stopped when a KeyboardInterrupt
+        # interrupts join() while it runs, and a second join() then returns at once.)
+        try:
+            finished.wait()
+            outcome, caught = "completed", time.perf_counter()
+        except KeyboardInterrupt:
+            outcome, caught = "interrupted", time.perf_counter()
+        finished.wait(60)
+        worker.join()
+        print(json.dumps({
+            "outcome": outcome,
+            "duration": duration,
+            "signal_after": sent["at"] - started,
+            "latency": caught - sent["at"],
+            "same": as_bytes(result["got"]) == reference,
+        }))
+        sys.exit()
+
+    reference = as_bytes(small())
+    q = max(512, n // 30)
+    started = time.perf_counter()
+    call(q)
+    estimate = (time.perf_counter() - started) * n / q
+
+    timer = threading.Timer(0.5, interrupt)
+    started = time.perf_counter()
+    timer.start()
+    try:
+        full()
+        outcome, caught, where = "completed", time.perf_counter(), None
+    except KeyboardInterrupt as exc:
+        caught = time.perf_counter()
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        outcome, where = "interrupted", [os.path.basename(frame.filename), frame.line]
+    timer.join()
+    time.sleep(0.3)
+    cpu = time.process_time()
+    time.sleep(0.5)
+    idle_cpu = time.process_time() - cpu
+    threads = liger_threads()
+    again = as_bytes(small())
+    print(json.dumps({
+        "outcome": outcome,
+        "estimate": estimate,
+        "signal_after": sent["at"] - started,
+        "latency": caught - sent["at"],
+        "where": where,
+        "idle_cpu": idle_cpu,
+        "threads": threads,
+        "same_after": again == reference,
+    }))
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "case", ["nearest_support", "nearest_support_exact", "knn_graph", "radius_neighbors", "fit"]
+)
+def test_sigint_interrupts_a_long_call_and_stops_its_threads(case):
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, case],
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    report = json.dumps(got, indent=1)
+    too_short = f"the call is too short to test on this machine\n{report}"
+    assert got["estimate"] >= MIN_ESTIMATE, too_short
+    assert got["outcome"] == "interrupted", report
+    assert got["signal_after"] >= 0.45, report
+    assert got["latency"] <= MAX_LATENCY, f"KeyboardInterrupt came too late\n{report}"
+    # Raised out of the Rust call itself (not by Python code after it returned).
+    assert got["where"][0] == "search.py" and "_core." in got["where"][1], report
+    assert got["threads"], f"no liger worker thread found\n{report}"
+    assert all(state != "R" for state in got["threads"].values()), f"a worker still runs\n{report}"
+    assert got["idle_cpu"] <= MAX_IDLE_CPU, f"the process kept computing\n{report}"
+    assert got["same_after"], report
+
+
+def test_a_call_from_another_thread_completes_and_the_main_thread_gets_the_interrupt():
+    """Only the main thread handles signals (Python's rule): SIGINT interrupts the main thread
+    waiting for the other thread, and the search running there completes, correctly."""
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, "thread"],
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    report = json.dumps(got, indent=1)
+    assert got["duration"] >= 0.4, f"the call is too short to test on this machine\n{report}"
+    assert got["outcome"] == "interrupted", report
+    assert got["latency"] <= MAX_LATENCY, report
+    assert got["same"], report
