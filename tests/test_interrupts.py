@@ -269,3 +269,50 @@ def test_a_call_from_another_thread_completes_and_the_main_thread_gets_the_inter
     assert got["outcome"] == "interrupted", report
     assert got["latency"] <= MAX_LATENCY, report
     assert got["same"], report
+
+
+LF_CHILD = textwrap.dedent(
+    """
+    import json, os, signal, threading, time
+
+    import numpy as np
+
+    from liger import ABSTAIN, LFApplier, LabelingFunction
+
+    started = []
+
+
+    def slow(name):
+        def lf(xs):
+            started.append(name)
+            time.sleep(0.4)
+            return np.full(len(xs), ABSTAIN)
+
+        return LabelingFunction(lf, name=name, vectorized=True)
+
+
+    lfs = [slow(f"lf{j}") for j in range(8)]
+    applier = LFApplier(n_jobs=2, backend="threads", cache=False)
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+    try:
+        applier.apply(lfs, list(range(100)))
+        outcome = "completed"
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+    time.sleep(0.5)  # any LF still queued would start meanwhile
+    print(json.dumps({"outcome": outcome, "started": started}))
+    """
+)
+
+
+def test_ctrl_c_while_lfs_run_in_threads_drops_the_lfs_not_started():
+    """Eight 0.4 s LFs on two threads, SIGINT at 0.2 s: the two running LFs finish (Python code
+    cannot be stopped), the six queued ones never start (``Executor.map``, which the applier
+    uses, cancels its pending futures when waiting for one raises)."""
+    done = subprocess.run(
+        [sys.executable, "-c", LF_CHILD], capture_output=True, text=True, timeout=CHILD_TIMEOUT
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["outcome"] == "interrupted", got
+    assert len(got["started"]) <= 4, got
