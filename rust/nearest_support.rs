@@ -256,8 +256,7 @@ pub fn nearest_support_cancellable(
 ) -> CoreResult<()> {
     let (q, m) = (queries.rows(), base_votes.cols());
     check_inputs(queries, base, base_votes, scores.len(), indices.len())?;
-    let supports = Supports::build("L_base", base_votes)?;
-    cancel.check()?;
+    let supports = Supports::build_cancellable("L_base", base_votes, cancel)?;
     scores.fill(metric.worst_score());
     indices.fill(-1);
     if q == 0 || m == 0 || supports.columns.is_empty() {
