@@ -90,10 +90,14 @@ pub fn extend_votes_cancellable(
         )));
     }
     let n = base_votes.rows() as i64;
-    if let Some(bad) = indices.data().iter().find(|&&i| i < -1 || i >= n) {
-        return Err(CoreError::Value(format!(
-            "indices: expected -1 or a row of L_base in [0, {n}), got {bad}"
-        )));
+    // In blocks, each after a look at the token (a serial pass over q x m indices).
+    for block in indices.data().chunks(ROWS_PER_TASK * 256) {
+        cancel.check()?;
+        if let Some(bad) = block.iter().find(|&&i| i < -1 || i >= n) {
+            return Err(CoreError::Value(format!(
+                "indices: expected -1 or a row of L_base in [0, {n}), got {bad}"
+            )));
+        }
     }
     if m == 0 {
         return Ok(());
