@@ -4,7 +4,7 @@
 //! without copying, release the GIL for the work, and map a `CoreError` (the core's second line of
 //! defence) to `ValueError`.
 //!
-//! Every search and the extension run through `run_interruptible`: the work runs on the rayon pool
+//! Every binding that works on the rayon pool runs through `run_interruptible`: the work runs there
 //! with the GIL released while the calling thread checks for signals every `SIGNAL_POLL`. Ctrl-C
 //! cancels the work (`cancel.rs`), waits for the workers to stop, and raises `KeyboardInterrupt`.
 
@@ -386,9 +386,10 @@ fn first_non_finite(
     threads: usize,
 ) -> PyResult<i64> {
     let data = matrix("array", &array)?.data();
-    Ok(py
-        .detach(|| crate::validate::first_non_finite(data, threads))
-        .map_or(-1, |i| i as i64))
+    let found = run_interruptible(py, threads, |cancel| {
+        crate::validate::first_non_finite_cancellable(data, threads, cancel)
+    })?;
+    Ok(found.map_or(-1, |i| i as i64))
 }
 
 /// The number of threads `n_jobs` resolves to (joblib convention).
