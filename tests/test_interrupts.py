@@ -5,10 +5,11 @@ Each case runs in its own Python process (``subprocess.run`` with a timeout, so 
 hang the suite), which:
 
 1. builds random data (d = 384) large enough that the call runs for many seconds, and *measures*
-   that: it times the same call on a slice of the queries and scales the time up to all of them
-   (the sweep's cost is linear in the number of queries). The estimate must be at least
-   ``MIN_ESTIMATE`` (5 s), more than three times the allowed latency, so a liger that ignored
-   Ctrl-C until the call returned would fail the latency check by seconds;
+   that: it times the same call on 1/30 of the queries and scales the time up (the sweep's cost
+   is linear in the number of queries), growing n (up to 400k) until the estimate reaches 10 s on
+   this machine. The estimate must be at least ``MIN_ESTIMATE`` (5 s), more than three times the
+   allowed latency, so a liger that ignored Ctrl-C until the call returned would fail the
+   latency check by seconds;
 2. starts the call in the main thread and sends itself a real SIGINT (``os.kill``) from a timer
    thread 0.5 s later;
 3. records how long after the signal ``KeyboardInterrupt`` arrived, and that it came out of the
@@ -19,8 +20,8 @@ hang the suite), which:
 5. runs the call on small data again and checks that the result has the same bytes as before the
    interrupt (the thread pool still works).
 
-The sizes were chosen on the 2-core CI machine (shared, loaded): the full calls take 10-40 s
-there, the interrupted ones cost about 2-3 s per case in all.
+On the 2-core CI machine (shared, loaded) the starting sizes (n = 40-60k) already give estimates
+of 15-40 s, and a case costs about 3-5 s in all.
 """
 
 from __future__ import annotations
@@ -62,68 +63,71 @@ CHILD = textwrap.dedent(
         return np.where(cast, rng.integers(0, 2, (n, m)), -1).astype(np.int8)
 
 
-    # Per case: n, call(q) (the long call on the first q queries), full() (the call interrupted),
-    # small() (the same on small data, compared before and after the interrupt).
-    if case in ("nearest_support", "nearest_support_exact"):
-        kernel = "exact" if case.endswith("exact") else "auto"
-        n = 40_000 if kernel == "exact" else 60_000
-        X, L = embeddings(n), votes(n)
+    # call(q): the long call on the first q queries (its cost is linear in q); full(): the call
+    # interrupted; small(): the same on small data, run before and after the interrupt.
+    def build(n):
+        if case in ("nearest_support", "nearest_support_exact", "thread"):
+            kernel = "exact" if case.endswith("exact") else "auto"
+            X, L = embeddings(n), votes(n)
 
-        def call(q):
-            return liger.nearest_support(X[:q], X, L, kernel=kernel)
+            def call(q):
+                return liger.nearest_support(X[:q], X, L, kernel=kernel)
 
-        def full():
-            return call(n)
+            def small():
+                return liger.nearest_support(X[:50], X[:3000], L[:3000], kernel=kernel)
 
-        def small():
-            return call(64)[0][:, :3], liger.nearest_support(X[:50], X[:3000], L[:3000])
-    elif case == "knn_graph":
-        n = 60_000
-        X = embeddings(n)
+            return call, lambda: call(n), small
+        if case == "knn_graph":
+            X = embeddings(n)
 
-        def call(q):
-            return liger.knn_graph(X, 10, queries=X[:q])
+            def call(q):
+                return liger.knn_graph(X, 10, queries=X[:q])
 
-        def full():
-            return liger.knn_graph(X, 10)
+            def small():
+                return liger.knn_graph(X[:3000], 10)
 
-        def small():
-            return liger.knn_graph(X[:3000], 10)
-    elif case == "radius_neighbors":
-        n = 60_000
-        X = embeddings(n)
+            return call, lambda: liger.knn_graph(X, 10), small
+        if case == "radius_neighbors":
+            X = embeddings(n)
 
-        def call(q):
-            return liger.radius_neighbors(X, 0.25, queries=X[:q])
+            def small():
+                graph = liger.radius_neighbors(X[:3000], 0.15)
+                return graph.indptr, graph.indices, graph.data
 
-        def full():
-            return liger.radius_neighbors(X, 0.25)
+            def call(q):
+                return liger.radius_neighbors(X, 0.25, queries=X[:q])
 
-        def small():
-            graph = liger.radius_neighbors(X[:3000], 0.15)
-            return graph.indptr, graph.indices, graph.data
-    elif case == "thread":  # a call from another thread, SIGINT while the main thread waits
-        n = 14_000
-        X, L = embeddings(n), votes(n)
+            return call, lambda: liger.radius_neighbors(X, 0.25), small
+        if case == "fit":
+            X, L = embeddings(n), votes(n)
+            X_dev, L_dev, y_dev = embeddings(300), votes(300), rng.integers(0, 2, 300)
 
-        def call(q):
-            return liger.nearest_support(X[:q], X, L)
-    elif case == "fit":
-        n = 60_000
-        X, L = embeddings(n), votes(n)
-        X_dev, L_dev, y_dev = embeddings(300), votes(300), rng.integers(0, 2, 300)
+            def call(q):  # fit's first and longest stage: the train supports' nearest points
+                return liger.nearest_support(X[:q], X, L)
 
-        def call(q):  # fit's first and longest stage: the train supports' nearest points
-            return liger.nearest_support(X[:q], X, L)
+            def full():
+                return liger.Liger(random_state=0).fit(L, X, L_dev, X_dev, y_dev)
 
-        def full():
-            return liger.Liger(random_state=0).fit(L, X, L_dev, X_dev, y_dev)
+            def small():
+                model = liger.Liger(random_state=0).fit(L[:3000], X[:3000], L_dev, X_dev, y_dev)
+                return model.predict_proba(L_dev, X_dev)
 
-        def small():
-            model = liger.Liger(random_state=0).fit(L[:3000], X[:3000], L_dev, X_dev, y_dev)
-            return model.predict_proba(L_dev, X_dev)
-    else:
+            return call, full, small
         raise SystemExit(f"unknown case {case}")
+
+
+    # The case built at n points or more: grown (the cost grows as n^2) until the call is
+    # estimated (timed on 1/30 of the queries) to run `target` seconds, or n = `limit`.
+    def sized(n, target, limit):
+        while True:
+            call, full, small = build(n)
+            q = max(512, n // 30)
+            started = time.perf_counter()
+            call(q)
+            estimate = (time.perf_counter() - started) * n / q
+            if estimate >= target or n >= limit:
+                return n, call, full, small, estimate
+            n = min(limit, int(1.2 * n * (target / estimate) ** 0.5))
 
 
     def as_bytes(result):
@@ -156,14 +160,15 @@ CHILD = textwrap.dedent(
 
 
     if case == "thread":
+        n, call, full, small, _ = sized(12_000, 1.0, 200_000)
         started = time.perf_counter()
-        reference = as_bytes(call(n))
+        reference = as_bytes(full())
         duration = time.perf_counter() - started
         result, finished = {}, threading.Event()
 
 
         def work():
-            result["got"] = call(n)
+            result["got"] = full()
             finished.set()
 
 
@@ -190,11 +195,9 @@ CHILD = textwrap.dedent(
         }))
         sys.exit()
 
+    first_n = 40_000 if case == "nearest_support_exact" else 60_000
+    n, call, full, small, estimate = sized(first_n, 10.0, 400_000)
     reference = as_bytes(small())
-    q = max(512, n // 30)
-    started = time.perf_counter()
-    call(q)
-    estimate = (time.perf_counter() - started) * n / q
 
     timer = threading.Timer(0.5, interrupt)
     started = time.perf_counter()
@@ -215,6 +218,7 @@ CHILD = textwrap.dedent(
     again = as_bytes(small())
     print(json.dumps({
         "outcome": outcome,
+        "n": n,
         "estimate": estimate,
         "signal_after": sent["at"] - started,
         "latency": caught - sent["at"],
