@@ -50,6 +50,9 @@ CHILD = textwrap.dedent(
     import liger
 
     warnings.simplefilter("ignore")
+    # Python leaves SIGINT ignored when it starts with it ignored (a background job of a
+    # non-interactive shell, as CI may run the suite): install the KeyboardInterrupt handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     case = sys.argv[1]
     rng = np.random.default_rng(0)
 
@@ -282,6 +285,8 @@ LF_CHILD = textwrap.dedent(
     import numpy as np
 
     from liger import ABSTAIN, LFApplier, LabelingFunction
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # see CHILD
 
     started = []
 
