@@ -8,6 +8,7 @@
 //! with the GIL released while the calling thread checks for signals every `SIGNAL_POLL`. Ctrl-C
 //! cancels the work (`cancel.rs`), waits for the workers to stop, and raises `KeyboardInterrupt`.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use numpy::{
@@ -46,17 +47,22 @@ fn to_py(err: CoreError) -> PyErr {
 const SIGNAL_POLL: Duration = Duration::from_millis(20);
 
 /// Runs `work` on the rayon pool of `threads` threads with the GIL released, while this thread
-/// checks for signals every `SIGNAL_POLL` (`check_signals` runs the Python handlers; only the main
-/// thread sees signals, so a call from another thread simply runs to completion). When a handler
-/// raises (`KeyboardInterrupt` for Ctrl-C), the work is cancelled and this returns that error
-/// only after every worker has stopped: nothing keeps running, and the NumPy buffers `work`
-/// borrows are not used after the call returns.
+/// checks for signals every `SIGNAL_POLL` (`check_signals` runs the Python handlers). When a
+/// handler raises (`KeyboardInterrupt` for Ctrl-C), the work is cancelled and this returns that
+/// error only after every worker has stopped: nothing keeps running, and the NumPy buffers `work`
+/// borrows are not used after the call returns. Python runs signal handlers in its main thread
+/// only, so a call from another thread just waits for the work, without taking the GIL meanwhile.
 fn run_interruptible<R: Send>(
     py: Python<'_>,
     threads: usize,
     work: impl FnOnce(&Cancel) -> CoreResult<R> + Send,
 ) -> PyResult<R> {
+    let watch_signals = is_main_thread(py)?;
     crate::threads::run_watched(threads, work, |call| {
+        if !watch_signals {
+            py.detach(|| call.wait_until_finished());
+            return Ok(());
+        }
         while !py.detach(|| call.wait(SIGNAL_POLL)) {
             if let Err(raised) = py.check_signals() {
                 call.cancel();
@@ -67,6 +73,24 @@ fn run_interruptible<R: Send>(
         Ok(())
     })?
     .map_err(to_py)
+}
+
+/// Whether this is Python's main thread (`threading.main_thread()`), the one signal handlers run
+/// in. Asked once per thread and process (a fork makes the forking thread the child's main one).
+fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
+    thread_local!(static MAIN: Cell<Option<(u32, bool)>> = const { Cell::new(None) });
+    let pid = std::process::id();
+    if let Some((known_pid, main)) = MAIN.get() {
+        if known_pid == pid {
+            return Ok(main);
+        }
+    }
+    let threading = py.import("threading")?;
+    let main = threading
+        .call_method0("main_thread")?
+        .is(&threading.call_method0("current_thread")?);
+    MAIN.set(Some((pid, main)));
+    Ok(main)
 }
 
 /// A read-only 2-D array as a `Matrix`; fails (no copy) unless it is C-contiguous.
