@@ -10,27 +10,24 @@ to the ``KeyboardInterrupt`` (median, max) and the process CPU time used in the 
 once 0.2 s have passed (~0: no worker left running). Targets: ``liger.nearest_support(X, X, L)``
 (default kernel) and ``Liger(random_state=0).fit(L, X, L_dev, X_dev, y_dev)``.
 
-``overhead``: the same calls uninterrupted, in fresh processes that import liger from this tree or
-from ``--baseline`` (a folder holding a ``liger`` package built without the signal polling, e.g.
-the previous commit's), rounds interleaved (ABBA) so machine load hits both alike. Reports the
-median time of each and the median of the per-round ratios this / baseline, for a long search
-(``--n-overhead`` points) and for many small ones (per-call overhead of the watch; per process the
-best of 5 batches).
+``overhead``: the same search uninterrupted, with liger from this tree and from ``--baseline`` (a
+folder holding a ``liger`` package built without the signal polling, e.g. the previous commit's,
+imported as ``liger_base`` in the same process), rounds interleaved (ABBA) so machine load hits
+both alike. Reports the median time of each and the quartiles of the per-round ratios this /
+baseline, for many small searches (the per-call cost of the watch) and a long one.
 
 Examples::
 
     python benches/bench_interrupts.py latency --n 60000 --trials 10
-    python benches/bench_interrupts.py overhead --baseline /tmp/base-py --rounds 6
+    python benches/bench_interrupts.py overhead --baseline /tmp/base-py --rounds 8
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -102,75 +99,58 @@ def latency(args) -> None:
         )
 
 
-WORKER = """
-import json, sys, time
-sys.path.insert(0, sys.argv[1])
-sys.path.insert(0, sys.argv[2])
-import numpy as np
-import liger
-from bench_interrupts import make_data
-n, small_calls = int(sys.argv[3]), int(sys.argv[4])
-rng, X, L = make_data(n)
-liger.nearest_support(X[:64], X[:2000], L[:2000])
-started = time.perf_counter()
-liger.nearest_support(X, X, L)
-long = time.perf_counter() - started
-Q, B, LB = X[:4], X[:256], L[:256]
-batches = []
-for _ in range(5):  # the best batch: load from other processes only ever adds time
-    started = time.perf_counter()
-    for _ in range(small_calls // 5):
-        liger.nearest_support(Q, B, LB)
-    batches.append((time.perf_counter() - started) / (small_calls // 5))
-print(json.dumps({"file": liger.__file__, "long": long, "small": min(batches)}))
-"""
-
-
 def overhead(args) -> None:
-    paths = {"this": SOURCE, "baseline": os.path.abspath(args.baseline)}
-    times: dict = {name: {"long": [], "small": []} for name in paths}
-    ratios: dict = {"long": [], "small": []}
-    for r in range(args.rounds):
-        order = ("this", "baseline") if r % 2 == 0 else ("baseline", "this")
-        got = {}
-        for name in order:
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    WORKER,
-                    paths[name],
-                    HERE,
-                    str(args.n_overhead),
-                    str(args.small_calls),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            got[name] = json.loads(done.stdout.strip().splitlines()[-1])
-            if not got[name]["file"].startswith(paths[name]):
-                raise SystemExit(f"{name}: imported liger from {got[name]['file']}")
-        for kind in ("long", "small"):
-            for name in paths:
-                times[name][kind].append(got[name][kind])
-            ratios[kind].append(got["this"][kind] / got["baseline"][kind])
-        print(
-            f"round {r}: long {got['this']['long']:.2f} / {got['baseline']['long']:.2f} s, "
-            f"small {1e6 * got['this']['small']:.0f} / {1e6 * got['baseline']['small']:.0f} us",
-            flush=True,
-        )
-    print(f"\nn = {args.n_overhead} (long), {args.small_calls} calls of 4 x 256 (small)")
-    print(f"{'call':22} {'this':>10} {'baseline':>10} {'median ratio':>13} {'ratio range':>15}")
-    for kind, unit, scale in (("long", "s", 1.0), ("small", "us", 1e6)):
-        label = "nearest_support long" if kind == "long" else "nearest_support small"
-        this = scale * statistics.median(times["this"][kind])
-        base = scale * statistics.median(times["baseline"][kind])
-        low, high = min(ratios[kind]), max(ratios[kind])
-        print(
-            f"{label:22} {this:8.2f}{unit:>2} {base:8.2f}{unit:>2} "
-            f"{statistics.median(ratios[kind]):13.3f} {low:7.3f}-{high:.3f}"
-        )
+    """Both builds in this process (the baseline's package copied as ``liger_base``), calls
+    interleaved batch by batch, so load from other processes hits both alike."""
+    import atexit
+    import shutil
+    import tempfile
+
+    sys.path.insert(0, SOURCE)
+    folder = tempfile.mkdtemp(prefix="liger-baseline-")
+    atexit.register(shutil.rmtree, folder, True)
+    shutil.copytree(os.path.join(args.baseline, "liger"), os.path.join(folder, "liger_base"))
+    sys.path.insert(0, folder)
+    import liger_base
+
+    import liger
+
+    builds = {"this": liger, "baseline": liger_base}
+    for name, module in builds.items():
+        print(f"{name}: {module._core.__file__}")
+    _, X, L = make_data(args.n_overhead)
+    Q, B, LB = X[:4], X[:256], L[:256]
+    expected = liger.nearest_support(Q, B, LB)[1]
+    assert all((m.nearest_support(Q, B, LB)[1] == expected).all() for m in builds.values())
+
+    def interleaved(rounds, run):
+        """Per build, ``run(module)`` once per round, ABBA order; the values and the ratios."""
+        got: dict = {name: [] for name in builds}
+        for r in range(rounds):
+            for name in ("this", "baseline") if r % 2 == 0 else ("baseline", "this"):
+                got[name].append(run(builds[name]))
+        return got, [a / b for a, b in zip(got["this"], got["baseline"])]
+
+    def small(module, calls=200):
+        started = time.perf_counter()
+        for _ in range(calls):
+            module.nearest_support(Q, B, LB)
+        return (time.perf_counter() - started) / calls
+
+    def long(module):
+        started = time.perf_counter()
+        module.nearest_support(X, X, L)
+        return time.perf_counter() - started
+
+    print(f"{'call':34} {'this':>9} {'baseline':>9} {'median ratio':>13} {'quartiles':>13}")
+    for label, rounds, run, scale, unit in (
+        ("nearest_support 4 x 256 (x200)", 60, small, 1e6, "us"),
+        (f"nearest_support n = {args.n_overhead}", args.rounds, long, 1.0, "s"),
+    ):
+        got, ratios = interleaved(rounds, run)
+        q1, q2, q3 = np.percentile(ratios, [25, 50, 75])
+        this, base = (scale * statistics.median(got[name]) for name in builds)
+        print(f"{label:34} {this:7.1f}{unit:>2} {base:7.1f}{unit:>2} {q2:13.3f} {q1:6.3f}-{q3:.3f}")
 
 
 def main() -> None:
@@ -181,9 +161,8 @@ def main() -> None:
     lat.add_argument("--trials", type=int, default=10)
     over = modes.add_parser("overhead")
     over.add_argument("--baseline", required=True)
-    over.add_argument("--rounds", type=int, default=6)
-    over.add_argument("--n-overhead", type=int, default=20_000)
-    over.add_argument("--small-calls", type=int, default=5000)
+    over.add_argument("--rounds", type=int, default=8)
+    over.add_argument("--n-overhead", type=int, default=40_000)
     args = parser.parse_args()
     if args.mode == "latency":
         sys.path.insert(0, SOURCE)
