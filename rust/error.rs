@@ -9,12 +9,15 @@ pub enum CoreError {
     Shape(String),
     /// An argument holds a value outside its domain (a vote < -1, an index out of range, ...).
     Value(String),
+    /// The call was cancelled (`cancel.rs`) before it finished; it produced no result.
+    Cancelled,
 }
 
 impl fmt::Display for CoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CoreError::Shape(msg) | CoreError::Value(msg) => f.write_str(msg),
+            CoreError::Cancelled => f.write_str("cancelled"),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use crate::cancel::Cancel;
 use crate::error::{CoreError, CoreResult};
 use crate::matrix::Matrix;
 use crate::metric::Metric;
@@ -35,6 +36,33 @@ pub fn extend_votes(
     threads: usize,
     out: VotesOut<'_>,
 ) -> CoreResult<()> {
+    extend_votes_cancellable(
+        votes,
+        scores,
+        indices,
+        base_votes,
+        thresholds,
+        metric,
+        threads,
+        out,
+        Cancel::never(),
+    )
+}
+
+/// `extend_votes` that stops early with `CoreError::Cancelled` once `cancel` is set (checked per
+/// block of rows; the output then holds no result). With `cancel` never set, the same output.
+#[allow(clippy::too_many_arguments)]
+pub fn extend_votes_cancellable(
+    votes: &Votes<'_>,
+    scores: Matrix<'_, f32>,
+    indices: Matrix<'_, i64>,
+    base_votes: &Votes<'_>,
+    thresholds: &[f32],
+    metric: Metric,
+    threads: usize,
+    out: VotesOut<'_>,
+    cancel: &Cancel,
+) -> CoreResult<()> {
     let (q, m) = (votes.rows(), votes.cols());
     for (name, matrix_rows, matrix_cols) in [
         ("scores", scores.rows(), scores.cols()),
@@ -62,10 +90,14 @@ pub fn extend_votes(
         )));
     }
     let n = base_votes.rows() as i64;
-    if let Some(bad) = indices.data().iter().find(|&&i| i < -1 || i >= n) {
-        return Err(CoreError::Value(format!(
-            "indices: expected -1 or a row of L_base in [0, {n}), got {bad}"
-        )));
+    // In blocks, each after a look at the token (a serial pass over q x m indices).
+    for block in indices.data().chunks(ROWS_PER_TASK * 256) {
+        cancel.check()?;
+        if let Some(bad) = block.iter().find(|&&i| i < -1 || i >= n) {
+            return Err(CoreError::Value(format!(
+                "indices: expected -1 or a row of L_base in [0, {n}), got {bad}"
+            )));
+        }
     }
     if m == 0 {
         return Ok(());
@@ -77,6 +109,7 @@ pub fn extend_votes(
         base_votes,
         thresholds,
         metric,
+        cancel,
     };
     run_in_pool(threads, || match out {
         VotesOut::I8(o) => job.fill(o),
@@ -93,6 +126,7 @@ struct Extension<'a, 'v> {
     base_votes: &'a Votes<'v>,
     thresholds: &'a [f32],
     metric: Metric,
+    cancel: &'a Cancel,
 }
 
 impl Extension<'_, '_> {
@@ -117,6 +151,7 @@ impl Extension<'_, '_> {
         out.par_chunks_mut(ROWS_PER_TASK * m)
             .enumerate()
             .try_for_each(|(task, chunk)| {
+                self.cancel.check()?;
                 let first = task * ROWS_PER_TASK;
                 for (r, out_row) in chunk.chunks_exact_mut(m).enumerate() {
                     for (j, slot) in out_row.iter_mut().enumerate() {
@@ -158,6 +193,50 @@ mod tests {
         .unwrap();
         // [0,0]: extended from base row 0; [0,1]: own vote kept; [1,0]: below threshold; [1,1]: none.
         assert_eq!(out, vec![0, 1, -1, -1]);
+    }
+
+    #[test]
+    fn a_cancelled_extension_returns_cancelled_and_an_unset_token_changes_nothing() {
+        let (q, n, m) = (3 * ROWS_PER_TASK + 5, 50, 3);
+        let code = |i: usize| ((i * 2_654_435_761) >> 7) % 1000;
+        let votes: Vec<i64> = (0..q * m).map(|i| code(i) as i64 % 4 - 1).collect();
+        let scores: Vec<f32> = (0..q * m).map(|i| code(i + 1) as f32 / 1000.0).collect();
+        let indices: Vec<i64> = (0..q * m)
+            .map(|i| (code(i + 2) % (n + 1)) as i64 - 1)
+            .collect();
+        let base_votes: Vec<i64> = (0..n * m).map(|i| code(i + 3) as i64 % 3 - 1).collect();
+        let thresholds = [0.3f32, 0.8, f32::NAN];
+        let extend = |cancel: &Cancel| {
+            let mut out = vec![0i16; q * m];
+            extend_votes_cancellable(
+                &Votes::dense("L", &votes[..], q, m).unwrap(),
+                Matrix::new("scores", &scores[..], q, m).unwrap(),
+                Matrix::new("indices", &indices[..], q, m).unwrap(),
+                &Votes::dense("L_base", &base_votes[..], n, m).unwrap(),
+                &thresholds,
+                Metric::Euclidean,
+                2,
+                VotesOut::I16(&mut out),
+                cancel,
+            )
+            .map(|()| out)
+        };
+        let mut plain = vec![0i16; q * m];
+        extend_votes(
+            &Votes::dense("L", &votes[..], q, m).unwrap(),
+            Matrix::new("scores", &scores[..], q, m).unwrap(),
+            Matrix::new("indices", &indices[..], q, m).unwrap(),
+            &Votes::dense("L_base", &base_votes[..], n, m).unwrap(),
+            &thresholds,
+            Metric::Euclidean,
+            2,
+            VotesOut::I16(&mut plain),
+        )
+        .unwrap();
+        assert_eq!(extend(&Cancel::new()).unwrap(), plain);
+        let set = Cancel::new();
+        set.cancel();
+        assert_eq!(extend(&set).unwrap_err(), CoreError::Cancelled);
     }
 
     #[test]

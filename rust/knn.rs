@@ -8,6 +8,7 @@
 
 use rayon::prelude::*;
 
+use crate::cancel::Cancel;
 use crate::error::{CoreError, CoreResult};
 use crate::lanes::{Lanes, LANES};
 use crate::matrix::Matrix;
@@ -141,6 +142,35 @@ pub fn knn(
     scores: &mut [f32],
     indices: &mut [i64],
 ) -> CoreResult<()> {
+    knn_cancellable(
+        queries,
+        base,
+        k,
+        metric,
+        exclude_self,
+        kernel,
+        threads,
+        scores,
+        indices,
+        Cancel::never(),
+    )
+}
+
+/// `knn` that stops early with `CoreError::Cancelled` once `cancel` is set (the outputs then hold
+/// no result). With `cancel` never set, the results are the same bits.
+#[allow(clippy::too_many_arguments)]
+pub fn knn_cancellable(
+    queries: Matrix<'_, f32>,
+    base: Matrix<'_, f32>,
+    k: usize,
+    metric: Metric,
+    exclude_self: bool,
+    kernel: Kernel,
+    threads: usize,
+    scores: &mut [f32],
+    indices: &mut [i64],
+    cancel: &Cancel,
+) -> CoreResult<()> {
     let q = queries.rows();
     let candidates = base.rows() - usize::from(exclude_self && base.rows() > 0);
     if queries.cols() != base.cols() {
@@ -173,7 +203,7 @@ pub fn knn(
     }
     let columns: Vec<u32> = (0..base.rows() as u32).collect();
     run_in_pool(threads, || {
-        let sweep = Sweep::new(queries, base, metric, columns, kernel).map_err(|row| {
+        let sweep = Sweep::new(queries, base, metric, columns, kernel, cancel).map_err(|row| {
             CoreError::Value(format!(
                 "X: row {row} has zero norm; cosine similarity is undefined for it"
             ))
@@ -212,14 +242,15 @@ pub fn knn(
                     *i = top.position[slot] as i64;
                 }
             });
-        Ok(())
+        // A sweep stopped by the token left its results incomplete.
+        cancel.check()
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{embeddings, oriented, reference_score, Rng};
+    use crate::testutil::{cancelled_while_running, embeddings, oriented, reference_score, Rng};
 
     const KERNELS: [Kernel; 3] = [Kernel::Exact, Kernel::ScreenedPortable, Kernel::Screened];
 
@@ -275,6 +306,63 @@ mod tests {
                     reference = Some((scores, indices));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_cancelled_search_returns_cancelled_and_an_unset_token_changes_nothing() {
+        let search = |base: &[f32], (n, d, k): (usize, usize, usize), kernel, cancel: &Cancel| {
+            let bm = Matrix::new("X", base, n, d)?;
+            let (mut scores, mut indices) = (vec![0.0; n * k], vec![0; n * k]);
+            knn_cancellable(
+                bm,
+                bm,
+                k,
+                Metric::Euclidean,
+                true,
+                kernel,
+                2,
+                &mut scores,
+                &mut indices,
+                cancel,
+            )
+            .map(|()| (scores, indices))
+        };
+        let (n, d, k) = (1100, 16, 4);
+        let base = embeddings(&mut Rng::new(8), n, d);
+        let set = Cancel::new();
+        set.cancel();
+        for kernel in KERNELS {
+            let bm = Matrix::new("X", &base[..], n, d).unwrap();
+            let (mut scores, mut indices) = (vec![0.0; n * k], vec![0; n * k]);
+            let metric = Metric::Euclidean;
+            knn(
+                bm,
+                bm,
+                k,
+                metric,
+                true,
+                kernel,
+                2,
+                &mut scores,
+                &mut indices,
+            )
+            .unwrap();
+            let got = search(&base, (n, d, k), kernel, &Cancel::new()).unwrap();
+            assert_eq!(indices, got.1, "{kernel:?}");
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&scores), bits(&got.0), "{kernel:?}");
+            let before = search(&base, (n, d, k), kernel, &set);
+            assert_eq!(before.unwrap_err(), CoreError::Cancelled, "{kernel:?}");
+        }
+        // Set 20 ms into a search that takes seconds (far longer in a debug build).
+        for kernel in [Kernel::Exact, Kernel::ScreenedPortable] {
+            let (n, d, k) = (8192, 128, 5);
+            let base = embeddings(&mut Rng::new(9), n, d);
+            let got = cancelled_while_running(move |cancel| {
+                search(&base, (n, d, k), kernel, cancel).map(|_| ())
+            });
+            assert_eq!(got, Err(CoreError::Cancelled), "{kernel:?}");
         }
     }
 

@@ -4,6 +4,7 @@
 //! PyO3 layer, built only with the `python` feature.
 
 pub mod bounds;
+pub mod cancel;
 pub mod error;
 pub mod extend;
 pub mod kernel_int8;
@@ -26,13 +27,14 @@ mod python;
 /// The vote of an abstaining labeling function (Snorkel / WRENCH convention).
 pub const ABSTAIN: i64 = -1;
 
+pub use cancel::Cancel;
 pub use error::{CoreError, CoreResult};
-pub use extend::{extend_votes, VotesOut};
-pub use knn::knn;
+pub use extend::{extend_votes, extend_votes_cancellable, VotesOut};
+pub use knn::{knn, knn_cancellable};
 pub use matrix::Matrix;
 pub use metric::Metric;
-pub use nearest_support::nearest_support;
-pub use radius::{radius_neighbors, RadiusQuery, RadiusRows};
+pub use nearest_support::{nearest_support, nearest_support_cancellable};
+pub use radius::{radius_neighbors, radius_neighbors_cancellable, RadiusQuery, RadiusRows};
 pub use sweep::Kernel;
 pub use votes::{IntSlice, Votes};
 

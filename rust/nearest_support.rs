@@ -17,6 +17,7 @@
 
 use rayon::prelude::*;
 
+use crate::cancel::Cancel;
 use crate::error::{CoreError, CoreResult};
 use crate::lanes::{Lanes, LANES};
 use crate::matrix::Matrix;
@@ -226,9 +227,36 @@ pub fn nearest_support(
     scores: &mut [f32],
     indices: &mut [i64],
 ) -> CoreResult<()> {
+    nearest_support_cancellable(
+        queries,
+        base,
+        base_votes,
+        metric,
+        kernel,
+        threads,
+        scores,
+        indices,
+        Cancel::never(),
+    )
+}
+
+/// `nearest_support` that stops early with `CoreError::Cancelled` once `cancel` is set (the
+/// outputs then hold no result). With `cancel` never set, the results are the same bits.
+#[allow(clippy::too_many_arguments)]
+pub fn nearest_support_cancellable(
+    queries: Matrix<'_, f32>,
+    base: Matrix<'_, f32>,
+    base_votes: &Votes<'_>,
+    metric: Metric,
+    kernel: Kernel,
+    threads: usize,
+    scores: &mut [f32],
+    indices: &mut [i64],
+    cancel: &Cancel,
+) -> CoreResult<()> {
     let (q, m) = (queries.rows(), base_votes.cols());
     check_inputs(queries, base, base_votes, scores.len(), indices.len())?;
-    let supports = Supports::build("L_base", base_votes)?;
+    let supports = Supports::build_cancellable("L_base", base_votes, cancel)?;
     scores.fill(metric.worst_score());
     indices.fill(-1);
     if q == 0 || m == 0 || supports.columns.is_empty() {
@@ -238,12 +266,12 @@ pub fn nearest_support(
         .filter(|&g| supports.dense[g as usize])
         .collect();
     run_in_pool(threads, || {
-        let sweep =
-            Sweep::new(queries, base, metric, supports.columns.clone(), kernel).map_err(|row| {
-                CoreError::Value(format!(
-                    "base: row {row} has zero norm; cosine similarity is undefined for it"
-                ))
-            })?;
+        let columns = supports.columns.clone();
+        let sweep = Sweep::new(queries, base, metric, columns, kernel, cancel).map_err(|row| {
+            CoreError::Value(format!(
+                "base: row {row} has zero norm; cosine similarity is undefined for it"
+            ))
+        })?;
         check_query_norms(queries, metric)?;
         let plan = sweep.plan(threads);
         let chunk = plan.block_rows * m;
@@ -273,7 +301,8 @@ pub fn nearest_support(
                 };
                 write_results(&best, task_scores, task_indices);
             });
-        Ok(())
+        // A sweep stopped by the token left its results incomplete.
+        cancel.check()
     })
 }
 
@@ -344,7 +373,7 @@ fn write_results(best: &BestPerSlot<'_>, scores: &mut [f32], indices: &mut [i64]
 mod tests {
     use super::*;
     use crate::sweep::Kernel;
-    use crate::testutil::{assert_is_best, embeddings, votes, Rng};
+    use crate::testutil::{assert_is_best, cancelled_while_running, embeddings, votes, Rng};
 
     const KERNELS: [Kernel; 3] = [Kernel::Exact, Kernel::ScreenedPortable, Kernel::Screened];
 
@@ -568,6 +597,64 @@ mod tests {
             let many = with(kernel, 6);
             assert_eq!(one.1, many.1);
             assert!(same_bits(&one.0, &many.0));
+        }
+    }
+
+    #[test]
+    fn a_cancelled_search_returns_cancelled_and_an_unset_token_changes_nothing() {
+        let search = |(queries, base, base_votes): (&[f32], &[f32], &[i64]),
+                      (q, n, d, m): (usize, usize, usize, usize),
+                      kernel: Kernel,
+                      cancel: &Cancel| {
+            let (mut scores, mut indices) = (vec![0.0; q * m], vec![0; q * m]);
+            nearest_support_cancellable(
+                Matrix::new("queries", queries, q, d)?,
+                Matrix::new("base", base, n, d)?,
+                &Votes::dense("L_base", base_votes, n, m)?,
+                Metric::Cosine,
+                kernel,
+                2,
+                &mut scores,
+                &mut indices,
+                cancel,
+            )
+            .map(|()| (scores, indices))
+        };
+        let (q, n, d) = (600, 2100, 16);
+        let mut rng = Rng::new(5);
+        let (queries, base) = (embeddings(&mut rng, q, d), embeddings(&mut rng, n, d));
+        let base_votes = votes(&mut rng, n, &[0.3, 0.05, 1.0], 3);
+        let data = (&queries[..], &base[..], &base_votes[..]);
+        let set = Cancel::new();
+        set.cancel();
+        for kernel in KERNELS {
+            let plain = run(
+                &queries,
+                &base,
+                &base_votes,
+                (q, n, d, 3),
+                Metric::Cosine,
+                (kernel, 2),
+            );
+            let (scores, indices) = plain.unwrap();
+            let (got_scores, got_indices) =
+                search(data, (q, n, d, 3), kernel, &Cancel::new()).unwrap();
+            assert_eq!(indices, got_indices, "{kernel:?}");
+            assert!(same_bits(&scores, &got_scores), "{kernel:?}");
+            let before = search(data, (q, n, d, 3), kernel, &set);
+            assert_eq!(before.unwrap_err(), CoreError::Cancelled, "{kernel:?}");
+        }
+        // Set 20 ms into a search that takes seconds (far longer in a debug build).
+        for kernel in [Kernel::Exact, Kernel::ScreenedPortable] {
+            let (q, n, d) = (8192, 8192, 128);
+            let mut rng = Rng::new(6);
+            let (queries, base) = (embeddings(&mut rng, q, d), embeddings(&mut rng, n, d));
+            let base_votes = votes(&mut rng, n, &[0.5, 1.0], 2);
+            let got = cancelled_while_running(move |cancel| {
+                let data = (&queries[..], &base[..], &base_votes[..]);
+                search(data, (q, n, d, 2), kernel, cancel).map(|_| ())
+            });
+            assert_eq!(got, Err(CoreError::Cancelled), "{kernel:?}");
         }
     }
 

@@ -3,15 +3,23 @@
 //! CSR parts, shapes, finiteness) before calling here, so these functions borrow NumPy buffers
 //! without copying, release the GIL for the work, and map a `CoreError` (the core's second line of
 //! defence) to `ValueError`.
+//!
+//! Every binding that works on the rayon pool runs through `run_interruptible`: the work runs there
+//! with the GIL released while the calling thread checks for signals every `SIGNAL_POLL`. Ctrl-C
+//! cancels the work (`cancel.rs`), waits for the workers to stop, and raises `KeyboardInterrupt`.
+
+use std::cell::Cell;
+use std::time::Duration;
 
 use numpy::{
     Element, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
     PyUntypedArrayMethods,
 };
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 
-use crate::error::CoreError;
+use crate::cancel::Cancel;
+use crate::error::{CoreError, CoreResult};
 use crate::extend::VotesOut;
 use crate::matrix::Matrix;
 use crate::metric::Metric;
@@ -27,7 +35,62 @@ type Csr<'py> = (
 );
 
 fn to_py(err: CoreError) -> PyErr {
-    PyValueError::new_err(err.to_string())
+    match err {
+        // Only `run_interruptible` cancels, and it raises the signal handler's error instead.
+        CoreError::Cancelled => PyKeyboardInterrupt::new_err("cancelled"),
+        err => PyValueError::new_err(err.to_string()),
+    }
+}
+
+/// How often a running call checks for signals. Ctrl-C is noticed within this, and answered once
+/// every worker has reached its next cancellation check (one block of the sweep: milliseconds).
+const SIGNAL_POLL: Duration = Duration::from_millis(20);
+
+/// Runs `work` on the rayon pool of `threads` threads with the GIL released, while this thread
+/// checks for signals every `SIGNAL_POLL` (`check_signals` runs the Python handlers). When a
+/// handler raises (`KeyboardInterrupt` for Ctrl-C), the work is cancelled and this returns that
+/// error only after every worker has stopped: nothing keeps running, and the NumPy buffers `work`
+/// borrows are not used after the call returns. Python runs signal handlers in its main thread
+/// only, so a call from another thread just waits for the work, without taking the GIL meanwhile.
+fn run_interruptible<R: Send>(
+    py: Python<'_>,
+    threads: usize,
+    work: impl FnOnce(&Cancel) -> CoreResult<R> + Send,
+) -> PyResult<R> {
+    let watch_signals = is_main_thread(py)?;
+    crate::threads::run_watched(threads, work, |call| {
+        if !watch_signals {
+            py.detach(|| call.wait_until_finished());
+            return Ok(());
+        }
+        while !py.detach(|| call.wait(SIGNAL_POLL)) {
+            if let Err(raised) = py.check_signals() {
+                call.cancel();
+                py.detach(|| call.wait_until_finished());
+                return Err(raised);
+            }
+        }
+        Ok(())
+    })?
+    .map_err(to_py)
+}
+
+/// Whether this is Python's main thread (`threading.main_thread()`), the one signal handlers run
+/// in. Asked once per thread and process (a fork makes the forking thread the child's main one).
+fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
+    thread_local!(static MAIN: Cell<Option<(u32, bool)>> = const { Cell::new(None) });
+    let pid = std::process::id();
+    if let Some((known_pid, main)) = MAIN.get() {
+        if known_pid == pid {
+            return Ok(main);
+        }
+    }
+    let threading = py.import("threading")?;
+    let main = threading
+        .call_method0("main_thread")?
+        .is(&threading.call_method0("current_thread")?);
+    MAIN.set(Some((pid, main)));
+    Ok(main)
 }
 
 /// A read-only 2-D array as a `Matrix`; fails (no copy) unless it is C-contiguous.
@@ -162,8 +225,8 @@ fn nearest_support<'py>(
     let (scores, indices) = outputs(py, queries.rows(), votes.cols());
     // SAFETY: both outputs were just created here and are not shared with Python code yet.
     let (score_slice, index_slice) = unsafe { (scores.as_slice_mut()?, indices.as_slice_mut()?) };
-    py.detach(|| {
-        crate::nearest_support(
+    run_interruptible(py, threads, |cancel| {
+        crate::nearest_support_cancellable(
             queries,
             base,
             &votes,
@@ -172,9 +235,9 @@ fn nearest_support<'py>(
             threads,
             score_slice,
             index_slice,
+            cancel,
         )
-    })
-    .map_err(to_py)?;
+    })?;
     Ok((scores, indices))
 }
 
@@ -196,8 +259,8 @@ fn knn<'py>(
     let (scores, indices) = outputs(py, queries.rows(), k);
     // SAFETY: both outputs were just created here and are not shared with Python code yet.
     let (score_slice, index_slice) = unsafe { (scores.as_slice_mut()?, indices.as_slice_mut()?) };
-    py.detach(|| {
-        crate::knn(
+    run_interruptible(py, threads, |cancel| {
+        crate::knn_cancellable(
             queries,
             base,
             k,
@@ -207,9 +270,9 @@ fn knn<'py>(
             threads,
             score_slice,
             index_slice,
+            cancel,
         )
-    })
-    .map_err(to_py)?;
+    })?;
     Ok((scores, indices))
 }
 
@@ -243,8 +306,8 @@ fn extend_votes<'py>(
             let out = PyArray2::<$t>::zeros(py, shape, false);
             // SAFETY: `out` was just created here and is not shared with Python code yet.
             let slice = unsafe { out.as_slice_mut()? };
-            py.detach(|| {
-                crate::extend_votes(
+            run_interruptible(py, threads, |cancel| {
+                crate::extend_votes_cancellable(
                     &votes,
                     scores,
                     indices,
@@ -253,9 +316,9 @@ fn extend_votes<'py>(
                     metric,
                     threads,
                     VotesOut::$variant(slice),
+                    cancel,
                 )
-            })
-            .map_err(to_py)?;
+            })?;
             out.into_any()
         }};
     }
@@ -294,7 +357,7 @@ fn radius_neighbors<'py>(
     threads: usize,
     kernel: &str,
 ) -> PyResult<Csr<'py>> {
-    use crate::radius::{radius_neighbors, to_csr, RadiusQuery};
+    use crate::radius::{radius_neighbors_cancellable, to_csr, RadiusQuery};
     let query = RadiusQuery {
         radius,
         metric: Metric::parse(metric).map_err(to_py)?,
@@ -304,21 +367,19 @@ fn radius_neighbors<'py>(
     };
     let (queries, base) = (matrix("queries", &queries)?, matrix("X", &base)?);
     let n = base.rows();
-    let (indptr, indices, scores) = py
-        .detach(|| {
-            let blocks = radius_neighbors(queries, base, query, threads)?;
-            let nnz: usize = blocks.iter().map(|b| b.indices.len()).sum();
-            let narrow = i32::try_from(nnz.max(n)).is_ok();
-            let too_many = || CoreError::Value(format!("radius_neighbors: {nnz} pairs overflow"));
-            Ok(if narrow {
-                let (p, i, s) = to_csr::<i32>(blocks).ok_or_else(too_many)?;
-                (Indices::Narrow(p), Indices::Narrow(i), s)
-            } else {
-                let (p, i, s) = to_csr::<i64>(blocks).ok_or_else(too_many)?;
-                (Indices::Wide(p), Indices::Wide(i), s)
-            })
+    let (indptr, indices, scores) = run_interruptible(py, threads, |cancel| {
+        let blocks = radius_neighbors_cancellable(queries, base, query, threads, cancel)?;
+        let nnz: usize = blocks.iter().map(|b| b.indices.len()).sum();
+        let narrow = i32::try_from(nnz.max(n)).is_ok();
+        let too_many = || CoreError::Value(format!("radius_neighbors: {nnz} pairs overflow"));
+        Ok(if narrow {
+            let (p, i, s) = to_csr::<i32>(blocks).ok_or_else(too_many)?;
+            (Indices::Narrow(p), Indices::Narrow(i), s)
+        } else {
+            let (p, i, s) = to_csr::<i64>(blocks).ok_or_else(too_many)?;
+            (Indices::Wide(p), Indices::Wide(i), s)
         })
-        .map_err(to_py)?;
+    })?;
     Ok((
         indptr.into_numpy(py),
         indices.into_numpy(py),
@@ -349,9 +410,10 @@ fn first_non_finite(
     threads: usize,
 ) -> PyResult<i64> {
     let data = matrix("array", &array)?.data();
-    Ok(py
-        .detach(|| crate::validate::first_non_finite(data, threads))
-        .map_or(-1, |i| i as i64))
+    let found = run_interruptible(py, threads, |cancel| {
+        crate::validate::first_non_finite_cancellable(data, threads, cancel)
+    })?;
+    Ok(found.map_or(-1, |i| i as i64))
 }
 
 /// The number of threads `n_jobs` resolves to (joblib convention).

@@ -17,6 +17,7 @@
 use rayon::prelude::*;
 
 use crate::bounds::QueryTerms;
+use crate::cancel::Cancel;
 use crate::error::{CoreError, CoreResult};
 use crate::lanes::{Lanes, LANES};
 use crate::matrix::Matrix;
@@ -233,6 +234,18 @@ pub fn radius_neighbors(
     query: RadiusQuery,
     threads: usize,
 ) -> CoreResult<Vec<RadiusRows>> {
+    radius_neighbors_cancellable(queries, base, query, threads, Cancel::never())
+}
+
+/// `radius_neighbors` that stops early with `CoreError::Cancelled` once `cancel` is set. With
+/// `cancel` never set, the results are the same bits.
+pub fn radius_neighbors_cancellable(
+    queries: Matrix<'_, f32>,
+    base: Matrix<'_, f32>,
+    query: RadiusQuery,
+    threads: usize,
+    cancel: &Cancel,
+) -> CoreResult<Vec<RadiusRows>> {
     let q = queries.rows();
     if queries.cols() != base.cols() {
         return Err(CoreError::Shape(format!(
@@ -271,8 +284,8 @@ pub fn radius_neighbors(
     }
     let columns: Vec<u32> = (0..base.rows() as u32).collect();
     run_in_pool(threads, || {
-        let sweep =
-            Sweep::new(queries, base, query.metric, columns, query.kernel).map_err(|row| {
+        let sweep = Sweep::new(queries, base, query.metric, columns, query.kernel, cancel)
+            .map_err(|row| {
                 CoreError::Value(format!(
                     "X: row {row} has zero norm; cosine similarity is undefined for it"
                 ))
@@ -322,6 +335,8 @@ pub fn radius_neighbors(
                 within.finish()
             })
             .collect();
+        // A sweep stopped by the token left its rows incomplete.
+        cancel.check()?;
         Ok(rows)
     })
 }
@@ -355,7 +370,7 @@ pub fn to_csr<I: TryFrom<usize> + Copy>(
 mod tests {
     use super::*;
     use crate::sweep::Kernel;
-    use crate::testutil::{embeddings, Rng};
+    use crate::testutil::{cancelled_while_running, embeddings, Rng};
 
     /// Brute force over all pairs with the canonical score.
     fn reference(
@@ -567,6 +582,43 @@ mod tests {
                 "every query has more than the cap"
             );
             assert_eq!(flatten(&one), expected);
+        }
+    }
+
+    #[test]
+    fn a_cancelled_search_returns_cancelled_and_an_unset_token_changes_nothing() {
+        let query = |kernel| RadiusQuery {
+            radius: 0.3,
+            metric: Metric::Cosine,
+            exclude_self: true,
+            max_neighbors: Some(7),
+            kernel,
+        };
+        let (n, d) = (1100, 16);
+        let base = embeddings(&mut Rng::new(12), n, d);
+        let bm = Matrix::new("X", &base[..], n, d).unwrap();
+        let set = Cancel::new();
+        set.cancel();
+        for kernel in [Kernel::Exact, Kernel::ScreenedPortable, Kernel::Screened] {
+            let plain = to_csr::<i64>(radius_neighbors(bm, bm, query(kernel), 2).unwrap());
+            let with = radius_neighbors_cancellable(bm, bm, query(kernel), 2, &Cancel::new());
+            let with = to_csr::<i64>(with.unwrap());
+            let (plain, with) = (plain.unwrap(), with.unwrap());
+            assert_eq!((&plain.0, &plain.1), (&with.0, &with.1), "{kernel:?}");
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&plain.2), bits(&with.2), "{kernel:?}");
+            let before = radius_neighbors_cancellable(bm, bm, query(kernel), 2, &set);
+            assert_eq!(before.unwrap_err(), CoreError::Cancelled, "{kernel:?}");
+        }
+        // Set 20 ms into a search that takes seconds (far longer in a debug build).
+        for kernel in [Kernel::Exact, Kernel::ScreenedPortable] {
+            let (n, d) = (8192, 128);
+            let base = embeddings(&mut Rng::new(13), n, d);
+            let got = cancelled_while_running(move |cancel| {
+                let bm = Matrix::new("X", &base[..], n, d).unwrap();
+                radius_neighbors_cancellable(bm, bm, query(kernel), 2, cancel).map(|_| ())
+            });
+            assert_eq!(got, Err(CoreError::Cancelled), "{kernel:?}");
         }
     }
 

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::cancel::Cancel;
 use crate::error::CoreResult;
 use crate::votes::Votes;
 
@@ -15,6 +16,9 @@ pub const NO_SLOT: u32 = u32::MAX;
 
 /// A slot is *dense* when its support is at least this share of the union (`1 / DENSE_SHARE`).
 const DENSE_SHARE: usize = 16;
+/// The passes over the votes look at their cancellation token once per this many rows (a power
+/// of two; at n = 1M, m = 100 a pass takes about half a second).
+const CANCEL_ROWS: usize = 1 << 14;
 
 /// The union of the supports and the slots containing each of its rows (CSR over the union).
 #[derive(Debug)]
@@ -38,12 +42,24 @@ pub struct Supports {
 impl Supports {
     /// Reads the supports from `votes`; fails on a vote below -1 (`name` is used in the message).
     pub fn build(name: &str, votes: &Votes<'_>) -> CoreResult<Supports> {
+        Self::build_cancellable(name, votes, Cancel::never())
+    }
+
+    /// `build` that stops with `CoreError::Cancelled` once `cancel` is set.
+    pub fn build_cancellable(
+        name: &str,
+        votes: &Votes<'_>,
+        cancel: &Cancel,
+    ) -> CoreResult<Supports> {
         let (n, m) = (votes.rows(), votes.cols());
         // Pass 1: each LF's support size and an order-independent hash of it.
         let mut counts = vec![0usize; m];
         let mut hashes = vec![0u64; m];
         let mut union = 0;
         for r in 0..n {
+            if r % CANCEL_ROWS == 0 {
+                cancel.check()?;
+            }
             let h = mix(r as u64);
             let mut any = false;
             votes.for_each_vote(name, r, |j| {
@@ -60,7 +76,7 @@ impl Supports {
                 representative[j] = *seen.entry((counts[j], hashes[j])).or_insert(j);
             }
         }
-        if !same_supports_within_groups(votes, &representative, &counts) {
+        if !same_supports_within_groups(votes, &representative, &counts, cancel)? {
             // A hash collision (never seen in practice): fall back to one slot per LF.
             representative = (0..m).collect();
         }
@@ -89,6 +105,9 @@ impl Supports {
         let mut sparse = Vec::with_capacity(union);
         let mut row_dense = Vec::new();
         for r in 0..n {
+            if r % CANCEL_ROWS == 0 {
+                cancel.check()?;
+            }
             let before = slots.len();
             row_dense.clear();
             votes.for_each_vote(name, r, |j| {
@@ -153,7 +172,8 @@ fn same_supports_within_groups(
     votes: &Votes<'_>,
     representative: &[usize],
     counts: &[usize],
-) -> bool {
+    cancel: &Cancel,
+) -> CoreResult<bool> {
     let m = representative.len();
     let mut group_size = vec![0usize; m];
     for j in 0..m {
@@ -162,11 +182,14 @@ fn same_supports_within_groups(
         }
     }
     if group_size.iter().all(|&s| s <= 1) {
-        return true;
+        return Ok(true);
     }
     let mut present_in_row = vec![0usize; m];
     let mut touched = Vec::new();
     for r in 0..votes.rows() {
+        if r % CANCEL_ROWS == 0 {
+            cancel.check()?;
+        }
         let mut ok = true;
         // Votes were validated in pass 1; errors cannot occur here.
         let _ = votes.for_each_vote("", r, |j| {
@@ -187,15 +210,27 @@ fn same_supports_within_groups(
         }
         touched.clear();
         if !ok {
-            return false;
+            return Ok(false);
         }
     }
-    true
+    Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cancelled_build_returns_cancelled() {
+        let data: Vec<i64> = (0..3 * CANCEL_ROWS).map(|r| (r % 3) as i64 - 1).collect();
+        let v = Votes::dense("L", &data[..], CANCEL_ROWS, 3).unwrap();
+        let set = Cancel::new();
+        set.cancel();
+        let err = Supports::build_cancellable("L", &v, &set).unwrap_err();
+        assert_eq!(err, crate::error::CoreError::Cancelled);
+        let built = Supports::build_cancellable("L", &v, &Cancel::new()).unwrap();
+        assert_eq!(built.columns, Supports::build("L", &v).unwrap().columns);
+    }
 
     #[test]
     fn identical_supports_share_a_slot() {
@@ -236,6 +271,10 @@ mod tests {
         let s = Supports::build("L", &v).unwrap();
         assert_eq!(s.lf_slot, vec![0, 1]);
         // A forced collision: the exact check rejects the grouping.
-        assert!(!same_supports_within_groups(&v, &[0, 0], &[1, 1]));
+        let never = Cancel::never();
+        assert_eq!(
+            same_supports_within_groups(&v, &[0, 0], &[1, 1], never),
+            Ok(false)
+        );
     }
 }

@@ -16,10 +16,16 @@
 //! thread count (consumers select by canonical score, ties by position), so the engine is free to
 //! pick any tile order. Memory per task is one tile of scores (float32) or of codes plus the task's
 //! packed query codes (int8), whatever n is.
+//!
+//! Cancellation (`cancel.rs`) is checked before each tile and, within a tile, before each block of
+//! queries (float32) or query group (int8), so a cancelled sweep stops within one such block
+//! whatever the dimension. A sweep that stopped early leaves its consumer incomplete: callers
+//! check the token after the sweep and return `CoreError::Cancelled` instead of a result.
 
 use std::ops::Range;
 
 use crate::bounds::{gamma, ColumnTerms, QueryTerms, Screen};
+use crate::cancel::Cancel;
 use crate::error::{CoreError, CoreResult};
 use crate::kernel_int8::{self, MicroTile, MAX_DIM};
 #[cfg(target_arch = "x86_64")]
@@ -182,17 +188,19 @@ pub struct Sweep<'a> {
     gamma: f64,
     /// The float32 screen's column terms (empty for int8 engines, which make them per tile).
     f32_terms: ColumnTerms,
+    cancel: &'a Cancel,
 }
 
 impl<'a> Sweep<'a> {
     /// `columns` must be ascending base-row indices. Returns the first base row with a zero norm
-    /// under cosine as `Err(row)`.
+    /// under cosine as `Err(row)`. `run` stops early once `cancel` is set.
     pub fn new(
         queries: Matrix<'a, f32>,
         base: Matrix<'a, f32>,
         metric: Metric,
         columns: Vec<u32>,
         kernel: Kernel,
+        cancel: &'a Cancel,
     ) -> Result<Self, usize> {
         use rayon::prelude::*;
         let (norms, squared): (Vec<f32>, Vec<f32>) = columns
@@ -224,6 +232,7 @@ impl<'a> Sweep<'a> {
             engine,
             gamma,
             f32_terms,
+            cancel,
         })
     }
 
@@ -296,6 +305,7 @@ impl<'a> Sweep<'a> {
 
     /// Streams the screen values of `query_rows` x the columns of `tiles` into `consumer`, tile by
     /// tile in ascending order (within a tile, each query sees its columns in ascending order).
+    /// Returns early, the consumer incomplete, once the sweep's cancellation token is set.
     pub fn run<C: TileConsumer>(
         &self,
         query_rows: Range<usize>,
@@ -303,6 +313,9 @@ impl<'a> Sweep<'a> {
         consumer: &mut C,
     ) {
         debug_assert_eq!(query_rows.start % QUERY_BLOCK, 0);
+        if self.cancel.is_cancelled() {
+            return;
+        }
         let mut task = match self.engine {
             Engine::F32 => TaskScreen::F32(F32Task::new(self, query_rows)),
             Engine::Int8Portable | Engine::Int8Vnni => {
@@ -310,7 +323,9 @@ impl<'a> Sweep<'a> {
             }
         };
         for tile in tiles {
-            // The one place a per-tile check (e.g. for cancellation) belongs.
+            if self.cancel.is_cancelled() {
+                return;
+            }
             match &mut task {
                 TaskScreen::F32(t) => t.tile(self, tile, consumer),
                 TaskScreen::Int8(t) => t.tile(self, tile, consumer),
@@ -364,6 +379,9 @@ impl F32Task {
         let tile_data = tile_rows(sweep.base, rows, &mut self.gathered);
         let terms = &sweep.f32_terms;
         for block_start in self.query_rows.clone().step_by(QUERY_BLOCK) {
+            if sweep.cancel.is_cancelled() {
+                return;
+            }
             let block_end = (block_start + QUERY_BLOCK).min(self.query_rows.end);
             let width = block_end - block_start;
             let block = &sweep.queries.data()[block_start * d..block_end * d];
@@ -467,6 +485,7 @@ impl Int8Task {
             code_sums: &self.code_sums,
             terms: &self.tile_terms,
             queries: &self.terms,
+            cancel: sweep.cancel,
         };
         #[cfg(target_arch = "x86_64")]
         if let (true, Some(lanes)) = (self.vnni, Avx512::detect()) {
@@ -527,6 +546,7 @@ struct Int8Tile<'t> {
     code_sums: &'t [i32],
     terms: &'t ColumnTerms,
     queries: &'t QueryTerms,
+    cancel: &'t Cancel,
 }
 
 impl Int8Tile<'_> {
@@ -542,6 +562,9 @@ impl Int8Tile<'_> {
         let dp = self.dp;
         let mut micro: MicroTile = [0.0; PANEL * QUERY_GROUP];
         for g in 0..self.rows.div_ceil(QUERY_GROUP) {
+            if self.cancel.is_cancelled() {
+                return;
+            }
             let queries = &self.packed_queries[g * QUERY_GROUP * dp..(g + 1) * QUERY_GROUP * dp];
             let steps: &[f32; QUERY_GROUP] = self.steps[g * QUERY_GROUP..(g + 1) * QUERY_GROUP]
                 .try_into()
@@ -638,5 +661,69 @@ fn transposed_product(
             width as isize,
             1,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{embeddings, Rng};
+
+    /// Counts the views it is given and sets the token during view number `cancel_at`.
+    struct CancelAt<'c> {
+        cancel: &'c Cancel,
+        cancel_at: usize,
+        views: usize,
+    }
+
+    impl TileConsumer for CancelAt<'_> {
+        fn consume<S: Lanes>(&mut self, _lanes: S, _tile: &TileView<'_>) {
+            self.views += 1;
+            if self.views == self.cancel_at {
+                self.cancel.cancel();
+            }
+        }
+    }
+
+    #[test]
+    fn a_cancelled_sweep_stops_at_its_next_block() {
+        let (q, n, d) = (2 * QUERY_BLOCK, 3 * COLUMN_TILE, 16);
+        let mut rng = Rng::new(11);
+        let (queries, base) = (embeddings(&mut rng, q, d), embeddings(&mut rng, n, d));
+        let (qm, bm) = (
+            Matrix::new("queries", &queries[..], q, d).unwrap(),
+            Matrix::new("base", &base[..], n, d).unwrap(),
+        );
+        let columns: Vec<u32> = (0..n as u32).collect();
+        // Views one block of queries (float32) or query group (int8) hands over between checks.
+        let panels_per_tile = COLUMN_TILE.div_ceil(PANEL);
+        for (kernel, views_per_check) in [
+            (Kernel::Exact, 1),
+            (Kernel::ScreenedPortable, panels_per_tile),
+        ] {
+            let views = |cancel: &Cancel, cancel_at: usize| {
+                let sweep =
+                    Sweep::new(qm, bm, Metric::Cosine, columns.clone(), kernel, cancel).unwrap();
+                let mut consumer = CancelAt {
+                    cancel,
+                    cancel_at,
+                    views: 0,
+                };
+                sweep.run(0..q, 0..sweep.tiles(), &mut consumer);
+                consumer.views
+            };
+            let all = views(&Cancel::new(), usize::MAX);
+            assert!(all > 4 * views_per_check, "{kernel:?}: {all} views");
+            let set = Cancel::new();
+            set.cancel();
+            assert_eq!(views(&set, usize::MAX), 0, "{kernel:?}: a token set before");
+            for cancel_at in [1, 3, all / 2] {
+                let got = views(&Cancel::new(), cancel_at);
+                assert!(
+                    got >= cancel_at && got < cancel_at + views_per_check,
+                    "{kernel:?}: cancelled at view {cancel_at} of {all}, stopped after {got}"
+                );
+            }
+        }
     }
 }

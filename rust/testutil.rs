@@ -1,5 +1,9 @@
 //! Deterministic test data and brute-force references for the unit tests (no extra crates).
 
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use crate::cancel::Cancel;
 use crate::matrix::Matrix;
 use crate::metric::Metric;
 
@@ -110,4 +114,23 @@ pub fn assert_is_best(
         (got - score as f64).abs() <= 1e-4 * (1.0 + got.abs()),
         "query {q}: score {score} vs {got}"
     );
+}
+
+/// Runs `work` on its own thread and sets its cancellation token 20 ms later, while it runs (the
+/// caller makes it long enough); its result. Panics if it has not returned two minutes after the
+/// token was set (a token that is never looked at would otherwise hang the test run).
+pub fn cancelled_while_running<R: Send + 'static>(
+    work: impl FnOnce(&Cancel) -> R + Send + 'static,
+) -> R {
+    let cancel = Arc::new(Cancel::new());
+    let token = Arc::clone(&cancel);
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(work(&token));
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    cancel.cancel();
+    receiver
+        .recv_timeout(Duration::from_secs(120))
+        .expect("the call did not stop within two minutes of its cancellation")
 }

@@ -10,11 +10,18 @@
 //!   at the moment of the fork, and no thread of the child will ever release it. The lock records
 //!   the process of its holder; a child that finds it taken by its parent does not wait but uses
 //!   an uncached pool of its own.
+//!
+//! `run_watched` runs a call on a pool worker while the calling thread watches it (the Python
+//! layer polls for Ctrl-C there) and can cancel it; it returns only once the call has finished, so
+//! no worker is left running and nothing the call borrows outlives it.
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::Duration;
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
+
+use crate::cancel::Cancel;
 
 /// Distinct pool sizes kept at once; the least recently used one is dropped beyond that.
 const CACHED_SIZES: usize = 4;
@@ -42,10 +49,96 @@ pub fn resolve_threads(n_jobs: Option<i64>) -> usize {
     wanted.max(1) as usize
 }
 
-/// Runs `work` inside a pool of `threads` workers.
+/// Runs `work` inside a pool of `threads` workers (in place when this thread already is a worker
+/// of such a pool, as in a call started by `run_watched`).
 pub fn run_in_pool<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> R {
-    let pool = pool_of_size(threads.max(1));
-    pool.install(work)
+    let threads = threads.max(1);
+    if rayon::current_thread_index().is_some() && rayon::current_num_threads() == threads {
+        return work();
+    }
+    pool_of_size(threads).install(work)
+}
+
+/// A call started by `run_watched`, as its watcher sees it.
+pub struct Watched<'a> {
+    cancel: &'a Cancel,
+    finished: &'a Finished,
+}
+
+impl Watched<'_> {
+    /// Blocks until the call has finished or `timeout` has passed; true if it has finished.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        self.finished.wait(timeout)
+    }
+
+    /// Blocks until the call has finished.
+    pub fn wait_until_finished(&self) {
+        while !self.finished.wait(Duration::from_secs(3600)) {}
+    }
+
+    /// Asks the call to stop early (it then returns `CoreError::Cancelled`, or its result when it
+    /// was already done).
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+}
+
+/// Set once by the worker when the call returns or unwinds.
+#[derive(Default)]
+struct Finished {
+    done: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Finished {
+    fn wait(&self, timeout: Duration) -> bool {
+        let done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
+        let (done, _) = self
+            .changed
+            .wait_timeout_while(done, timeout, |done| !*done)
+            .unwrap_or_else(PoisonError::into_inner);
+        *done
+    }
+}
+
+/// Marks the call finished when dropped: after it returns and when it panics.
+struct FinishOnDrop<'a>(&'a Finished);
+
+impl Drop for FinishOnDrop<'_> {
+    fn drop(&mut self) {
+        *self.0.done.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        self.0.changed.notify_all();
+    }
+}
+
+/// Runs `work` on a worker of the pool of `threads` threads while this thread runs `watch`, which
+/// waits for it (`Watched::wait`) and may cancel it. `work`'s result, or `watch`'s error.
+///
+/// Returns only after `work` has finished, whatever `watch` does (rayon's scope joins it): a
+/// cancelled call never keeps running in the background, and whatever `work` borrows stays
+/// borrowed until it is done. A panic in `work` resumes here.
+pub fn run_watched<R: Send, E>(
+    threads: usize,
+    work: impl FnOnce(&Cancel) -> R + Send,
+    watch: impl FnOnce(&Watched<'_>) -> Result<(), E>,
+) -> Result<R, E> {
+    let cancel = Cancel::new();
+    let finished = Finished::default();
+    let result = Mutex::new(None);
+    let watched = pool_of_size(threads.max(1)).in_place_scope(|scope| {
+        scope.spawn(|_| {
+            let _finish = FinishOnDrop(&finished);
+            let value = work(&cancel);
+            *result.lock().unwrap_or_else(PoisonError::into_inner) = Some(value);
+        });
+        watch(&Watched {
+            cancel: &cancel,
+            finished: &finished,
+        })
+    });
+    watched?;
+    let value = result.into_inner().unwrap_or_else(PoisonError::into_inner);
+    Ok(value.expect("the scope joined the call, and a panic in it resumed in the scope"))
 }
 
 /// The cache, or None when its lock is held by a thread of the parent this process was forked
@@ -149,6 +242,66 @@ mod tests {
         assert!(pools
             .iter()
             .all(|entry| entry.threads != 2 && entry.threads != 5));
+    }
+
+    #[test]
+    fn watched_work_returns_its_result_on_a_pool_worker() {
+        let got = run_watched(
+            2,
+            |cancel| {
+                assert!(!cancel.is_cancelled());
+                (
+                    rayon::current_thread_index().is_some(),
+                    rayon::current_num_threads(),
+                )
+            },
+            |call| {
+                call.wait_until_finished();
+                Ok::<(), ()>(())
+            },
+        );
+        assert_eq!(got, Ok((true, 2)));
+    }
+
+    #[test]
+    fn a_cancelling_watcher_returns_its_error_after_the_work_stopped() {
+        use std::sync::atomic::AtomicBool;
+        let stopped = AtomicBool::new(false);
+        let got: Result<(), &str> = run_watched(
+            2,
+            |cancel| {
+                while !cancel.is_cancelled() {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+                stopped.store(true, Ordering::SeqCst);
+            },
+            |call| {
+                assert!(!call.wait(Duration::from_millis(20)));
+                call.cancel();
+                Err("interrupted")
+            },
+        );
+        assert_eq!(got, Err("interrupted"));
+        // The scope joined the work before returning, even though the watcher did not wait.
+        assert!(stopped.load(Ordering::SeqCst));
+    }
+
+    #[test]
+    fn a_panic_in_watched_work_resumes_in_the_caller() {
+        let got = std::panic::catch_unwind(|| {
+            run_watched(
+                1,
+                |_| -> u8 { panic!("boom") },
+                |call| {
+                    call.wait_until_finished();
+                    Ok::<(), ()>(())
+                },
+            )
+        });
+        assert!(got.is_err());
+        // The pool still works.
+        assert_eq!(run_in_pool(1, || 7), 7);
     }
 
     #[test]

@@ -13,6 +13,11 @@ ties to the lowest base index, and the returned score is that canonical score. F
 error bound, so results are bit-identical for every ``n_jobs`` and ``kernel``, and searching row
 shards of the base set separately, then keeping the best by (score, lowest global index), gives
 exactly the result of one search over the whole set.
+
+Ctrl-C: while a call runs, the calling thread runs Python's signal handlers every 20 ms; a
+``KeyboardInterrupt`` stops the worker threads at their next block of work (milliseconds) and is
+raised once they have stopped, with no partial result. Calls from threads other than the main one
+are not interrupted by signals (Python delivers them to the main thread only).
 """
 
 from __future__ import annotations
