@@ -33,7 +33,14 @@ from ._dask_search import (
     tree_reduce,
 )
 from ._estimator import ParamsMixin
-from ._validation import ABSTAIN, as_embeddings, as_votes, check_metric, resolve_n_jobs
+from ._validation import (
+    ABSTAIN,
+    MAX_THREADS,
+    as_embeddings,
+    as_votes,
+    check_metric,
+    resolve_n_jobs,
+)
 from .estimator import Liger
 from .tuning import DEFAULT_LEVELS, NearestVotes
 from .vote_statistics import VoteStatistics
@@ -373,6 +380,13 @@ class DaskLiger(ParamsMixin):
 
 
 def _check_task_threads(value: Any, name: str = "n_jobs") -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    """A positive int; for ``n_jobs`` (threads per task) at most ``MAX_THREADS``."""
+    high = MAX_THREADS if name == "n_jobs" else np.iinfo(np.int64).max
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not 1 <= value <= high
+    ):
+        bound = f" <= {MAX_THREADS}" if name == "n_jobs" else ""
+        raise ValueError(f"{name}: expected a positive int{bound}, got {value!r}")
     return int(value)

@@ -18,7 +18,14 @@ import dask
 import dask.array as da
 import numpy as np
 
-from ._validation import ABSTAIN, as_embeddings, as_thresholds, as_votes, check_metric
+from ._validation import (
+    ABSTAIN,
+    MAX_THREADS,
+    as_embeddings,
+    as_thresholds,
+    as_votes,
+    check_metric,
+)
 from .search import nearest_support as _local_nearest_support
 from .tuning import NearestVotes
 
@@ -209,10 +216,14 @@ def nearest_votes(
 
 
 def _check_n_jobs(n_jobs: Any) -> None:
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
+    if (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, (int, np.integer))
+        or not 1 <= n_jobs <= MAX_THREADS
+    ):
         raise ValueError(
-            f"n_jobs: expected a positive int (threads per task, within the worker's share of "
-            f"cores), got {n_jobs!r}"
+            f"n_jobs: expected a positive int <= {MAX_THREADS} (threads per task, within the "
+            f"worker's share of cores), got {n_jobs!r}"
         )
 
 

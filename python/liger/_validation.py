@@ -43,6 +43,10 @@ def check_kernel(kernel: Any) -> str:
 
 
 NUM_THREADS_ENV = "LIGER_NUM_THREADS"
+#: The most threads ``n_jobs`` (or ``$LIGER_NUM_THREADS``) may ask for: each is an OS thread of
+#: liger's pool, so an absurd count (a typo, ``10**9``) would exhaust the machine instead of
+#: failing. Generous for any single machine; beyond it is an error naming the argument.
+MAX_THREADS = 1024
 
 
 def default_threads() -> int:
@@ -53,10 +57,11 @@ def default_threads() -> int:
     raw = os.environ.get(NUM_THREADS_ENV, "").strip()
     if not raw:
         return _core.resolve_threads(None)
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_THREADS:
         raise ValueError(
-            f"{NUM_THREADS_ENV}: expected a positive integer (the threads liger uses when n_jobs "
-            f"is None), got {os.environ[NUM_THREADS_ENV]!r}; unset it to use all cores"
+            f"{NUM_THREADS_ENV}: expected a positive integer <= {MAX_THREADS} (the threads liger "
+            f"uses when n_jobs is None), got {os.environ[NUM_THREADS_ENV]!r}; unset it to use "
+            "all cores"
         )
     return int(raw)
 
@@ -70,7 +75,10 @@ def resolve_n_jobs(n_jobs: Any) -> int:
         raise TypeError(f"n_jobs: expected None or an int, got {type(n_jobs).__name__}")
     if n_jobs == 0:
         raise ValueError("n_jobs: expected None, a positive int or a negative int, got 0")
-    return _core.resolve_threads(int(n_jobs))
+    if n_jobs > MAX_THREADS:
+        raise ValueError(f"n_jobs: expected at most {MAX_THREADS} threads, got {n_jobs}")
+    # -k = all cores but k - 1, at least one (and no int64 overflow on the way to the core).
+    return _core.resolve_threads(max(int(n_jobs), -(2**31)))
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
@@ -96,8 +104,35 @@ def _check_2d(name: str, array: np.ndarray, allow_empty_rows: bool = False) -> N
         raise ValueError(f"{name}: expected a non-empty array, got shape {array.shape}")
 
 
+#: Every embedding row must have a norm below this (2^62, about 4.6e18): then every float32 sum
+#: the searches compute (squared norms, dot products, squared distances) stays far below
+#: overflow, so scores are finite and the screens' error bounds hold (``rust/bounds.rs``).
+MAX_NORM = float(2**62)
+
+
+def _check_norms(name: str, array: np.ndarray) -> None:
+    """Rows whose norm reaches ``MAX_NORM`` are an error. One cheap bound first (the largest
+    magnitude times sqrt(d)); row norms (in float64, by blocks) only when it is exceeded."""
+    if array.size == 0:
+        return
+    peak = max(-float(array.min()), float(array.max()))
+    if peak * np.sqrt(array.shape[1]) < MAX_NORM:
+        return
+    for start in range(0, array.shape[0], 4096):
+        block = array[start : start + 4096].astype(np.float64)
+        norms = np.sqrt(np.einsum("ij,ij->i", block, block))
+        bad = np.flatnonzero(norms >= MAX_NORM)
+        if bad.size:
+            row = start + int(bad[0])
+            raise ValueError(
+                f"{name}: expected rows with a norm below 2^62 (~4.6e18; larger float32 sums "
+                f"overflow), got norm {norms[bad[0]]:.3g} at row {row}; rescale the embeddings"
+            )
+
+
 def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
-    """A finite (n, d) float32 C-contiguous array (zero-copy when it already is one)."""
+    """A finite (n, d) float32 C-contiguous array (zero-copy when it already is one), every row
+    of norm below ``MAX_NORM``."""
     array = _as_array(name, value)
     if array.dtype == np.bool_ or not (
         np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
@@ -114,6 +149,7 @@ def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
         raise ValueError(
             f"{name}: expected finite values, got {original} at row {row}, column {col}{detail}"
         )
+    _check_norms(name, converted)
     return converted
 
 
@@ -250,6 +286,45 @@ def check_lfs(name_a: str, a: Any, name_b: str, b: Any) -> None:
             f"{name_a} and {name_b}: expected the same number of LFs (columns), got "
             f"{cols_a} and {cols_b}"
         )
+
+
+def check_max_neighbors(value: Any) -> int | None:
+    """``max_neighbors``: None or an int >= 1."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"max_neighbors: expected None or an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_neighbors: expected None or an int >= 1, got {value}")
+    return int(value)
+
+
+def core_errors_named(names: dict[str, str]):
+    """A context manager renaming the argument a ``ValueError`` of the compiled core names (its
+    messages start ``"queries: ..."``, ``"base: ..."``, ``"X: ..."``) to the caller's own argument
+    (``{"base": "X_train"}``): the core only knows its own parameters."""
+    return _RenamedErrors(names)
+
+
+class _RenamedErrors:
+    def __init__(self, names: dict[str, str]):
+        self.names = names
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None or not issubclass(kind, ValueError) or not self.names:
+            return False
+        message = str(error)
+        head, sep, tail = message.partition(":")
+        if not sep:
+            return False
+        words = head.split(" ")
+        renamed = " ".join(self.names.get(word, word) for word in words)
+        if renamed == head:
+            return False
+        raise type(error)(renamed + sep + tail) from None
 
 
 def as_thresholds(value: Any, n_lfs: int) -> np.ndarray:
