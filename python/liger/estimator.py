@@ -29,7 +29,7 @@ from .labeling import PART_BALANCE_PSEUDO_COUNT, LabelRecipe  # noqa: F401 (re-e
 from .lf_summary import LFSummary
 from .metrics import compute
 from .partition import assign, spherical_kmeans
-from .search import nearest_support
+from .search import search_nearest
 from .tuning import DEFAULT_LEVELS, NearestVotes, choose_thresholds
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
@@ -306,14 +306,24 @@ of shape (K,), default=None
         check_rows("L_train", L_train, "X_train", X_train)
         dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, threads)
         self.lf_names_ = column_names(lf_names_from)
-        train_scores, train_indices = nearest_support(
-            X_train, X_train, L_train, metric=metric, n_jobs=self.n_jobs
+        train_scores, train_indices = search_nearest(
+            X_train,
+            X_train,
+            L_train,
+            metric=metric,
+            n_jobs=self.n_jobs,
+            names=("X_train", "X_train", "L_train"),
         )
         train = NearestVotes.from_search(L_train, train_scores, train_indices, L_train, metric)
         dev_votes = None
         if dev is not None:
-            dev_scores, dev_indices = nearest_support(
-                dev[1], X_train, L_train, metric=metric, n_jobs=self.n_jobs
+            dev_scores, dev_indices = search_nearest(
+                dev[1],
+                X_train,
+                L_train,
+                metric=metric,
+                n_jobs=self.n_jobs,
+                names=("X_dev", "X_train", "L_train"),
             )
             dev_votes = NearestVotes.from_search(dev[0], dev_scores, dev_indices, L_train, metric)
         self._L_support = L_train
@@ -586,8 +596,13 @@ of shape (K,), default=None
             )
         if getattr(self, "extension_", "nearest") == "radius":
             return self._radius_votes(L, X, self.thresholds_[:, None]).extend(self.thresholds_), X
-        scores, indices = nearest_support(
-            X, self._X_support, self._L_support, metric=self.metric, n_jobs=self.n_jobs
+        scores, indices = search_nearest(
+            X,
+            self._X_support,
+            self._L_support,
+            metric=self.metric,
+            n_jobs=self.n_jobs,
+            names=("X", "X_train", "L_train"),
         )
         votes = NearestVotes.from_search(L, scores, indices, self._L_support, self.metric)
         return votes.extend(self.thresholds_), X
