@@ -263,6 +263,7 @@ class DaskLiger(ParamsMixin):
                 np.asarray(v.compute() if is_dask(v) else v) if v is not None else None
                 for v in (L_dev, X_dev, y_dev)
             )
+        estimator._check_plain_params()
         dev = estimator._check_dev(L, X, L_dev, X_dev, y_dev, resolve_n_jobs(estimator.n_jobs))
         base_X, base_L = X, L
         if self.base_chunk_rows is not None:

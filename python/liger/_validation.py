@@ -130,7 +130,9 @@ def _check_norms(name: str, array: np.ndarray) -> None:
             )
 
 
-def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
+def as_embeddings(
+    name: str, value: Any, threads: int = 1, allow_empty_rows: bool = False
+) -> np.ndarray:
     """A finite (n, d) float32 C-contiguous array (zero-copy when it already is one), every row
     of norm below ``MAX_NORM``."""
     array = _as_array(name, value)
@@ -138,7 +140,7 @@ def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
         np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
     ):
         raise TypeError(f"{name}: expected a real-valued (float) array, got dtype {array.dtype}")
-    _check_2d(name, array)
+    _check_2d(name, array, allow_empty_rows)
     with np.errstate(over="ignore"):  # overflow is reported below, with its position
         converted = c_array(array, np.float32)
     bad = _core.first_non_finite(converted, threads)
@@ -325,6 +327,98 @@ class _RenamedErrors:
         if renamed == head:
             return False
         raise type(error)(renamed + sep + tail) from None
+
+
+#: The most classes a model takes (its tables grow as K^2 per LF): beyond it, a vote or a
+#: cardinality is almost surely a mistake (a vote of 2**40 would ask for terabytes).
+MAX_CLASSES = 1000
+
+
+def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """An int in ``low..high`` (a bool is not an int here)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    if value < low or (high is not None and value > high):
+        bounds = f">= {low}" if high is None else f"in {low}..{high}"
+        raise ValueError(f"{name}: expected an int {bounds}, got {value}")
+    return int(value)
+
+
+def check_number(name: str, value: Any, low: float | None = None) -> float:
+    """A finite real number (>= ``low``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__}")
+    if not np.isfinite(value) or (low is not None and value < low):
+        expected = "a finite number" + ("" if low is None else f" >= {low}")
+        raise ValueError(f"{name}: expected {expected}, got {value}")
+    return float(value)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """True or False (a string such as ``"no"`` would be truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
+def check_random_state(value: Any, name: str = "random_state") -> Any:
+    """None, an int >= 0, or a NumPy Generator / BitGenerator / SeedSequence."""
+    if value is None or isinstance(
+        value, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)
+    ):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name}: expected None, an int >= 0 or a numpy.random.Generator, got "
+            f"{type(value).__name__}"
+        )
+    if value < 0:
+        raise ValueError(f"{name}: expected None, an int >= 0 or a Generator, got {value}")
+    return int(value)
+
+
+def as_probabilities(name: str, value: Any, rows: int | None = None) -> np.ndarray:
+    """An (n, K) float64 C-contiguous matrix of class probabilities: K >= 2, finite, >= 0, rows
+    summing to 1 (within 1e-6)."""
+    array = _as_array(name, value)
+    if array.dtype == np.bool_ or not (
+        np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
+    ):
+        raise TypeError(f"{name}: expected a real-valued array, got dtype {array.dtype}")
+    _check_2d(name, array, allow_empty_rows=rows is not None)
+    if rows is not None and array.shape[0] != rows:
+        raise ValueError(f"{name}: expected {rows} rows, got {array.shape[0]}")
+    if array.shape[1] < 2:
+        raise ValueError(
+            f"{name}: expected probabilities of K >= 2 classes, got shape {array.shape}"
+        )
+    proba = c_array(array, np.float64)
+    bad = ~np.isfinite(proba) | (proba < 0)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name}: expected finite probabilities >= 0, got {proba[row, col]} at row {row}, "
+            f"column {col}"
+        )
+    sums = proba.sum(axis=1)
+    off = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
+    if off.size:
+        raise ValueError(
+            f"{name}: expected rows summing to 1, got {sums[off[0]]:.6g} at row {off[0]}"
+        )
+    return proba
+
+
+def check_names(name: str, value: Any, count: int) -> list | None:
+    """None or a sequence of ``count`` names (not a bare string)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name}: expected None or a sequence of {count} names, got {value!r}")
+    names = list(value)
+    if len(names) != count:
+        raise ValueError(f"{name}: expected {count} names (one per LF), got {len(names)}")
+    return names
 
 
 def as_thresholds(value: Any, n_lfs: int) -> np.ndarray:

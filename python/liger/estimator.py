@@ -11,13 +11,18 @@ from ._estimator import ParamsMixin, SaveMixin
 from ._pandas import SetOutputMixin, column_names, index_of
 from ._pandas import frame as pandas_frame
 from ._validation import (
+    MAX_CLASSES,
     _as_array,
     as_embeddings,
     as_thresholds,
     as_votes,
+    check_bool,
     check_dims,
     check_lfs,
     check_metric,
+    check_names,
+    check_number,
+    check_random_state,
     check_rows,
     resolve_n_jobs,
 )
@@ -66,6 +71,7 @@ def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_de
 
     ``needs_dev``: whether the front end tunes something (then a missing dev split is an error).
     """
+    check_cardinality_param(cardinality)  # before it bounds y_dev below
     given = {"L_dev": L_dev, "X_dev": X_dev, "y_dev": y_dev}
     missing = [name for name, value in given.items() if value is None]
     if len(missing) == 3:
@@ -97,16 +103,32 @@ def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_de
     return L_dev, X_dev, y_dev
 
 
+def check_cardinality_param(cardinality) -> int | None:
+    """``cardinality``: None (inferred) or an int in ``2..MAX_CLASSES``."""
+    K = cardinality
+    if K is None:
+        return None
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 2 <= K <= MAX_CLASSES:
+        raise ValueError(
+            f"cardinality: expected None or an int >= 2 (at most {MAX_CLASSES}), got {K!r}"
+        )
+    return int(K)
+
+
 def infer_cardinality(cardinality, L_train, dev) -> int:
     """K: ``cardinality`` checked against the votes and dev labels, or inferred from them."""
     observed = [("L_train", int(L_train.max()))]
     if dev is not None:
         observed += [("L_dev", int(dev[0].max())), ("y_dev", int(dev[2].max()))]
-    if cardinality is None:
-        return max(2, max(value for _, value in observed) + 1)
-    K = cardinality
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
-        raise ValueError(f"cardinality: expected None or an int >= 2, got {K!r}")
+    K = check_cardinality_param(cardinality)
+    if K is None:
+        name, top = max(observed, key=lambda item: item[1])
+        if top >= MAX_CLASSES:
+            raise ValueError(
+                f"{name}: expected classes in 0..{MAX_CLASSES - 1} (K is inferred from the "
+                f"largest vote or label), got {top}"
+            )
+        return max(2, top + 1)
     for name, value in observed:
         if value >= K:
             raise ValueError(
@@ -300,6 +322,7 @@ of shape (K,), default=None
         started = time.perf_counter()
         metric = check_metric(self.metric)
         threads = resolve_n_jobs(self.n_jobs)
+        self._check_plain_params()
         lf_names_from = L_train
         L_train = as_votes("L_train", L_train)
         X_train = as_embeddings("X_train", X_train, threads)
@@ -332,6 +355,13 @@ of shape (K,), default=None
         self.class_names_ = _check_class_names(class_names, self.n_classes_)
         self.fit_time_ = time.perf_counter() - started
         return self
+
+    def _check_plain_params(self) -> None:
+        """Parameters that no stage checks on its own (the others are checked where used)."""
+        check_number("min_gain", self.min_gain, low=0.0)
+        check_bool("warm_start", self.warm_start)
+        check_bool("verbose", self.verbose)
+        check_random_state(self.random_state)
 
     def _fit_searched(self, train, X_train, dev, dev_votes) -> None:
         """Everything :meth:`fit` does after the searches: label model(s), tuning, partitions.
@@ -511,6 +541,11 @@ of shape (K,), default=None
             return
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
             raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
+        if s > 1 and X_train is not None and s > X_train.shape[0]:
+            raise ValueError(
+                f"n_partitions: expected at most {X_train.shape[0]} parts (the train points), "
+                f"got {s}"
+            )
         self._set_partitions(int(s), X_train, train, fit_thresholds)
 
     def _set_partitions(self, s, X_train, train, fit_thresholds):
@@ -684,7 +719,7 @@ of shape (K,), default=None
             thresholds=self.thresholds_,
             levels=self.levels_,
             estimated_accuracy=getattr(self.global_label_model_, "accuracies_", None),
-            names=None if names is None else list(names),
+            names=check_names("names", names, self.n_lfs_),
         )
 
     def _proba_extended(self, L_ext: np.ndarray, X: np.ndarray) -> np.ndarray:

@@ -61,7 +61,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._validation import ABSTAIN, resolve_n_jobs
+from ._validation import ABSTAIN, MAX_CLASSES, resolve_n_jobs
 
 __all__ = [
     "ABSTAIN",
@@ -573,8 +573,10 @@ def _row_type(labels: tuple) -> type:
 def _check_cardinality(K) -> int | None:
     if K is None:
         return None
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
-        raise ValueError(f"cardinality: expected None or an int >= 2, got {K!r}")
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 2 <= K <= MAX_CLASSES:
+        raise ValueError(
+            f"cardinality: expected None or an int >= 2 (at most {MAX_CLASSES}), got {K!r}"
+        )
     return int(K)
 
 

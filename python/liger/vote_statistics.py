@@ -84,7 +84,7 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import blas
 
-from ._validation import ABSTAIN, _as_array, _check_2d
+from ._validation import ABSTAIN, MAX_CLASSES, _as_array, _check_2d
 
 # Rows used to estimate the class balance by profile likelihood (systematic sample beyond it):
 # the balance is K - 1 numbers, so more rows add time but no accuracy that matters.
@@ -222,6 +222,8 @@ def check_cardinality(cardinality: Any) -> int:
         raise TypeError(f"cardinality: expected an int >= 2, got {type(cardinality).__name__}")
     if cardinality < 2:
         raise ValueError(f"cardinality: expected an int >= 2, got {cardinality}")
+    if cardinality > MAX_CLASSES:
+        raise ValueError(f"cardinality: expected at most {MAX_CLASSES} classes, got {cardinality}")
     return int(cardinality)
 
 
