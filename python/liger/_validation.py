@@ -377,7 +377,7 @@ def check_random_state(value: Any, name: str = "random_state") -> Any:
     return int(value)
 
 
-def as_probabilities(name: str, value: Any, rows: int | None = None) -> np.ndarray:
+def as_probabilities(name: str, value: Any, allow_empty_rows: bool = False) -> np.ndarray:
     """An (n, K) float64 C-contiguous matrix of class probabilities: K >= 2, finite, >= 0, rows
     summing to 1 (within 1e-6)."""
     array = _as_array(name, value)
@@ -385,9 +385,7 @@ def as_probabilities(name: str, value: Any, rows: int | None = None) -> np.ndarr
         np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
     ):
         raise TypeError(f"{name}: expected a real-valued array, got dtype {array.dtype}")
-    _check_2d(name, array, allow_empty_rows=rows is not None)
-    if rows is not None and array.shape[0] != rows:
-        raise ValueError(f"{name}: expected {rows} rows, got {array.shape[0]}")
+    _check_2d(name, array, allow_empty_rows)
     if array.shape[1] < 2:
         raise ValueError(
             f"{name}: expected probabilities of K >= 2 classes, got shape {array.shape}"

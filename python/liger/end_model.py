@@ -44,6 +44,7 @@ from ._validation import (
     check_dims,
     check_int,
     check_random_state,
+    check_rows,
 )
 from .conventions import check_labels
 from .metrics import compute
@@ -283,7 +284,8 @@ class EndModel(ParamsMixin, SaveMixin):
         self._check_hyperparameters()
         # No train rows: the linear probe on the dev labels alone (liger.report).
         X_train = as_embeddings("X_train", X_train, allow_empty_rows=X_dev is not None)
-        proba_train = as_probabilities("proba_train", proba_train, rows=X_train.shape[0])
+        proba_train = as_probabilities("proba_train", proba_train, allow_empty_rows=True)
+        check_rows("X_train", X_train, "proba_train", proba_train)
         K = proba_train.shape[1]
         if (
             not isinstance(self.cv_metric, str)
@@ -299,7 +301,8 @@ class EndModel(ParamsMixin, SaveMixin):
         if X_dev is not None:
             X_dev = as_embeddings("X_dev", X_dev)
             check_dims("X_train", X_train, "X_dev", X_dev)
-            y_dev = check_labels("y_dev", y_dev, K, n=X_dev.shape[0])
+            y_dev = check_labels("y_dev", y_dev, K)
+            check_rows("X_dev", X_dev, "y_dev", y_dev)
         self.n_iter_ = 0
 
         def solve(X, T, w, penalty, start):

@@ -684,6 +684,7 @@ of shape (K,), default=None
 
     def score(self, L: Any, X: Any, y: Any, metric: str = "accuracy") -> float:
         """``metric`` ("accuracy", "f1" or "macro_f1") of :meth:`predict` against labels ``y``."""
+        self._check_fitted("thresholds_")
         if metric not in TUNE_METRICS:
             raise ValueError(f"metric: expected one of {TUNE_METRICS}, got {metric!r}")
         y = check_labels("y", y, self.n_classes_)
