@@ -93,8 +93,10 @@ def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_de
     y_dev = _as_array("y_dev", y_dev)
     if _is_int(cardinality):
         bound = int(cardinality)
+    elif y_dev.ndim == 1 and y_dev.size and np.issubdtype(y_dev.dtype, np.integer):
+        bound = max(2, int(np.max(y_dev)) + 1)
     else:
-        bound = max(2, int(np.max(y_dev)) + 1) if np.size(y_dev) else 2
+        bound = 2  # check_labels reports the dtype, shape or emptiness
     y_dev = check_labels("y_dev", y_dev, bound)
     check_rows("L_dev", L_dev, "X_dev", X_dev)
     check_rows("L_dev", L_dev, "y_dev", y_dev[:, None])
@@ -115,11 +117,12 @@ def check_cardinality_param(cardinality) -> int | None:
     return int(K)
 
 
-def infer_cardinality(cardinality, L_train, dev) -> int:
-    """K: ``cardinality`` checked against the votes and dev labels, or inferred from them."""
-    observed = [("L_train", int(L_train.max()))]
+def infer_cardinality(cardinality, L_train, dev, names=("L_train", "L_dev", "y_dev")) -> int:
+    """K: ``cardinality`` checked against the votes and dev labels, or inferred from them.
+    ``names``: the arguments errors name (a front end's own)."""
+    observed = [(names[0], int(L_train.max()))]
     if dev is not None:
-        observed += [("L_dev", int(dev[0].max())), ("y_dev", int(dev[2].max()))]
+        observed += [(names[1], int(dev[0].max())), (names[2], int(dev[2].max()))]
     K = check_cardinality_param(cardinality)
     if K is None:
         name, top = max(observed, key=lambda item: item[1])
