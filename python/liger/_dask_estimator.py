@@ -26,10 +26,10 @@ import numpy as np
 from . import _dask_grid
 from ._dask_search import (
     SupportBase,
+    _nearest_votes,
     aligned_rows,
     as_row_chunked,
     is_dask,
-    nearest_votes,
     tree_reduce,
 )
 from ._estimator import ParamsMixin
@@ -38,7 +38,9 @@ from ._validation import (
     MAX_THREADS,
     as_embeddings,
     as_votes,
+    check_levels,
     check_metric,
+    check_vector,
     resolve_n_jobs,
 )
 from .estimator import Liger
@@ -90,11 +92,14 @@ class DaskNearestVotes(NearestVotes):
         )
 
     def grid(self, levels=DEFAULT_LEVELS) -> np.ndarray:
+        levels = check_levels(levels)
         return _dask_grid.threshold_grid(self.L, self.scores, levels, self.higher_is_better)
 
     def statistics(
         self, cardinality: int, thresholds: np.ndarray | None = None, pairwise: bool = True
     ) -> VoteStatistics:
+        if thresholds is not None:
+            thresholds = check_vector("thresholds", thresholds, self.L.shape[1])
         fixed = None if thresholds is None else np.asarray(thresholds).tobytes()
         key = (cardinality, fixed, pairwise)
         cache = self.__dict__.setdefault("_statistics_cache", {})
@@ -110,6 +115,8 @@ class DaskNearestVotes(NearestVotes):
         return cache[key]
 
     def coverage(self, thresholds: np.ndarray | None = None) -> np.ndarray:
+        if thresholds is not None:
+            thresholds = check_vector("thresholds", thresholds, self.L.shape[1])
         chunk = dask.delayed(_chunk_coverage, pure=True)
         parts = [chunk(L, c, s, thresholds, self.higher_is_better) for L, c, s in self._blocks()]
         (counts,) = dask.compute(tree_reduce(parts, _sum))
@@ -214,7 +221,9 @@ class DaskLiger(ParamsMixin):
         _check_task_threads(self.n_jobs)
         if not (is_dask(L_train) or is_dask(X_train)):
             estimator.fit(L_train, X_train, L_dev, X_dev, y_dev)
-            support = SupportBase(estimator._X_support, estimator._L_support)
+            support = SupportBase(
+                estimator._X_support, estimator._L_support, names=("X_train", "L_train")
+            )
         else:
             support = self._fit_chunked(estimator, L_train, X_train, L_dev, X_dev, y_dev)
         self.estimator_ = estimator
@@ -269,15 +278,19 @@ class DaskLiger(ParamsMixin):
         if self.base_chunk_rows is not None:
             rows = _check_task_threads(self.base_chunk_rows, "base_chunk_rows")
             base_X, base_L = X.rechunk({0: rows}), L.rechunk({0: rows})
-        support = SupportBase(base_X, base_L)
-        scores, _, votes = nearest_votes(X, support, metric=metric, n_jobs=self.n_jobs)
+        support = SupportBase(base_X, base_L, names=("X_train", "L_train"))
+        scores, _, votes = _nearest_votes(
+            X, support, metric=metric, n_jobs=self.n_jobs, query_name="X_train"
+        )
         # Held in the workers' memory while fit reads them (grid, statistics, coverage).
         L, votes, scores = dask.persist(L, votes, scores)
         train = DaskNearestVotes(L, votes, scores, metric != "euclidean")
         dev_votes = None
         if dev is not None:
             dev_scores, _, dev_candidate = dask.compute(
-                *nearest_votes(dev[1], support, metric=metric, n_jobs=self.n_jobs)
+                *_nearest_votes(
+                    dev[1], support, metric=metric, n_jobs=self.n_jobs, query_name="X_dev"
+                )
             )
             dev_votes = NearestVotes(dev[0], dev_candidate, dev_scores, metric != "euclidean")
         estimator._fit_searched(train, None, dev, dev_votes)
@@ -304,8 +317,8 @@ class DaskLiger(ParamsMixin):
 
     def _searched(self, L: Any, X: Any):
         L, X = self._inputs(L, X)
-        scores, _, votes = nearest_votes(
-            X, self._support, metric=self.estimator_.metric, n_jobs=self.n_jobs
+        scores, _, votes = _nearest_votes(
+            X, self._support, metric=self.estimator_.metric, n_jobs=self.n_jobs, query_name="X"
         )
         return L, X, scores, votes
 

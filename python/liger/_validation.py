@@ -407,6 +407,31 @@ def as_probabilities(name: str, value: Any, allow_empty_rows: bool = False) -> n
     return proba
 
 
+def check_levels(levels: Any) -> list:
+    """Extension levels: a non-empty sequence of numbers in [0, 1]."""
+    if isinstance(levels, (str, bytes)):
+        raise TypeError(f"levels: expected a sequence of numbers in [0, 1], got {levels!r}")
+    try:
+        values = [float(v) for v in levels]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"levels: expected a sequence of numbers in [0, 1], got {levels!r}"
+        ) from None
+    if not values or not all(0.0 <= v <= 1.0 for v in values):
+        raise ValueError(
+            f"levels: expected a non-empty sequence of numbers in [0, 1], got {values}"
+        )
+    return values
+
+
+def check_vector(name: str, value: Any, size: int) -> np.ndarray:
+    """An (size,) array of thresholds or levels per LF (NaN allowed)."""
+    array = np.asarray(value)
+    if array.shape != (size,):
+        raise ValueError(f"{name}: expected shape ({size},) (one per LF), got {array.shape}")
+    return array
+
+
 def check_names(name: str, value: Any, count: int) -> list | None:
     """None or a sequence of ``count`` names (not a bare string)."""
     if value is None:

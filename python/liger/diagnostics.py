@@ -26,6 +26,7 @@ from ._validation import (
     _as_array,
     as_probabilities,
     as_votes,
+    check_levels,
     check_lfs,
     check_names,
     check_rows,
@@ -453,7 +454,7 @@ def extension_curves(
         raise ValueError("dev and y_dev: expected both or neither")
     m = train.L.shape[1]
     names = _names(names, m)
-    levels = _check_levels(levels)
+    levels = check_levels(levels)
     grid = threshold_grid(train, levels)
     y = None
     if dev is not None:
@@ -479,23 +480,6 @@ def extension_curves(
                 table["dev_correct"].append(int(stats["correct"][g]))
                 table["dev_accuracy"].append(float(stats["accuracy"][g]))
     return as_table(table, as_frame)
-
-
-def _check_levels(levels: Any) -> list:
-    """Extension levels: a non-empty sequence of numbers in [0, 1]."""
-    if isinstance(levels, (str, bytes)):
-        raise TypeError(f"levels: expected a sequence of numbers in [0, 1], got {levels!r}")
-    try:
-        values = [float(v) for v in levels]
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"levels: expected a sequence of numbers in [0, 1], got {levels!r}"
-        ) from None
-    if not values or not all(0.0 <= v <= 1.0 for v in values):
-        raise ValueError(
-            f"levels: expected a non-empty sequence of numbers in [0, 1], got {values}"
-        )
-    return values
 
 
 def _extend_one(votes: NearestVotes, j: int, thresholds: np.ndarray) -> np.ndarray:
