@@ -66,9 +66,17 @@ MISSING = object()
 class Context:
     """What a perturbation may need to know about the call it perturbs."""
 
-    workdir: Path
+    #: Makes the case's own folder (files for memmaps, saved models), on first use only.
+    make_workdir: Callable[[], Path] = field(repr=False)
     #: The metric the entry point compares embeddings with (None: not a search).
     metric: str | None
+    _workdir: Path | None = field(default=None, repr=False)
+
+    @property
+    def workdir(self) -> Path:
+        if self._workdir is None:
+            self._workdir = self.make_workdir()
+        return self._workdir
 
 
 Perturb = Callable[[Any, Context], "tuple[Any, Any]"]
@@ -227,7 +235,9 @@ def embeddings(*, rows_sibling: bool = True, dims_sibling: bool = True) -> Role:
         "big-endian": lambda a, ctx: (a.astype(">f4"), same(a)),
         "big-endian float64": lambda a, ctx: (a.astype(">f8"), same(a.astype(">f8"))),
         "int64": lambda a, ctx: _converted(np.round(a * 4).astype(np.int64), same),
-        "uint8": lambda a, ctx: _converted(np.clip(np.round(a * 4) + 16, 1, 255).astype(np.uint8), same),
+        "uint8": lambda a, ctx: _converted(
+            np.clip(np.round(a * 4) + 16, 1, 255).astype(np.uint8), same
+        ),
         "object": lambda a, ctx: _reject(a.astype(object)),
         "bool": lambda a, ctx: _reject(a > 0),
         "complex": lambda a, ctx: _reject(a.astype(np.complex64)),
@@ -328,7 +338,11 @@ def labels(*, K: int, length_sibling: bool = True) -> Role:
     """A 1-D array of gold classes 0..K-1."""
     same = _same_as(np.int64)
     perturbations: dict[str, Perturb] = {
-        **{k: v for k, v in _layouts(np.int64).items() if k not in ("fortran order", "strided columns")},
+        **{
+            k: v
+            for k, v in _layouts(np.int64).items()
+            if k not in ("fortran order", "strided columns")
+        },
         "int8": lambda a, ctx: (a.astype(np.int8), same(a)),
         "uint8": lambda a, ctx: (a.astype(np.uint8), same(a)),
         "big-endian": lambda a, ctx: (a.astype(">i4"), same(a)),
@@ -408,7 +422,9 @@ def integer(*, low: int, high: int | None = None, optional: bool = False) -> Rol
         "float": lambda a, ctx: _reject(float(a if a is not None else low)),
         "bool": lambda a, ctx: _reject(True),
         "string": lambda a, ctx: _reject("3"),
-        "numpy int": lambda a, ctx: (np.int64(a), Same(a)) if a is not None else (np.int64(low), Works()),
+        "numpy int": lambda a, ctx: (
+            (np.int64(a), Same(a)) if a is not None else (np.int64(low), Works())
+        ),
         "beyond int64": lambda a, ctx: _reject(2**70 if high is not None else -(2**70)),
     }
     if high is not None:
@@ -449,7 +465,9 @@ def choice(*options: str, errors: tuple = BAD_INPUT) -> Role:
         "choice",
         {
             "unknown": lambda a, ctx: _reject("bogus"),
-            "other case": lambda a, ctx: _reject(str(a).upper() if str(a) != str(a).upper() else "X"),
+            "other case": lambda a, ctx: _reject(
+                str(a).upper() if str(a) != str(a).upper() else "X"
+            ),
             "None": lambda a, ctx: _reject(None),
             "int": lambda a, ctx: _reject(3),
             "list": lambda a, ctx: _reject([a]),

@@ -19,7 +19,7 @@ import pytest
 
 import liger
 
-from .adversarial import MISSING, Context, Reject, RejectOrEmpty, Same, Works
+from .adversarial import MISSING, Context, Reject, RejectOrEmpty, Same
 from .adversarial_entries import ENTRIES, EXEMPT, Entry
 from .reliability import fingerprint, state_digest
 
@@ -58,7 +58,9 @@ def _same(a, b, where="result"):
         a, b = a.to_numpy(), b.to_numpy()
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a, b = np.asarray(a), np.asarray(b)
-        assert a.shape == b.shape and a.dtype.kind == b.dtype.kind, f"{where}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}"
+        assert a.shape == b.shape and a.dtype.kind == b.dtype.kind, (
+            f"{where}: {a.dtype}{a.shape} vs {b.dtype}{b.shape}"
+        )
         assert np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"), where
         return
     if isinstance(a, (list, tuple)):
@@ -138,9 +140,9 @@ def _args(entry: Entry, ctx: Context) -> dict:
 
 
 @pytest.mark.parametrize(("name", "arg", "case"), CASES, ids=[f"{n}-{a}-{c}" for n, a, c in CASES])
-def test_adversarial(name, arg, case, tmp_path):
+def test_adversarial(name, arg, case, tmp_path_factory):
     entry = BY_NAME[name]
-    ctx = Context(workdir=tmp_path, metric=entry.metric)
+    ctx = Context(make_workdir=lambda: tmp_path_factory.mktemp("case"), metric=entry.metric)
     if arg == "special":
         special = entry.specials[case]
         call, kwargs = special.build(ctx)
@@ -164,3 +166,95 @@ def test_adversarial(name, arg, case, tmp_path):
         return _run(entry.call, canonical)
 
     _check_outcome(entry, arg, expect, kwargs, result, error, canonical_call)
+
+
+# ------------------------------------------------------------------------------- coverage
+
+
+def _public_methods(cls) -> list[str]:
+    """Public methods of a liger class, its own and those inherited from liger classes
+    (``get_params``, ``save``, ...), classmethods included; not properties, not what
+    ``object`` / ``Exception`` provide."""
+    names = []
+    for name in dir(cls):
+        if name.startswith("_"):
+            continue
+        owner = next(klass for klass in cls.__mro__ if name in vars(klass))
+        if not owner.__module__.startswith("liger"):
+            continue
+        attribute = inspect.getattr_static(owner, name)
+        if isinstance(attribute, property):
+            continue
+        if callable(getattr(cls, name)):
+            names.append(name)
+    return names
+
+
+def public_callables() -> list[str]:
+    """Every public callable: the callables of ``liger.__all__`` and ``liger.dask.__all__``, the
+    functions of the modules they export (``liger.diagnostics``, ``liger.metrics``), and the
+    public methods of every class among them."""
+    import liger.dask
+
+    modules = [(liger, "liger"), (liger.dask, "liger.dask")]
+    out = []
+    for module, prefix in modules:
+        for name in module.__all__:
+            value = getattr(module, name)
+            if inspect.ismodule(value):
+                exported = getattr(value, "__all__", None) or [
+                    n
+                    for n, f in vars(value).items()
+                    if not n.startswith("_")
+                    and inspect.isfunction(f)
+                    and f.__module__ == value.__name__
+                ]
+                for inner in exported:
+                    out.append((f"{prefix}.{name}.{inner}", getattr(value, inner)))
+                continue
+            if callable(value):
+                out.append((f"{prefix}.{name}", value))
+    names = []
+    for name, value in out:
+        names.append(name)
+        if inspect.isclass(value):
+            names += [f"{name}.{method}" for method in _public_methods(value)]
+    return sorted(set(names))
+
+
+def test_every_public_callable_is_covered():
+    """A public function, class or method without adversarial cases fails here: register it in
+    ``tests/adversarial_entries.py`` (or, for a plain record or an exception class, in
+    ``EXEMPT`` with the reason)."""
+    public = public_callables()
+    registered = {entry.name for entry in ENTRIES}
+    missing = [name for name in public if name not in registered and name not in EXEMPT]
+    assert not missing, f"public callables without adversarial cases: {missing}"
+    stale = sorted((registered | set(EXEMPT)) - set(public))
+    assert not stale, f"registered names that are not public callables: {stale}"
+    empty = [entry.name for entry in ENTRIES if not entry.cases()]
+    assert not empty, f"entry points registered without a case: {empty}"
+    assert len({entry.name for entry in ENTRIES}) == len(ENTRIES), (
+        "an entry point is registered twice"
+    )
+
+
+def test_array_arguments_get_every_layout():
+    """Every argument attacked as embeddings or votes also gets every memory layout, container
+    and dtype that must give the C-contiguous result (nothing dropped by a ``without``)."""
+    must = {
+        "fortran order",
+        "negative stride",
+        "read-only",
+        "memmap",
+        "np.load mmap_mode",
+        "misaligned",
+        "big-endian",
+        "python list",
+        "pandas",
+    }
+    for entry in ENTRIES:
+        for arg, role in entry.roles.items():
+            if role.kind in ("embeddings", "votes"):
+                missing = must - set(role.perturbations)
+                assert not missing, f"{entry.name}({arg}) lacks {sorted(missing)}"
