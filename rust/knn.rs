@@ -250,6 +250,7 @@ pub fn knn_cancellable(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metric::column_norms;
     use crate::testutil::{cancelled_while_running, embeddings, oriented, reference_score, Rng};
 
     const KERNELS: [Kernel; 3] = [Kernel::Exact, Kernel::ScreenedPortable, Kernel::Screened];
@@ -307,6 +308,45 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Found by the fuzz targets: with rows of huge norm, float32 partial sums overflow, so the
+    /// canonical score (the contract) is not within any relative error of the exact value the
+    /// screens bound, and the int8 screen skipped the true winner: a base row whose squared norm
+    /// overflows (euclidean), a dot product whose first term overflows to +inf (inner product).
+    /// Such rows are never screened out (`bounds::MODERATE_NORM`).
+    #[test]
+    fn rows_with_overflowing_sums_can_win() {
+        let check = |metric: Metric, query: &[f32], base: &[f32], winner: i64| {
+            let d = query.len();
+            let n = base.len() / d;
+            let bm = Matrix::new("X", base, n, d).unwrap();
+            let qm = Matrix::new("queries", query, 1, d).unwrap();
+            for kernel in KERNELS {
+                let (mut s, mut i) = (vec![0.0; 1], vec![0; 1]);
+                knn(qm, bm, 1, metric, false, kernel, 1, &mut s, &mut i).unwrap();
+                assert_eq!(i, [winner], "{metric:?} {kernel:?}");
+                let best = bm.row(winner as usize);
+                let (qn, bn) = (column_norms(query).0, column_norms(best).0);
+                let canonical = metric.canonical_score(query, best, qn, bn);
+                assert_eq!(s[0].to_bits(), canonical.to_bits(), "{metric:?} {kernel:?}");
+            }
+        };
+        // Euclidean: |2a|^2 overflows, yet 2a is the nearest row to a (distance |a| = 1.27e19,
+        // against 1.5e19 for `far`). The overflowing row comes last, after the bar is set.
+        let a = vec![3e18f32; 18];
+        let mut far = a.clone();
+        far[0] = -1.2e19;
+        let twice: Vec<f32> = a.iter().map(|x| 2.0 * x).collect();
+        check(Metric::Euclidean, &a, &[far, twice].concat(), 1);
+        // Inner product: 4 * 1e38 overflows, so the canonical dot of [4, -3] with [1e38, 1e38]
+        // is +inf and beats [5e37, 0] (2e38), although the exact value (1e38) does not.
+        check(
+            Metric::InnerProduct,
+            &[4.0, -3.0],
+            &[5e37, 0.0, 1e38, 1e38],
+            1,
+        );
     }
 
     #[test]

@@ -405,6 +405,31 @@ mod tests {
         a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
     }
 
+    /// Found by the fuzz target `nearest_support`: zero-dimensional rows made the int8 screen
+    /// pack rows with `chunks_exact(0)`, a panic. (The Python layer rejects d = 0; the core must
+    /// not panic on it either.) Every score is then 0, so the lowest support row wins.
+    #[test]
+    fn zero_dimensional_rows_do_not_panic() {
+        let votes = [-1i64, 0, 1, -1, 1, 1];
+        for metric in [Metric::InnerProduct, Metric::Euclidean] {
+            for kernel in KERNELS {
+                let (scores, indices) =
+                    run(&[], &[], &votes, (2, 3, 0, 2), metric, (kernel, 1)).unwrap();
+                assert_eq!(indices, [1, 0, 1, 0], "{metric:?} {kernel:?}");
+                assert_eq!(scores, [0.0; 4], "{metric:?} {kernel:?}");
+            }
+        }
+        let cosine = run(
+            &[],
+            &[],
+            &votes,
+            (2, 3, 0, 2),
+            Metric::Cosine,
+            (Kernel::Screened, 1),
+        );
+        assert!(cosine.unwrap_err().to_string().contains("zero norm"));
+    }
+
     #[test]
     fn matches_brute_force_across_tiles_threads_and_kernels() {
         // Sizes cross the tile grid: q > QUERY_BLOCK, n > COLUMN_TILE, a ragged last tile.

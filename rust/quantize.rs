@@ -115,6 +115,9 @@ pub fn pack_column(codes: &[i8], p: usize, out: &mut [i8]) {
 pub fn pack_query_group(codes: &[i8], d: usize, out: &mut [u8]) {
     debug_assert_eq!(out.len(), QUERY_GROUP * padded(d));
     out.fill(128);
+    if d == 0 {
+        return; // no codes (and `chunks_exact(0)` would panic)
+    }
     for (q, row) in codes.chunks_exact(d).enumerate() {
         pack_query(row, q, out);
     }
@@ -124,6 +127,9 @@ pub fn pack_query_group(codes: &[i8], d: usize, out: &mut [u8]) {
 pub fn pack_panel(codes: &[i8], d: usize, out: &mut [i8]) {
     debug_assert_eq!(out.len(), PANEL * padded(d));
     out.fill(0);
+    if d == 0 {
+        return; // no codes (and `chunks_exact(0)` would panic)
+    }
     for (p, row) in codes.chunks_exact(d).enumerate() {
         pack_column(row, p, out);
     }

@@ -100,11 +100,12 @@ impl<'a> Votes<'a> {
         indices: IntSlice<'a>,
         data: IntSlice<'a>,
     ) -> CoreResult<Self> {
-        if indptr.len() != rows + 1 || indices.len() != data.len() {
+        // `checked_add`: a claimed shape of usize::MAX rows is an error, not an overflow.
+        if Some(indptr.len()) != rows.checked_add(1) || indices.len() != data.len() {
             return Err(CoreError::Shape(format!(
                 "{name}: a CSR matrix with {rows} rows needs {} row offsets and as many indices as \
                  values, got {}, {} and {}",
-                rows + 1,
+                rows.saturating_add(1),
                 indptr.len(),
                 indices.len(),
                 data.len()
@@ -294,5 +295,21 @@ mod tests {
             IntSlice::I64(&data)
         )
         .is_err());
+    }
+
+    /// Found by the fuzz target: a claimed row count of usize::MAX overflowed `rows + 1`.
+    #[test]
+    fn huge_claimed_shapes_are_errors() {
+        let (ptr, indices, data) = ([0i64], [0i64; 0], [0i64; 0]);
+        let err = Votes::csr(
+            "L_base",
+            (usize::MAX, 3),
+            IntSlice::I64(&ptr),
+            IntSlice::I64(&indices),
+            IntSlice::I64(&data),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("L_base"), "{err}");
+        assert!(Votes::dense("L", IntSlice::I64(&data), usize::MAX, 2).is_err());
     }
 }

@@ -7,8 +7,42 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Profiles of the hypothesis fuzz of the entry points (tests/test_fuzz_python.py), chosen with
+# LIGER_FUZZ_PROFILE (default "ci"). They apply to those tests only (they pass the profile as
+# the parent of their settings); the suite's other property tests keep their own settings.
+#   ci:   a bounded run (tens of seconds for all targets), derandomized: a CI failure reproduces
+#         exactly on any machine, and a shared machine's speed cannot make it flaky (no deadline).
+#   long: local bug hunting, random and much longer: LIGER_FUZZ_PROFILE=long pytest
+#         tests/test_fuzz_python.py (examples: LIGER_FUZZ_EXAMPLES, default 2000 per target).
+settings.register_profile(
+    "liger-fuzz-ci",
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "liger-fuzz-long",
+    max_examples=int(os.environ.get("LIGER_FUZZ_EXAMPLES", "2000")),
+    derandomize=False,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def fuzz_settings(scale: float = 1.0) -> settings:
+    """The fuzz profile of ``LIGER_FUZZ_PROFILE`` ("ci" or "long"), with ``scale`` times its
+    examples (slow targets run fewer)."""
+    name = os.environ.get("LIGER_FUZZ_PROFILE", "ci")
+    if name not in ("ci", "long"):
+        raise pytest.UsageError(f"LIGER_FUZZ_PROFILE: expected 'ci' or 'long', got {name!r}")
+    profile = settings.get_profile(f"liger-fuzz-{name}")
+    return settings(profile, max_examples=max(1, int(profile.max_examples * scale)))
 
 
 def pytest_report_header(config) -> str:

@@ -18,7 +18,10 @@ def fingerprint(value: Any, _seen: frozenset = frozenset()) -> Any:
     attributes) recursively; anything else by ``repr``."""
     if isinstance(value, np.ndarray):
         data = np.ascontiguousarray(value)
-        digest = hashlib.sha256(data.view(np.uint8).reshape(-1) if data.size else b"")
+        if data.dtype.hasobject:  # no bytes to hash: the objects' reprs
+            digest = hashlib.sha256(repr(data.tolist()).encode())
+        else:
+            digest = hashlib.sha256(data.view(np.uint8).reshape(-1) if data.size else b"")
         return (
             "ndarray",
             value.dtype.str,
@@ -29,6 +32,14 @@ def fingerprint(value: Any, _seen: frozenset = frozenset()) -> Any:
             bool(value.flags.f_contiguous),
             digest.hexdigest(),
         )
+    if _is_sparse(value):
+        return ("sparse", value.format, fingerprint(_sparse_parts(value), _seen))
+    if type(value).__module__.startswith("pandas") and hasattr(value, "to_numpy"):
+        dtypes = value.dtypes if hasattr(value, "dtypes") else value.dtype
+        parts = [value.to_numpy(), list(value.index), str(dtypes)]
+        if hasattr(value, "columns"):
+            parts.append(list(value.columns))
+        return ("pandas", type(value).__name__, fingerprint(parts, _seen))
     if id(value) in _seen:
         return ("cycle", type(value).__name__)
     inner = _seen | {id(value)}
@@ -39,6 +50,18 @@ def fingerprint(value: Any, _seen: frozenset = frozenset()) -> Any:
     if type(value).__module__.startswith("liger") and hasattr(value, "__dict__"):
         return (type(value).__name__, fingerprint(vars(value), inner))
     return ("object", type(value).__name__, repr(value))
+
+
+def _is_sparse(value: Any) -> bool:
+    import scipy.sparse
+
+    return scipy.sparse.issparse(value)
+
+
+def _sparse_parts(value: Any) -> list:
+    if value.format in ("csr", "csc", "bsr"):
+        return [value.shape, value.data, value.indices, value.indptr, value.has_sorted_indices]
+    return [value.shape, value.toarray()]
 
 
 def call_keeping_inputs(func: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -82,11 +105,14 @@ def blob_problem(seed=0, n=500, n_dev=120, n_test=150, d=12, m=6, K=2):
 # ------------------------------------------------------------------ digests of fitted state
 
 
-def state_digest(model: Any, ignore: tuple[str, ...] = ("fit_time_", "n_jobs")) -> str:
+def state_digest(
+    model: Any, ignore: tuple[str, ...] = ("fit_time_", "n_jobs"), int_width: bool = True
+) -> str:
     """SHA-256 of an estimator's parameters and whole fitted state (every attribute, nested
     estimators included, arrays bit for bit), leaving out the parameters and attributes named in
     ``ignore`` (wall-clock times, the thread count). Uses the walker of
-    :mod:`liger.persistence`."""
+    :mod:`liger.persistence`. ``int_width=False``: integer arrays count by value, not by width
+    (a model keeps int8 votes as int8: the same fit as from int64 votes)."""
     from liger.persistence import _Encoder
 
     encoder = _Encoder()
@@ -95,6 +121,8 @@ def state_digest(model: Any, ignore: tuple[str, ...] = ("fit_time_", "n_jobs")) 
     digest = hashlib.sha256(json.dumps(tree, sort_keys=True).encode())
     for key in sorted(encoder.arrays, key=lambda k: int(k[1:])):
         array = np.ascontiguousarray(encoder.arrays[key])
+        if not int_width and array.dtype.kind in "iu":
+            array = array.astype(np.int64)
         digest.update(f"{key}:{array.dtype.str}:{array.shape}".encode())
         digest.update(array.tobytes())
     return digest.hexdigest()

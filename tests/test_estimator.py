@@ -249,7 +249,7 @@ def test_bad_settings_are_refused_before_any_search(monkeypatch, param, value, m
     def no_search(*args, **kwargs):
         raise AssertionError("searched before the settings were checked")
 
-    monkeypatch.setattr(estimator_module, "nearest_support", no_search)
+    monkeypatch.setattr(estimator_module, "search_nearest", no_search)
     rng = np.random.default_rng(0)
     L = rng.integers(-1, 2, (50, 3))
     X = rng.standard_normal((50, 4)).astype(np.float32)

@@ -292,31 +292,3 @@ def test_fork_while_another_thread_is_inside_liger(tmp_path):
     finally:
         stop.set()
         worker.join(timeout=CHILD_TIMEOUT)
-
-
-def test_huge_thread_requests_are_capped(monkeypatch):
-    """n_jobs = 10**6 (or LIGER_NUM_THREADS) must not start a million threads: the pool is
-    capped at max(64, 8 x cores), -k beyond the cores means one thread, and results are the
-    same as with one thread."""
-    from liger._validation import max_threads
-
-    cap = max_threads()
-    assert cap >= 64
-    assert resolve_n_jobs(10**6) == cap and resolve_n_jobs(2**80) == cap
-    assert resolve_n_jobs(-(10**6)) == 1 and resolve_n_jobs(-(2**80)) == 1
-    monkeypatch.setenv("LIGER_NUM_THREADS", str(10**9))
-    assert resolve_n_jobs(None) == cap
-    expected = liger.knn_graph(X[:200], 3, n_jobs=1)
-    got = liger.knn_graph(X[:200], 3, n_jobs=10**6)
-    np.testing.assert_array_equal(got[1], expected[1])
-    if os.path.isdir("/proc/self/task"):  # Linux: the pool's threads are named liger{size}-{i}
-        sizes = set()
-        for tid in os.listdir("/proc/self/task"):
-            try:
-                with open(f"/proc/self/task/{tid}/comm") as f:
-                    name = f.read().strip()
-            except OSError:  # the thread ended meanwhile
-                continue
-            if name.startswith("liger") and "-" in name:
-                sizes.add(int(name[len("liger") : name.index("-")]))
-        assert cap in sizes and max(sizes) <= cap

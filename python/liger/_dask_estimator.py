@@ -26,18 +26,21 @@ import numpy as np
 from . import _dask_grid
 from ._dask_search import (
     SupportBase,
+    _nearest_votes,
     aligned_rows,
     as_row_chunked,
     is_dask,
-    nearest_votes,
     tree_reduce,
 )
 from ._estimator import ParamsMixin
 from ._validation import (
     ABSTAIN,
+    MAX_THREADS,
     as_embeddings,
     as_votes,
+    check_levels,
     check_metric,
+    check_vector,
     check_votes_below,
     resolve_n_jobs,
 )
@@ -90,11 +93,14 @@ class DaskNearestVotes(NearestVotes):
         )
 
     def grid(self, levels=DEFAULT_LEVELS) -> np.ndarray:
+        levels = check_levels(levels)
         return _dask_grid.threshold_grid(self.L, self.scores, levels, self.higher_is_better)
 
     def _compute_statistics(
         self, cardinality: int, thresholds: np.ndarray | None, pairwise: bool
     ) -> VoteStatistics:
+        if thresholds is not None:
+            thresholds = check_vector("thresholds", thresholds, self.L.shape[1])
         n = int(self.L.shape[0])
         offsets = np.concatenate([[0], np.cumsum(self.L.chunks[0])[:-1]]).tolist()
         chunk = dask.delayed(_chunk_statistics, pure=True)
@@ -106,6 +112,8 @@ class DaskNearestVotes(NearestVotes):
         return stats
 
     def coverage(self, thresholds: np.ndarray | None = None) -> np.ndarray:
+        if thresholds is not None:
+            thresholds = check_vector("thresholds", thresholds, self.L.shape[1])
         chunk = dask.delayed(_chunk_coverage, pure=True)
         parts = [chunk(L, c, s, thresholds, self.higher_is_better) for L, c, s in self._blocks()]
         (counts,) = dask.compute(tree_reduce(parts, _sum))
@@ -208,7 +216,9 @@ class DaskLiger(ParamsMixin):
         _check_task_threads(self.n_jobs)
         if not (is_dask(L_train) or is_dask(X_train)):
             estimator.fit(L_train, X_train, L_dev, X_dev, y_dev)
-            support = SupportBase(estimator._X_support, estimator._L_support)
+            support = SupportBase(
+                estimator._X_support, estimator._L_support, names=("X_train", "L_train")
+            )
         else:
             support = self._fit_chunked(estimator, L_train, X_train, L_dev, X_dev, y_dev)
         self.estimator_ = estimator
@@ -257,20 +267,25 @@ class DaskLiger(ParamsMixin):
                 np.asarray(v.compute() if is_dask(v) else v) if v is not None else None
                 for v in (L_dev, X_dev, y_dev)
             )
+        estimator._check_plain_params()
         dev = estimator._check_dev(L, X, L_dev, X_dev, y_dev, resolve_n_jobs(estimator.n_jobs))
         base_X, base_L = X, L
         if self.base_chunk_rows is not None:
             rows = _check_task_threads(self.base_chunk_rows, "base_chunk_rows")
             base_X, base_L = X.rechunk({0: rows}), L.rechunk({0: rows})
-        support = SupportBase(base_X, base_L)
-        scores, _, votes = nearest_votes(X, support, metric=metric, n_jobs=self.n_jobs)
+        support = SupportBase(base_X, base_L, names=("X_train", "L_train"))
+        scores, _, votes = _nearest_votes(
+            X, support, metric=metric, n_jobs=self.n_jobs, query_name="X_train"
+        )
         # Held in the workers' memory while fit reads them (grid, statistics, coverage).
         L, votes, scores = dask.persist(L, votes, scores)
         train = DaskNearestVotes(L, votes, scores, metric != "euclidean")
         dev_votes = None
         if dev is not None:
             dev_scores, _, dev_candidate = dask.compute(
-                *nearest_votes(dev[1], support, metric=metric, n_jobs=self.n_jobs)
+                *_nearest_votes(
+                    dev[1], support, metric=metric, n_jobs=self.n_jobs, query_name="X_dev"
+                )
             )
             dev_votes = NearestVotes(dev[0], dev_candidate, dev_scores, metric != "euclidean")
         estimator._fit_searched(train, None, dev, dev_votes)
@@ -297,8 +312,8 @@ class DaskLiger(ParamsMixin):
 
     def _searched(self, L: Any, X: Any):
         L, X = self._inputs(L, X)
-        scores, _, votes = nearest_votes(
-            X, self._support, metric=self.estimator_.metric, n_jobs=self.n_jobs
+        scores, _, votes = _nearest_votes(
+            X, self._support, metric=self.estimator_.metric, n_jobs=self.n_jobs, query_name="X"
         )
         return L, X, scores, votes
 
@@ -374,6 +389,13 @@ class DaskLiger(ParamsMixin):
 
 
 def _check_task_threads(value: Any, name: str = "n_jobs") -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    """A positive int; for ``n_jobs`` (threads per task) at most ``MAX_THREADS``."""
+    high = MAX_THREADS if name == "n_jobs" else np.iinfo(np.int64).max
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not 1 <= value <= high
+    ):
+        bound = f" <= {MAX_THREADS}" if name == "n_jobs" else ""
+        raise ValueError(f"{name}: expected a positive int{bound}, got {value!r}")
     return int(value)

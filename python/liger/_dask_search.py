@@ -18,8 +18,14 @@ import dask
 import dask.array as da
 import numpy as np
 
-from ._validation import as_embeddings, as_thresholds, as_votes, check_metric
-from .search import nearest_support as _local_nearest_support
+from ._validation import (
+    MAX_THREADS,
+    as_embeddings,
+    as_thresholds,
+    as_votes,
+    check_metric,
+)
+from .search import search_nearest
 from .tuning import NearestVotes, support_votes
 
 __all__ = ["SupportBase", "extend", "nearest_support", "nearest_votes"]
@@ -93,16 +99,19 @@ class SupportBase:
     validates its own shard.
     """
 
-    def __init__(self, base: Any, L_base: Any):
+    def __init__(self, base: Any, L_base: Any, *, names: tuple[str, str] = ("base", "L_base")):
+        # ``names``: the arguments errors name (a caller's own: ``("X_base", "L_base")``).
+        self.names = names
+        b_name, l_name = names
         if is_dask(base):
-            self.X = as_row_chunked("base", base, "embeddings")
-            L = as_row_chunked("L_base", L_base, "votes")
-            _check_same_rows("base", self.X, "L_base", L)
-            self.L = aligned_rows("L_base", L, self.X.chunks[0])
+            self.X = as_row_chunked(b_name, base, "embeddings")
+            L = as_row_chunked(l_name, L_base, "votes")
+            _check_same_rows(b_name, self.X, l_name, L)
+            self.L = aligned_rows(l_name, L, self.X.chunks[0])
         else:
-            X = as_embeddings("base", base)
-            L = as_votes("L_base", L_base)
-            _check_same_rows("base", X, "L_base", L)
+            X = as_embeddings(b_name, base)
+            L = as_votes(l_name, L_base)
+            _check_same_rows(b_name, X, l_name, L)
             # One named key each: every task depends on it, the scheduler ships it once per worker.
             self.X = da.from_array(X, chunks=X.shape, name=f"liger-base-{dask.base.tokenize(X)}")
             self.L = da.from_array(L, chunks=L.shape, name=f"liger-L-base-{dask.base.tokenize(L)}")
@@ -120,12 +129,13 @@ class SupportBase:
 
 
 # ------------------------------------------------------------------------------------ tasks
-def _search_shard(queries, base, L_base, offset, metric, n_jobs, where):
+def _search_shard(queries, base, L_base, offset, metric, n_jobs, where, names):
     """Best support point per (query, LF) inside one base shard, with global indices and the
-    winner's vote. Runs on a worker; ``n_jobs`` bounds the kernel's threads there."""
+    winner's vote. Runs on a worker; ``n_jobs`` bounds the kernel's threads there; errors name
+    ``names`` (queries, base, votes)."""
     try:
-        scores, indices = _local_nearest_support(
-            queries, base, L_base, metric=metric, n_jobs=n_jobs
+        scores, indices = search_nearest(
+            queries, base, L_base, metric=metric, n_jobs=n_jobs, names=names
         )
     except (TypeError, ValueError) as exc:  # rows in the message are relative to the chunk
         raise type(exc)(f"{exc} (in the chunk of {where})") from exc
@@ -161,6 +171,17 @@ def tree_reduce(parts: list, combine, *args, fan_in: int = MERGE_FAN_IN):
 def nearest_votes(
     queries: Any, support: SupportBase, *, metric: str = "cosine", n_jobs: int = 1
 ) -> tuple[da.Array, da.Array, da.Array]:
+    return _nearest_votes(queries, support, metric=metric, n_jobs=n_jobs)
+
+
+def _nearest_votes(
+    queries: Any,
+    support: SupportBase,
+    *,
+    metric: str = "cosine",
+    n_jobs: int = 1,
+    query_name: str = "queries",
+) -> tuple[da.Array, da.Array, da.Array]:
     """Per (query, LF): the best support point's score, its global base row and its vote.
 
     The building block of :func:`nearest_support`, :func:`extend` and :class:`DaskLiger`: the
@@ -175,8 +196,11 @@ def nearest_votes(
     """
     metric = check_metric(metric)
     _check_n_jobs(n_jobs)
-    Q = as_row_chunked("queries", queries, "embeddings")
-    _check_same_columns("queries", Q, "base", support.X, "embedding dimension")
+    if not isinstance(support, SupportBase):
+        raise TypeError(f"support: expected a liger.dask.SupportBase, got {type(support).__name__}")
+    names = (query_name, *support.names)
+    Q = as_row_chunked(query_name, queries, "embeddings")
+    _check_same_columns(query_name, Q, names[1], support.X, "embedding dimension")
     m = support.n_lfs
     higher_is_better = metric != "euclidean"
     search = dask.delayed(_search_shard, pure=True)
@@ -195,6 +219,7 @@ def nearest_votes(
                 n_jobs,
                 f"query rows {first}..{first + rows - 1} and base rows "
                 f"{offset}..{offset + size - 1}",
+                names,
             )
             for (X_shard, L_shard, offset), size in zip(shards, sizes)
         ]
@@ -207,10 +232,14 @@ def nearest_votes(
 
 
 def _check_n_jobs(n_jobs: Any) -> None:
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs < 1:
+    if (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, (int, np.integer))
+        or not 1 <= n_jobs <= MAX_THREADS
+    ):
         raise ValueError(
-            f"n_jobs: expected a positive int (threads per task, within the worker's share of "
-            f"cores), got {n_jobs!r}"
+            f"n_jobs: expected a positive int <= {MAX_THREADS} (threads per task, within the "
+            f"worker's share of cores), got {n_jobs!r}"
         )
 
 
@@ -289,13 +318,14 @@ def extend(
     L_extended : dask array of int64, shape (q, m)
     """
     metric = check_metric(metric)
-    support = SupportBase(X_base, L_base)
+    support = SupportBase(X_base, L_base, names=("X_base", "L_base"))
     X = as_row_chunked("X", X, "embeddings")
-    L = aligned_rows("L", as_row_chunked("L", L, "votes"), X.chunks[0])
+    L = as_row_chunked("L", L, "votes")
     _check_same_rows("L", L, "X", X)
+    L = aligned_rows("L", L, X.chunks[0])
     _check_same_columns("L", L, "L_base", support.L, "number of LFs (columns)")
     thresholds = as_thresholds(thresholds, support.n_lfs)
-    scores, _, votes = nearest_votes(X, support, metric=metric, n_jobs=n_jobs)
+    scores, _, votes = _nearest_votes(X, support, metric=metric, n_jobs=n_jobs, query_name="X")
     return da.map_blocks(
         _extend_block,
         L,

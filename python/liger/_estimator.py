@@ -79,7 +79,14 @@ class ParamsMixin:
             else:
                 setattr(self, name, value)
         for name, inner_params in nested.items():
-            getattr(self, name).set_params(**inner_params)
+            inner = getattr(self, name)
+            if not hasattr(inner, "set_params") or isinstance(inner, type):
+                key = f"{name}__{next(iter(inner_params))}"
+                raise ValueError(
+                    f"set_params: {key!r} sets a parameter of {name}, which is not an estimator "
+                    f"(it is {inner!r})"
+                )
+            inner.set_params(**inner_params)
         return self
 
     def __repr__(self) -> str:

@@ -43,6 +43,10 @@ def check_kernel(kernel: Any) -> str:
 
 
 NUM_THREADS_ENV = "LIGER_NUM_THREADS"
+#: The most threads ``n_jobs`` (or ``$LIGER_NUM_THREADS``) may ask for: each is an OS thread of
+#: liger's pool, so an absurd count (a typo, ``10**9``) would exhaust the machine instead of
+#: failing. Generous for any single machine; beyond it is an error naming the argument.
+MAX_THREADS = 1024
 
 
 def default_threads() -> int:
@@ -53,35 +57,29 @@ def default_threads() -> int:
     raw = os.environ.get(NUM_THREADS_ENV, "").strip()
     if not raw:
         return _core.resolve_threads(None)
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_THREADS:
         raise ValueError(
-            f"{NUM_THREADS_ENV}: expected a positive integer (the threads liger uses when n_jobs "
-            f"is None), got {os.environ[NUM_THREADS_ENV]!r}; unset it to use all cores"
+            f"{NUM_THREADS_ENV}: expected a positive integer <= {MAX_THREADS} (the threads liger "
+            f"uses when n_jobs is None), got {os.environ[NUM_THREADS_ENV]!r}; unset it to use "
+            "all cores"
         )
     return int(raw)
-
-
-def max_threads() -> int:
-    """The most threads a search runs: ``max(64, 8 x cores)``. The kernels are compute-bound, so
-    threads beyond the cores never help, while thousands of them (``n_jobs=10**6``) would exhaust
-    the process; a larger request is reduced to this."""
-    return max(64, 8 * _core.resolve_threads(None))
 
 
 def resolve_n_jobs(n_jobs: Any) -> int:
     """Threads for ``n_jobs``: k > 0 = k, -1 = all cores, -k = all but k - 1 (joblib); None =
     ``$LIGER_NUM_THREADS`` if set, else all cores. An explicit ``n_jobs`` wins over the variable.
-    At most :func:`max_threads`; -k beyond the cores means 1 thread."""
+    At most ``MAX_THREADS``; -k beyond the cores means 1 thread."""
     if n_jobs is None:
-        return min(default_threads(), max_threads())
+        return default_threads()
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
         raise TypeError(f"n_jobs: expected None or an int, got {type(n_jobs).__name__}")
     if n_jobs == 0:
         raise ValueError("n_jobs: expected None, a positive int or a negative int, got 0")
-    n_jobs = int(n_jobs)
-    if n_jobs > 0:
-        return min(n_jobs, max_threads())
-    return max(1, _core.resolve_threads(max(n_jobs, -(2**62))))
+    if n_jobs > MAX_THREADS:
+        raise ValueError(f"n_jobs: expected at most {MAX_THREADS} threads, got {n_jobs}")
+    # -k = all cores but k - 1, at least one (and no int64 overflow on the way to the core).
+    return _core.resolve_threads(max(int(n_jobs), -(2**31)))
 
 
 def _as_array(name: str, value: Any) -> np.ndarray:
@@ -107,14 +105,43 @@ def _check_2d(name: str, array: np.ndarray, allow_empty_rows: bool = False) -> N
         raise ValueError(f"{name}: expected a non-empty array, got shape {array.shape}")
 
 
-def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
-    """A finite (n, d) float32 C-contiguous array (zero-copy when it already is one)."""
+#: Every embedding row must have a norm below this (2^62, about 4.6e18): then every float32 sum
+#: the searches compute (squared norms, dot products, squared distances) stays far below
+#: overflow, so scores are finite and the screens' error bounds hold (``rust/bounds.rs``).
+MAX_NORM = float(2**62)
+
+
+def _check_norms(name: str, array: np.ndarray) -> None:
+    """Rows whose norm reaches ``MAX_NORM`` are an error. One cheap bound first (the largest
+    magnitude times sqrt(d)); row norms (in float64, by blocks) only when it is exceeded."""
+    if array.size == 0:
+        return
+    peak = max(-float(array.min()), float(array.max()))
+    if peak * np.sqrt(array.shape[1]) < MAX_NORM:
+        return
+    for start in range(0, array.shape[0], 4096):
+        block = array[start : start + 4096].astype(np.float64)
+        norms = np.sqrt(np.einsum("ij,ij->i", block, block))
+        bad = np.flatnonzero(norms >= MAX_NORM)
+        if bad.size:
+            row = start + int(bad[0])
+            raise ValueError(
+                f"{name}: expected rows with a norm below 2^62 (~4.6e18; larger float32 sums "
+                f"overflow), got norm {norms[bad[0]]:.3g} at row {row}; rescale the embeddings"
+            )
+
+
+def as_embeddings(
+    name: str, value: Any, threads: int = 1, allow_empty_rows: bool = False
+) -> np.ndarray:
+    """A finite (n, d) float32 C-contiguous array (zero-copy when it already is one), every row
+    of norm below ``MAX_NORM``."""
     array = _as_array(name, value)
     if array.dtype == np.bool_ or not (
         np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
     ):
         raise TypeError(f"{name}: expected a real-valued (float) array, got dtype {array.dtype}")
-    _check_2d(name, array)
+    _check_2d(name, array, allow_empty_rows)
     with np.errstate(over="ignore"):  # overflow is reported below, with its position
         converted = c_array(array, np.float32)
     bad = _core.first_non_finite(converted, threads)
@@ -125,6 +152,7 @@ def as_embeddings(name: str, value: Any, threads: int = 1) -> np.ndarray:
         raise ValueError(
             f"{name}: expected finite values, got {original} at row {row}, column {col}{detail}"
         )
+    _check_norms(name, converted)
     return converted
 
 
@@ -261,6 +289,160 @@ def check_lfs(name_a: str, a: Any, name_b: str, b: Any) -> None:
             f"{name_a} and {name_b}: expected the same number of LFs (columns), got "
             f"{cols_a} and {cols_b}"
         )
+
+
+def check_max_neighbors(value: Any) -> int | None:
+    """``max_neighbors``: None or an int >= 1."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"max_neighbors: expected None or an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_neighbors: expected None or an int >= 1, got {value}")
+    return int(value)
+
+
+def core_errors_named(names: dict[str, str]):
+    """A context manager renaming the argument a ``ValueError`` of the compiled core names (its
+    messages start ``"queries: ..."``, ``"base: ..."``, ``"X: ..."``) to the caller's own argument
+    (``{"base": "X_train"}``): the core only knows its own parameters."""
+    return _RenamedErrors(names)
+
+
+class _RenamedErrors:
+    def __init__(self, names: dict[str, str]):
+        self.names = names
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None or not issubclass(kind, ValueError) or not self.names:
+            return False
+        message = str(error)
+        head, sep, tail = message.partition(":")
+        if not sep:
+            return False
+        words = head.split(" ")
+        renamed = " ".join(self.names.get(word, word) for word in words)
+        if renamed == head:
+            return False
+        raise type(error)(renamed + sep + tail) from None
+
+
+#: The most classes a model takes (its tables grow as K^2 per LF): beyond it, a vote or a
+#: cardinality is almost surely a mistake (a vote of 2**40 would ask for terabytes).
+MAX_CLASSES = 1000
+
+
+def check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    """An int in ``low..high`` (a bool is not an int here)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    if value < low or (high is not None and value > high):
+        bounds = f">= {low}" if high is None else f"in {low}..{high}"
+        raise ValueError(f"{name}: expected an int {bounds}, got {value}")
+    return int(value)
+
+
+def check_number(name: str, value: Any, low: float | None = None) -> float:
+    """A finite real number (>= ``low``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__}")
+    if not np.isfinite(value) or (low is not None and value < low):
+        expected = "a finite number" + ("" if low is None else f" >= {low}")
+        raise ValueError(f"{name}: expected {expected}, got {value}")
+    return float(value)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """True or False (a string such as ``"no"`` would be truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
+def check_random_state(value: Any, name: str = "random_state") -> Any:
+    """None, an int >= 0, or a NumPy Generator / BitGenerator / SeedSequence."""
+    if value is None or isinstance(
+        value, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)
+    ):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name}: expected None, an int >= 0 or a numpy.random.Generator, got "
+            f"{type(value).__name__}"
+        )
+    if value < 0:
+        raise ValueError(f"{name}: expected None, an int >= 0 or a Generator, got {value}")
+    return int(value)
+
+
+def as_probabilities(name: str, value: Any, allow_empty_rows: bool = False) -> np.ndarray:
+    """An (n, K) float64 C-contiguous matrix of class probabilities: K >= 2, finite, >= 0, rows
+    summing to 1 (within 1e-6)."""
+    array = _as_array(name, value)
+    if array.dtype == np.bool_ or not (
+        np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)
+    ):
+        raise TypeError(f"{name}: expected a real-valued array, got dtype {array.dtype}")
+    _check_2d(name, array, allow_empty_rows)
+    if array.shape[1] < 2:
+        raise ValueError(
+            f"{name}: expected probabilities of K >= 2 classes, got shape {array.shape}"
+        )
+    proba = c_array(array, np.float64)
+    bad = ~np.isfinite(proba) | (proba < 0)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise ValueError(
+            f"{name}: expected finite probabilities >= 0, got {proba[row, col]} at row {row}, "
+            f"column {col}"
+        )
+    sums = proba.sum(axis=1)
+    off = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
+    if off.size:
+        raise ValueError(
+            f"{name}: expected rows summing to 1, got {sums[off[0]]:.6g} at row {off[0]}"
+        )
+    return proba
+
+
+def check_levels(levels: Any) -> list:
+    """Extension levels: a non-empty sequence of numbers in [0, 1]."""
+    if isinstance(levels, (str, bytes)):
+        raise TypeError(f"levels: expected a sequence of numbers in [0, 1], got {levels!r}")
+    try:
+        values = [float(v) for v in levels]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"levels: expected a sequence of numbers in [0, 1], got {levels!r}"
+        ) from None
+    if not values or not all(0.0 <= v <= 1.0 for v in values):
+        raise ValueError(
+            f"levels: expected a non-empty sequence of numbers in [0, 1], got {values}"
+        )
+    return values
+
+
+def check_vector(name: str, value: Any, size: int) -> np.ndarray:
+    """An (size,) array of thresholds or levels per LF (NaN allowed)."""
+    array = np.asarray(value)
+    if array.shape != (size,):
+        raise ValueError(f"{name}: expected shape ({size},) (one per LF), got {array.shape}")
+    return array
+
+
+def check_names(name: str, value: Any, count: int) -> list | None:
+    """None or a sequence of ``count`` names (not a bare string)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name}: expected None or a sequence of {count} names, got {value!r}")
+    names = list(value)
+    if len(names) != count:
+        raise ValueError(f"{name}: expected {count} names (one per LF), got {len(names)}")
+    return names
 
 
 def as_thresholds(value: Any, n_lfs: int) -> np.ndarray:

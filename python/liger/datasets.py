@@ -134,6 +134,20 @@ def _read_json(path: Path) -> Any:
             raise ValueError(f"{path}: not valid JSON ({e})") from None
 
 
+def _check_integers(path: Path, key: str, values: list, nested: bool) -> None:
+    """Every value (of every item's list when ``nested``) is a JSON integer: a float vote or
+    label (``1.7``) would otherwise be truncated silently by the int64 conversion."""
+    for item, value in enumerate(values):
+        if value is None and not nested:
+            continue  # an unlabelled item
+        entries = value if nested else [value]
+        if nested and not isinstance(value, list):
+            raise ValueError(f"{path}: expected '{key}' to be a list, got {value!r} (item {item})")
+        for entry in entries:
+            if isinstance(entry, bool) or not isinstance(entry, int):
+                raise ValueError(f"{path}: expected integer '{key}', got {entry!r} (item {item})")
+
+
 def _read_class_names(path: Path) -> list[str]:
     raw = _read_json(path)
     if not isinstance(raw, dict) or not raw:
@@ -178,6 +192,8 @@ def _read_split(folder: Path, split: str, n_classes: int, embeddings: str | None
         ) from None
     labels = [it.get("label") for it in items]
 
+    _check_integers(path, "weak_labels", votes, nested=True)
+    _check_integers(path, "label", labels, nested=False)
     lengths = np.fromiter(map(len, votes), dtype=np.int64, count=n)
     if n and (lengths != lengths[0]).any():
         row = int(np.flatnonzero(lengths != lengths[0])[0])
@@ -215,6 +231,10 @@ def _read_split(folder: Path, split: str, n_classes: int, embeddings: str | None
     if embeddings is not None:
         emb_path = _require(folder / f"emb_{embeddings}_{split}.npy")
         X = np.load(emb_path, allow_pickle=False)
+        if X.dtype == np.bool_ or not (
+            np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)
+        ):
+            raise ValueError(f"{emb_path}: expected real-valued embeddings, got dtype {X.dtype}")
         if X.ndim != 2 or X.shape[0] != n:
             raise ValueError(
                 f"{emb_path}: expected shape ({n}, d) to match the {n} items of {path.name}, "
@@ -286,6 +306,8 @@ def load_wrench(
         raise FileNotFoundError(
             f"expected a WRENCH dataset folder at {folder}, but it does not exist"
         )
+    if splits is None or not (isinstance(splits, str) or hasattr(splits, "__iter__")):
+        raise TypeError(f"splits: expected a split name or a sequence of them, got {splits!r}")
     splits = (splits,) if isinstance(splits, str) else tuple(splits)
     unknown = [s for s in splits if s not in SPLITS]
     if unknown or not splits:

@@ -20,7 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import ABSTAIN, as_votes, check_lfs, check_rows
+from ._validation import (
+    ABSTAIN,
+    MAX_CLASSES,
+    _as_array,
+    as_probabilities,
+    as_votes,
+    check_levels,
+    check_lfs,
+    check_names,
+    check_rows,
+)
 from .conventions import check_labels
 from .metrics import compute
 from .tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid
@@ -54,10 +64,22 @@ class Table:
     """
 
     def __init__(self, columns: dict):
-        lengths = {name: len(values) for name, values in columns.items()}
+        if not isinstance(columns, dict):
+            raise TypeError(
+                f"columns: expected a dict of name -> values, got {type(columns).__name__}"
+            )
+        try:
+            lengths = {name: len(values) for name, values in columns.items()}
+        except TypeError:
+            raise TypeError("columns: expected sequences of values (one per row)") from None
         if len(set(lengths.values())) > 1:
             raise ValueError(f"columns: expected equal lengths, got {lengths}")
         self._columns = {name: _column_array(values) for name, values in columns.items()}
+        for name, values in self._columns.items():
+            if values.ndim != 1:
+                raise ValueError(
+                    f"columns: expected 1-D columns, got shape {values.shape} for {name!r}"
+                )
 
     @property
     def columns(self) -> list:
@@ -119,6 +141,8 @@ def _import(module: str, install: str):
 def as_table(columns: dict, as_frame: bool | None = None):
     """``columns`` as a pandas DataFrame (``as_frame=None`` and pandas installed, or True) or a
     :class:`Table` (``as_frame=False``, or pandas missing)."""
+    if as_frame is not None and not isinstance(as_frame, (bool, np.bool_)):
+        raise TypeError(f"as_frame: expected None, True or False, got {as_frame!r}")
     if as_frame is False:
         return Table(columns)
     if as_frame is None:
@@ -142,6 +166,8 @@ def vote_statistics(L: np.ndarray) -> dict:
         return {"coverage": empty, "overlaps": empty.copy(), "conflicts": empty.copy()}
     n_votes = voted.sum(axis=1)
     K = int(L.max()) + 1 if voted.any() else 1
+    if K > MAX_CLASSES:  # (n, K) counts below: a vote of 2**40 would ask for terabytes
+        raise ValueError(f"L: expected classes below {MAX_CLASSES}, got a vote {K - 1}")
     # counts[i, c]: LFs voting class c on row i; an LF conflicts where some vote is not its own.
     rows = np.broadcast_to(np.arange(n)[:, None], L.shape)[voted]
     counts = np.bincount(rows * K + L[voted], minlength=n * K).reshape(n, K)
@@ -215,8 +241,7 @@ def lf_table(
     if L_dev is not None:
         L_dev = as_votes("L_dev", L_dev)
         check_lfs("L", L, "L_dev", L_dev)
-        K = max(2, int(max(L_dev.max(), np.max(y_dev))) + 1)
-        y_dev = check_labels("y_dev", y_dev, K, n=L_dev.shape[0])
+        y_dev = _dev_labels(y_dev, "L_dev", L_dev.shape[0])
         for key, value in vote_accuracy(L_dev, y_dev).items():
             table[f"dev_{key}"] = value
         if L_dev_extended is not None:
@@ -227,12 +252,26 @@ def lf_table(
 
 
 def _names(names, m: int) -> list:
-    if names is None:
-        return list(range(m))
-    names = list(names)
-    if len(names) != m:
-        raise ValueError(f"names: expected {m} names (one per LF), got {len(names)}")
-    return names
+    checked = check_names("names", names, m)
+    return list(range(m)) if checked is None else checked
+
+
+def _dev_labels(y_dev: Any, rows_name: str, rows: int) -> np.ndarray:
+    """Gold dev labels: a non-empty 1-D integer array of classes >= 0, one per row of
+    ``rows_name``."""
+    if y_dev is None:
+        raise TypeError("y_dev: expected an array of labels, got None")
+    array = _as_array("y_dev", y_dev)
+    if array.ndim == 1 and array.size and np.issubdtype(array.dtype, np.integer):
+        K = max(2, int(array.max()) + 1)
+    else:
+        K = 2  # check_labels reports the dtype / shape / emptiness
+    labels = check_labels("y_dev", array, min(K, MAX_CLASSES))
+    if labels.shape[0] != rows:
+        raise ValueError(
+            f"y_dev: expected {rows} labels (one per row of {rows_name}), got {labels.shape[0]}"
+        )
+    return labels
 
 
 def _same_shape(name: str, value, reference_name: str, reference: np.ndarray) -> np.ndarray:
@@ -247,14 +286,17 @@ def _same_shape(name: str, value, reference_name: str, reference: np.ndarray) ->
 # --------------------------------------------------------------- what changed
 def _labels(name: str, value) -> tuple[np.ndarray, np.ndarray | None]:
     """Predicted labels (ties to the lowest class) and the probabilities when given."""
-    array = np.asarray(value)
+    if value is None:
+        raise TypeError(f"{name}: expected probabilities (n, K) or labels (n,), got None")
+    array = _as_array(name, value)
     if array.ndim == 2:
         if not np.issubdtype(array.dtype, np.floating) or array.shape[1] < 2:
             raise ValueError(
                 f"{name}: expected probabilities (n, K) with K >= 2 or labels (n,), got "
                 f"dtype {array.dtype} shape {array.shape}"
             )
-        return np.argmax(array, axis=1), array
+        proba = as_probabilities(name, array, allow_empty_rows=True)
+        return np.argmax(proba, axis=1), proba
     if array.ndim == 1 and np.issubdtype(array.dtype, np.integer) and array.dtype != np.bool_:
         if array.size and array.min() < ABSTAIN:
             raise ValueError(f"{name}: expected labels >= -1 (-1 = abstain), got {array.min()}")
@@ -323,21 +365,24 @@ def what_changed(
     coverage_before = _coverage("votes_before", votes_before, labels_before, proba_before, n)
     coverage_after = _coverage("votes_after", votes_after, labels_after, proba_after, n)
     score_before = score_after = np.nan
+    if not isinstance(metric, str) or metric not in ("accuracy", "f1", "macro_f1"):
+        raise ValueError(f"metric: expected 'accuracy', 'f1' or 'macro_f1', got {metric!r}")
     given = [v is not None for v in (dev_before, dev_after, y_dev)]
     if any(given) and not all(given):
         raise ValueError("dev_before, dev_after, y_dev: expected all three or none")
     if all(given):
         dev_labels_before, p_before = _labels("dev_before", dev_before)
         dev_labels_after, p_after = _labels("dev_after", dev_after)
+        check_rows("dev_before", dev_labels_before[:, None], "dev_after", dev_labels_after[:, None])
+        y = _dev_labels(y_dev, "dev_before", dev_labels_before.shape[0])
         K = max(
             2,
-            int(np.max(y_dev)) + 1,
+            int(y.max()) + 1,
             int(dev_labels_before.max(initial=0)) + 1,
             int(dev_labels_after.max(initial=0)) + 1,
             0 if p_before is None else p_before.shape[1],
+            0 if p_after is None else p_after.shape[1],
         )
-        y = check_labels("y_dev", y_dev, K, n=dev_labels_before.shape[0])
-        check_rows("dev_before", dev_labels_before[:, None], "dev_after", dev_labels_after[:, None])
         score_before = compute(metric, y, dev_labels_before, K)[metric]
         score_after = compute(metric, y, dev_labels_after, K)[metric]
     return as_table(
@@ -409,15 +454,14 @@ def extension_curves(
         raise ValueError("dev and y_dev: expected both or neither")
     m = train.L.shape[1]
     names = _names(names, m)
-    levels = [float(v) for v in levels]
+    levels = check_levels(levels)
     grid = threshold_grid(train, levels)
     y = None
     if dev is not None:
         if not isinstance(dev, NearestVotes):
             raise TypeError(f"dev: expected a liger.tuning.NearestVotes, got {type(dev).__name__}")
         check_lfs("train.L", train.L, "dev.L", dev.L)
-        K = max(2, int(np.max(y_dev)) + 1, int(dev.L.max()) + 1)
-        y = check_labels("y_dev", y_dev, K, n=dev.L.shape[0])
+        y = _dev_labels(y_dev, "dev.L", dev.L.shape[0])
     table: dict = {"lf": [], "level": [], "threshold": [], "coverage": []}
     if dev is not None:
         table.update({"dev_votes": [], "dev_correct": [], "dev_accuracy": []})
@@ -477,6 +521,8 @@ def plot_extension_curves(
     """
     pyplot = _import("matplotlib.pyplot", "pip install 'liger[plot]'")
     column = _column_reader(curves)
+    if isinstance(names, (str, bytes)):
+        raise TypeError(f"names: expected a sequence of LF names, got {names!r}")
     lf_column = list(column("lf"))
     order = list(dict.fromkeys(lf_column))
     shown = order if names is None else list(names)
@@ -496,7 +542,10 @@ def plot_extension_curves(
         panels.append(("dev_accuracy", "dev accuracy (votes of the LF)"))
     if len(axes) < len(panels):
         raise ValueError(f"axes: expected {len(panels)} Axes, got {len(axes)}")
-    chosen = None if chosen_levels is None else np.asarray(chosen_levels, dtype=float)
+    try:
+        chosen = None if chosen_levels is None else np.asarray(chosen_levels, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"chosen_levels: expected numbers, got {chosen_levels!r}") from None
     if chosen is not None and chosen.shape != (len(order),):
         raise ValueError(
             f"chosen_levels: expected shape ({len(order)},) (one level per LF), got {chosen.shape}"
@@ -523,6 +572,17 @@ def _columns_of(table) -> list:
 
 
 def _column_reader(table):
+    """Reads the columns of ``curves`` (a Table or DataFrame from extension_curves)."""
     if isinstance(table, Table):
-        return table.__getitem__
-    return lambda name: table[name].to_numpy()
+        read = table.__getitem__
+    elif type(table).__module__.startswith("pandas") and hasattr(table, "columns"):
+        read = lambda name: table[name].to_numpy()  # noqa: E731
+    else:
+        raise TypeError(
+            "curves: expected the Table or DataFrame of extension_curves, got "
+            f"{type(table).__name__}"
+        )
+    missing = [c for c in ("lf", "level", "coverage") if c not in list(table.columns)]
+    if missing:
+        raise ValueError(f"curves: expected the columns of extension_curves, missing {missing}")
+    return read

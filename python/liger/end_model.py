@@ -37,6 +37,16 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from ._estimator import ParamsMixin, SaveMixin
+from ._validation import (
+    as_embeddings,
+    as_probabilities,
+    check_bool,
+    check_dims,
+    check_int,
+    check_random_state,
+    check_rows,
+)
+from .conventions import check_labels
 from .metrics import compute
 
 DEFAULT_PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1)
@@ -262,15 +272,37 @@ class EndModel(ParamsMixin, SaveMixin):
         with _blas_controller().limit(limits=1, user_api="blas"):
             return self._fit(X_train, proba_train, X_dev, y_dev)
 
+    def _check_hyperparameters(self) -> None:
+        for name in ("penalties", "train_weights"):
+            _check_grid(name, getattr(self, name))
+        check_int("n_folds", self.n_folds, 2)
+        check_int("max_iter", self.max_iter, 1)
+        check_random_state(self.random_state)
+        check_bool("warm_start", self.warm_start)
+
     def _fit(self, X_train, proba_train, X_dev, y_dev) -> EndModel:
-        proba_train = np.asarray(proba_train, dtype=np.float64)
+        self._check_hyperparameters()
+        # No train rows: the linear probe on the dev labels alone (liger.report).
+        X_train = as_embeddings("X_train", X_train, allow_empty_rows=X_dev is not None)
+        proba_train = as_probabilities("proba_train", proba_train, allow_empty_rows=True)
+        check_rows("X_train", X_train, "proba_train", proba_train)
         K = proba_train.shape[1]
-        if self.cv_metric not in CV_METRICS or (self.cv_metric == "f1" and K != 2):
+        if (
+            not isinstance(self.cv_metric, str)
+            or self.cv_metric not in CV_METRICS
+            or (self.cv_metric == "f1" and K != 2)
+        ):
             raise ValueError(
                 f"cv_metric: expected one of {CV_METRICS} ('f1' for binary tasks only), got "
                 f"{self.cv_metric!r} with K={K}"
             )
-        X_train = np.asarray(X_train, dtype=np.float32)
+        if (X_dev is None) != (y_dev is None):
+            raise ValueError("X_dev and y_dev: expected both (a labelled dev split) or neither")
+        if X_dev is not None:
+            X_dev = as_embeddings("X_dev", X_dev)
+            check_dims("X_train", X_train, "X_dev", X_dev)
+            y_dev = check_labels("y_dev", y_dev, K)
+            check_rows("X_dev", X_dev, "y_dev", y_dev)
         self.n_iter_ = 0
 
         def solve(X, T, w, penalty, start):
@@ -286,8 +318,6 @@ class EndModel(ParamsMixin, SaveMixin):
         keep = confidence > 0
         X_kept, T_kept, c_kept = X_train[keep], proba_train[keep], confidence[keep]
         if X_dev is not None:
-            X_dev = np.asarray(X_dev, dtype=np.float32)
-            y_dev = np.asarray(y_dev)
             dev_targets = np.eye(K)[y_dev]
         if self._can_refit(X_train.shape[1], K, X_dev is not None):
             # Interactive refit: the last cross-validation's choice, from its coefficients.
@@ -303,7 +333,9 @@ class EndModel(ParamsMixin, SaveMixin):
             return self
         penalties = sorted(self.penalties, reverse=True)  # strongest first: warm-start path
         if X_dev is None:
-            self.penalty_, self.train_weight_, self.cv_scores_ = penalties[1], 1.0, None
+            # Without dev labels to choose by: the second strongest penalty (the only one if so).
+            default = penalties[min(1, len(penalties) - 1)]
+            self.penalty_, self.train_weight_, self.cv_scores_ = default, 1.0, None
             W = solve(X_kept, T_kept, c_kept, self.penalty_, None)
         else:
             folds = _stratified_folds(y_dev, K, self.n_folds, self.random_state)
@@ -356,11 +388,29 @@ class EndModel(ParamsMixin, SaveMixin):
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """``P(y | x)``, shape (n, K)."""
         self._check_fitted("coef_")
-        return _softmax(np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_)
+        X = as_embeddings("X", X)
+        if X.shape[1] != self.coef_.shape[0]:
+            raise ValueError(
+                f"X: expected {self.coef_.shape[0]} columns (the embedding dimension of fit), "
+                f"got {X.shape[1]}"
+            )
+        return _softmax(X.astype(np.float64) @ self.coef_ + self.intercept_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Most probable class, shape (n,)."""
         return np.argmax(self.predict_proba(X), axis=1)
+
+
+def _check_grid(name: str, values: Any) -> None:
+    """A non-empty 1-D sequence of finite numbers >= 0 (penalties, train weights)."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a sequence of numbers, got {values!r}") from None
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name}: expected a non-empty sequence of numbers, got {values!r}")
+    if not np.isfinite(array).all() or (array < 0).any():
+        raise ValueError(f"{name}: expected finite numbers >= 0, got {values!r}")
 
 
 def _final_rows(X_kept, T_kept, c_kept, X_dev, dev_targets, train_weight):

@@ -15,11 +15,16 @@ from ._validation import (
     as_dense_votes,
     as_embeddings,
     as_thresholds,
+    check_bool,
     check_dims,
     check_lfs,
     check_metric,
+    check_names,
+    check_number,
+    check_random_state,
     check_rows,
     check_votes_below,
+    core_errors_named,
     resolve_n_jobs,
 )
 from .conventions import check_labels
@@ -29,7 +34,7 @@ from .guard import fall_back_to_majority
 from .labeling import PART_BALANCE_PSEUDO_COUNT, LabelRecipe  # noqa: F401 (re-exported)
 from .lf_summary import LFSummary
 from .partition import assign, spherical_kmeans
-from .search import nearest_support
+from .search import search_nearest
 from .splits import (
     TUNE_METRICS,
     check_dev_split,
@@ -230,20 +235,31 @@ of shape (K,), default=None
         self._check_params(has_dev=y_dev is not None)
         metric = check_metric(self.metric)
         threads = resolve_n_jobs(self.n_jobs)
+        self._check_plain_params()
         lf_names_from = L_train
         L_train = as_dense_votes("L_train", L_train)
         X_train = as_embeddings("X_train", X_train, threads)
         check_rows("L_train", L_train, "X_train", X_train)
         dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, threads)
         self.lf_names_ = column_names(lf_names_from)
-        train_scores, train_indices = nearest_support(
-            X_train, X_train, L_train, metric=metric, n_jobs=self.n_jobs
+        train_scores, train_indices = search_nearest(
+            X_train,
+            X_train,
+            L_train,
+            metric=metric,
+            n_jobs=self.n_jobs,
+            names=("X_train", "X_train", "L_train"),
         )
         train = NearestVotes.from_search(L_train, train_scores, train_indices, L_train, metric)
         dev_votes = None
         if dev is not None:
-            dev_scores, dev_indices = nearest_support(
-                dev[1], X_train, L_train, metric=metric, n_jobs=self.n_jobs
+            dev_scores, dev_indices = search_nearest(
+                dev[1],
+                X_train,
+                L_train,
+                metric=metric,
+                n_jobs=self.n_jobs,
+                names=("X_dev", "X_train", "L_train"),
             )
             dev_votes = NearestVotes.from_search(dev[0], dev_scores, dev_indices, L_train, metric)
         self._L_support = L_train
@@ -273,6 +289,13 @@ of shape (K,), default=None
             raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
         if self.end_model not in (None, "logreg"):
             raise ValueError(f"end_model: expected None or 'logreg', got {self.end_model!r}")
+
+    def _check_plain_params(self) -> None:
+        """Parameters that no stage checks on its own (the others are checked where used)."""
+        check_number("min_gain", self.min_gain, low=0.0)
+        check_bool("warm_start", self.warm_start)
+        check_bool("verbose", self.verbose)
+        check_random_state(self.random_state)
 
     def _fit_searched(self, train, X_train, dev, dev_votes) -> None:
         """Everything :meth:`fit` does after the searches: label model(s), tuning, partitions.
@@ -452,6 +475,11 @@ of shape (K,), default=None
             self.partitions_, self.centroids_, self.label_models_, self.global_label_model_ = chosen
             self.dev_score_ = best
             return
+        if s > 1 and X_train is not None and s > X_train.shape[0]:
+            raise ValueError(
+                f"n_partitions: expected at most {X_train.shape[0]} parts (the train points), "
+                f"got {s}"
+            )
         self._set_partitions(int(s), X_train, train, fit_thresholds)
 
     def _set_partitions(self, s, X_train, train, fit_thresholds):
@@ -540,10 +568,11 @@ of shape (K,), default=None
             return self._radius_votes(L, X, self.thresholds_[:, None]).extend(self.thresholds_), X
         # The core directly: the support arrays were validated by fit (or by load), and the
         # public wrapper would re-scan all n x d of them for NaN on every call (~0.2 s at n = 1M
-        # for a batch of any size).
-        scores, indices = _core.nearest_support(
-            X, self._X_support, self._L_support, self.metric, threads
-        )
+        # for a batch of any size). Errors of the core name this method's arguments.
+        with core_errors_named({"queries": "X", "base": "X_train", "L_base": "L_train"}):
+            scores, indices = _core.nearest_support(
+                X, self._X_support, self._L_support, self.metric, threads
+            )
         votes = NearestVotes.from_search(L, scores, indices, self._L_support, self.metric)
         return votes.extend(self.thresholds_), X
 
@@ -589,6 +618,7 @@ of shape (K,), default=None
 
     def score(self, L: Any, X: Any, y: Any, metric: str = "accuracy") -> float:
         """``metric`` ("accuracy", "f1" or "macro_f1") of :meth:`predict` against labels ``y``."""
+        self._check_fitted("thresholds_")
         if metric not in TUNE_METRICS:
             raise ValueError(f"metric: expected one of {TUNE_METRICS}, got {metric!r}")
         y = check_labels("y", y, self.n_classes_)
@@ -616,7 +646,7 @@ of shape (K,), default=None
             self.thresholds_,
             self.levels_,
             self.global_label_model_,
-            names,
+            check_names("names", names, self.n_lfs_),
         )
 
     def _proba_extended(self, L_ext: np.ndarray, X: np.ndarray) -> np.ndarray:

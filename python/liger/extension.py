@@ -18,12 +18,13 @@ from ._validation import (
     as_votes,
     c_array,
     check_lfs,
+    check_max_neighbors,
     check_metric,
     check_rows,
     is_sparse,
     resolve_n_jobs,
 )
-from .search import nearest_support, radius_neighbors
+from .search import radius_neighbors, search_nearest
 from .tuning import SplitVotes
 
 __all__ = ["extend_votes", "extend", "RadiusVotes"]
@@ -156,8 +157,9 @@ def extend(
     L_extended : ndarray of int, shape (q, m)
         Of the wider of the dtypes of ``L`` and ``L_base``.
     """
-    if rule not in RULES:
+    if not isinstance(rule, str) or rule not in RULES:
         raise ValueError(f"rule: expected one of {RULES}, got {rule!r}")
+    max_neighbors = check_max_neighbors(max_neighbors)
     threads = resolve_n_jobs(n_jobs)
     L_array = as_votes("L", L, keep_width=True)
     X_array = as_embeddings("X", X, threads)
@@ -182,8 +184,14 @@ def extend(
             n_jobs=n_jobs,
         )
         return votes.extend(t)
-    scores, indices = nearest_support(
-        X_array, X_base, L_base, metric=metric, n_jobs=n_jobs, kernel=kernel
+    scores, indices = search_nearest(
+        X_array,
+        X_base,
+        L_base,
+        metric=metric,
+        n_jobs=n_jobs,
+        kernel=kernel,
+        names=("X", "X_base", "L_base"),
     )
     return extend_votes(L_array, scores, indices, L_base, thresholds, metric=metric, n_jobs=n_jobs)
 

@@ -99,7 +99,7 @@ from typing import Any
 import numpy as np
 
 from ._estimator import ParamsMixin, SaveMixin
-from ._validation import ABSTAIN
+from ._validation import ABSTAIN, check_random_state
 from .class_balance import (  # re-exported: the balance helpers lived here before
     BalanceEstimate,  # noqa: F401
     LabelModelWarning,
@@ -146,6 +146,7 @@ def break_ties(proba: np.ndarray, tie_break_policy: str, random_state: Any = Non
         raise ValueError(
             f"tie_break_policy: expected one of {TIE_BREAK_POLICIES}, got {tie_break_policy!r}"
         )
+    random_state = check_random_state(random_state)  # checked even when no row ties
     top = proba.max(axis=1, keepdims=True)
     tied = proba >= top - TIE_TOLERANCE
     pred = np.argmax(tied, axis=1)  # lowest tied class
@@ -819,8 +820,13 @@ class LabelModel(VoteModel):
             )
         for name, low in (("prior_strength", 0.0), ("min_z", 0.0), ("min_expected", 0.0)):
             value = getattr(self, name)
-            if not isinstance(value, numbers.Real) or isinstance(value, bool) or value < low:
-                raise ValueError(f"{name}: expected a number >= {low}, got {value!r}")
+            if (
+                not isinstance(value, numbers.Real)
+                or isinstance(value, bool)
+                or not np.isfinite(value)
+                or value < low
+            ):
+                raise ValueError(f"{name}: expected a number >= {low} (finite), got {value!r}")
         if not isinstance(self.eps, numbers.Real) or not 0 < self.eps < 0.5 / (K + 1):
             raise ValueError(f"eps: expected a number in (0, {0.5 / (K + 1):g}), got {self.eps!r}")
         if (

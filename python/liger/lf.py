@@ -53,7 +53,7 @@ import traceback
 import types
 import warnings
 from collections import OrderedDict, namedtuple
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -61,7 +61,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._validation import ABSTAIN, resolve_n_jobs
+from ._validation import ABSTAIN, MAX_CLASSES, resolve_n_jobs
 
 __all__ = [
     "ABSTAIN",
@@ -153,6 +153,10 @@ class LabelingFunction:
                 f"resources: expected a mapping of keyword arguments, got "
                 f"{type(resources).__name__}"
             )
+        if pre is not None and (callable(pre) or not isinstance(pre, Iterable)):
+            raise TypeError(f"pre: expected a sequence of callables, got {type(pre).__name__}")
+        if not isinstance(vectorized, (bool, np.bool_)):
+            raise TypeError(f"vectorized: expected True or False, got {vectorized!r}")
         pre = () if pre is None else tuple(pre)
         for position, p in enumerate(pre):
             if not callable(p):
@@ -339,6 +343,16 @@ class LFApplier:
         if backend not in BACKENDS:
             raise ValueError(f"backend: expected one of {BACKENDS}, got {backend!r}")
         K = _check_cardinality(self.cardinality)
+        if not isinstance(self.cache, (bool, np.bool_)):
+            raise TypeError(f"cache: expected True or False, got {self.cache!r}")
+        if (
+            isinstance(self.cache_bytes, bool)
+            or not isinstance(self.cache_bytes, (int, np.integer))
+            or self.cache_bytes < 0
+        ):
+            raise ValueError(f"cache_bytes: expected an int >= 0, got {self.cache_bytes!r}")
+        if data_key is not None and not isinstance(data_key, Hashable):
+            raise TypeError(f"data_key: expected a hashable value, got {type(data_key).__name__}")
         lfs = _as_lfs(lfs)
         data = _Data.wrap(records)
         report = ApplyReport(backend={"per_record": None, "vectorized": None})
@@ -573,8 +587,10 @@ def _row_type(labels: tuple) -> type:
 def _check_cardinality(K) -> int | None:
     if K is None:
         return None
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
-        raise ValueError(f"cardinality: expected None or an int >= 2, got {K!r}")
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 2 <= K <= MAX_CLASSES:
+        raise ValueError(
+            f"cardinality: expected None or an int >= 2 (at most {MAX_CLASSES}), got {K!r}"
+        )
     return int(K)
 
 

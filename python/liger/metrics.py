@@ -75,6 +75,8 @@ def f1(y_true: Any, y_pred: Any, positive: int = 1) -> float:
     positive : int, default=1
         The class whose precision and recall are combined.
     """
+    if isinstance(positive, bool) or not isinstance(positive, (int, np.integer)) or positive < 0:
+        raise TypeError(f"positive: expected a class (an int >= 0), got {positive!r}")
     y_true, y_pred = _pair(y_true, y_pred)
     return float(_f1_per_class(y_true, y_pred, np.array([positive]))[0])
 
@@ -93,8 +95,15 @@ def macro_f1(y_true: Any, y_pred: Any, cardinality: int | None = None) -> float:
         ``y_pred``. A class absent from both gets F1 = 0 when ``cardinality`` names it.
     """
     y_true, y_pred = _pair(y_true, y_pred)
+    top = int(max(y_true.max(), y_pred.max()))
     if cardinality is None:
-        cardinality = int(max(y_true.max(), y_pred.max())) + 1
+        cardinality = top + 1
+    elif isinstance(cardinality, bool) or not isinstance(cardinality, (int, np.integer)):
+        raise TypeError(f"cardinality: expected None or an int, got {type(cardinality).__name__}")
+    elif cardinality <= top:
+        raise ValueError(
+            f"cardinality: expected more classes than the largest label {top}, got {cardinality}"
+        )
     return float(np.mean(_f1_per_class(y_true, y_pred, np.arange(cardinality))))
 
 

@@ -35,6 +35,7 @@ from ._validation import (
     as_embeddings,
     check_dims,
     check_metric,
+    core_errors_named,
     resolve_n_jobs,
 )
 from .search import knn_graph, nearest_support
@@ -115,6 +116,9 @@ class NeighbourIndex:
     metric : {"cosine", "ip", "euclidean"}, default="cosine"
     n_jobs : int, optional
         Threads of the searches (None or -1 = all cores).
+    labels : mapping of str to str, optional
+        The name errors give each split's embeddings (default ``"X_base"`` for the base and
+        ``"queries['dev']"`` for a query split): a front end passes its own argument names.
 
     Attributes
     ----------
@@ -132,21 +136,25 @@ class NeighbourIndex:
         k: int = DEFAULT_K,
         metric: str = "cosine",
         n_jobs: int | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self.metric = check_metric(metric)
+        labels = dict(labels or {})
+        label = {TRAIN: labels.get(TRAIN, "X_base")}
         self.n_jobs = n_jobs
         threads = resolve_n_jobs(n_jobs)
         self._threads = threads
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise ValueError(f"k: expected an int >= 1, got {k!r}")
-        self._base = as_embeddings("X_base", X_base, threads)
+        self._base = as_embeddings(labels.get(TRAIN, "X_base"), X_base, threads)
         n = self._base.shape[0]
         self._points = {TRAIN: self._base}
         for name, X in (queries or {}).items():
             if name == TRAIN:
                 raise ValueError(f"queries: the name {TRAIN!r} is the base split itself")
-            points = as_embeddings(f"queries[{name!r}]", X, threads)
-            check_dims("X_base", self._base, f"queries[{name!r}]", points)
+            label[name] = labels.get(name, f"queries[{name!r}]")
+            points = as_embeddings(label[name], X, threads)
+            check_dims(label[TRAIN], self._base, label[name], points)
             self._points[name] = points
         self.higher_is_better = self.metric != "euclidean"
         self._worst = np.float32(-np.inf if self.higher_is_better else np.inf)
@@ -158,13 +166,15 @@ class NeighbourIndex:
             if kk < 1:
                 scores, indices = np.empty((q, 0), np.float32), np.empty((q, 0), np.int64)
             else:
-                scores, indices = knn_graph(
-                    self._base,
-                    kk,
-                    metric=self.metric,
-                    queries=None if name == TRAIN else points,
-                    n_jobs=n_jobs,
-                )
+                # A zero row under cosine is found by the core: named as the caller's argument.
+                with core_errors_named({"X": label[TRAIN], "queries": label[name]}):
+                    scores, indices = knn_graph(
+                        self._base,
+                        kk,
+                        metric=self.metric,
+                        queries=None if name == TRAIN else points,
+                        n_jobs=n_jobs,
+                    )
             self._graphs[name] = _Graph(scores, indices, n, -self._worst)
         self.k = int(k)
         self.splits = tuple(self._points)

@@ -269,6 +269,17 @@ def _write_members(archive: zipfile.ZipFile, arrays: dict, manifest: dict) -> No
     archive.writestr(_member(MANIFEST_CHECKSUM), hashlib.sha256(raw).hexdigest() + "\n")
 
 
+def _fspath(path: Any) -> str:
+    """``path`` as a str; a TypeError naming ``path`` for anything but a str or path-like."""
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"path: expected a str or path-like, got {type(path).__name__}") from None
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    return path
+
+
 def save(model: Any, path: str | os.PathLike) -> None:
     """Write ``model`` to ``path`` in the liger model format (see the module docstring).
 
@@ -310,7 +321,7 @@ def save(model: Any, path: str | os.PathLike) -> None:
         "model": root,
         "arrays": {},
     }
-    path = os.fspath(path)
+    path = _fspath(path)
     directory, base = os.path.split(os.path.abspath(path))
     temporary = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
     try:
@@ -606,7 +617,7 @@ def load(path: str | os.PathLike) -> Any:
     """
     from . import __version__
 
-    path = os.fspath(path)
+    path = _fspath(path)
     with _open(path) as archive:
         manifest = _checked_manifest(path, archive)
         written_by = manifest.get("liger_version")

@@ -33,8 +33,10 @@ from ._validation import (
     as_embeddings,
     check_dims,
     check_kernel,
+    check_max_neighbors,
     check_metric,
     check_rows,
+    core_errors_named,
     resolve_n_jobs,
 )
 
@@ -97,15 +99,33 @@ def nearest_support(
     to float32 rounding of the pair itself. It does not depend on the other rows, ``n_jobs`` or
     ``kernel``: see the module documentation for what that guarantees.
     """
+    return search_nearest(queries, base, L_base, metric=metric, n_jobs=n_jobs, kernel=kernel)
+
+
+def search_nearest(
+    queries: Any,
+    base: Any,
+    L_base: Any,
+    *,
+    metric: str = "cosine",
+    n_jobs: int | None = None,
+    kernel: str = "auto",
+    names: tuple[str, str, str] = ("queries", "base", "L_base"),
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`nearest_support` for a caller whose own arguments are searched: every error names
+    ``names`` (the caller's queries, base and votes, e.g. ``("X", "X_base", "L_base")``)."""
     metric = check_metric(metric)
     kernel = check_kernel(kernel)
     threads = resolve_n_jobs(n_jobs)
-    queries = as_embeddings("queries", queries, threads)
-    base = as_embeddings("base", base, threads)
-    votes, shape = as_core_votes("L_base", L_base)
-    check_dims("queries", queries, "base", base)
-    check_rows("base", base, "L_base", shape)
-    return _core.nearest_support(queries, base, votes, metric, threads, kernel)
+    q_name, b_name, l_name = names
+    queries = as_embeddings(q_name, queries, threads)
+    base = queries if base is queries else as_embeddings(b_name, base, threads)
+    votes, shape = as_core_votes(l_name, L_base)
+    check_dims(q_name, queries, b_name, base)
+    check_rows(b_name, base, l_name, shape)
+    renames = {"queries": q_name, "base": b_name, "L_base": l_name}
+    with core_errors_named({k: v for k, v in renames.items() if k != v}):
+        return _core.nearest_support(queries, base, votes, metric, threads, kernel)
 
 
 def knn_graph(
@@ -213,14 +233,7 @@ def radius_neighbors(
     queries = X if exclude_self else as_embeddings("queries", queries, threads)
     check_dims("queries", queries, "X", X)
     radius32 = _as_radius(radius, metric)
-    if max_neighbors is not None:
-        if isinstance(max_neighbors, bool) or not isinstance(max_neighbors, (int, np.integer)):
-            raise TypeError(
-                f"max_neighbors: expected None or an int, got {type(max_neighbors).__name__}"
-            )
-        if max_neighbors < 1:
-            raise ValueError(f"max_neighbors: expected None or an int >= 1, got {max_neighbors}")
-        max_neighbors = int(max_neighbors)
+    max_neighbors = check_max_neighbors(max_neighbors)
     indptr, indices, scores = _core.radius_neighbors(
         queries, X, radius32, metric, exclude_self, max_neighbors, threads, kernel
     )

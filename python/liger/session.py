@@ -40,6 +40,8 @@ from ._validation import (
     check_dims,
     check_lfs,
     check_metric,
+    check_number,
+    check_random_state,
     check_rows,
     check_votes_below,
     resolve_n_jobs,
@@ -254,9 +256,9 @@ end_model, cardinality, random_state, n_jobs
         started = time.perf_counter()
         _check_supported(n_partitions, fit_on, extension)
         self.metric = check_metric(metric)
-        self.min_gain = min_gain
+        self.min_gain = check_number("min_gain", min_gain, low=0.0)
         self.threshold_search = threshold_search
-        self.random_state = random_state
+        self.random_state = check_random_state(random_state)
         self.n_jobs = n_jobs
         threads = resolve_n_jobs(n_jobs)
         if retune == "auto":
@@ -279,7 +281,7 @@ end_model, cardinality, random_state, n_jobs
             )
         checked = check_dev_split(L_train, X_train, *dev_parts, cardinality, needs_dev, threads)
         test_parts = self._check_test(_unpack("test", test, 2), L_train, X_train, threads)
-        self.n_classes_ = infer_cardinality(cardinality, L_train, checked)
+        self.n_classes_ = infer_cardinality(cardinality, L_train, checked, ("L", "L_dev", "y_dev"))
         if test_parts is not None:
             check_votes_below("test[0]", test_parts[0], self.n_classes_)
         self._recipe = LabelRecipe.resolve(
@@ -304,7 +306,14 @@ end_model, cardinality, random_state, n_jobs
             self._splits["test"] = _Split("test", test_parts[0].astype(self._dtype))
             queries["test"] = test_parts[1]
         self._X_train = X_train
-        self.index_ = NeighbourIndex(X_train, queries, k=k, metric=self.metric, n_jobs=n_jobs)
+        self.index_ = NeighbourIndex(
+            X_train,
+            queries,
+            k=k,
+            metric=self.metric,
+            n_jobs=n_jobs,
+            labels={TRAIN: "X", "dev": "X_dev", "test": "test[1]"},
+        )
         self._higher = self.index_.higher_is_better
         m = L_train.shape[1]
         self.lf_names_ = _check_names(names, m)
@@ -393,6 +402,11 @@ end_model, cardinality, random_state, n_jobs
             Its :meth:`add_lf` / :meth:`set_lf` then also take an LF, applied to every split (an
             unchanged LF comes from the applier's cache).
         """
+        if callable(lfs) or isinstance(lfs, (str, bytes)) or not isinstance(lfs, Iterable):
+            raise TypeError(
+                f"lfs: expected a list of labeling functions, got {type(lfs).__name__}; wrap one "
+                "LF in a list"
+            )
         lfs = [_as_lf(lf) for lf in lfs]
         if not lfs:
             raise ValueError("lfs: expected at least one labeling function, got none")
@@ -977,7 +991,7 @@ end_model, cardinality, random_state, n_jobs
 
     # ------------------------------------------------------------------------------ output
     def _split(self, split: str) -> _Split:
-        if split not in self._splits:
+        if not isinstance(split, str) or split not in self._splits:
             raise ValueError(f"split: expected one of {self.splits}, got {split!r}")
         return self._splits[split]
 
@@ -1003,6 +1017,8 @@ end_model, cardinality, random_state, n_jobs
     def votes(self, split: str = TRAIN, *, extended: bool = False) -> np.ndarray:
         """The split's vote matrix (a copy), as cast or after extension."""
         part = self._split(split)
+        if not isinstance(extended, (bool, np.bool_)):
+            raise TypeError(f"extended: expected True or False, got {extended!r}")
         return (part.L_ext if extended else part.L).copy()
 
     def _end_model(self) -> EndModel:

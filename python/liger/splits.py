@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import (
+    MAX_CLASSES,
     _as_array,
     as_dense_votes,
     as_embeddings,
@@ -58,6 +59,7 @@ def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_de
 
     ``needs_dev``: whether the front end tunes something (then a missing dev split is an error).
     """
+    check_cardinality_param(cardinality)  # before it bounds y_dev below
     given = {"L_dev": L_dev, "X_dev": X_dev, "y_dev": y_dev}
     missing = [name for name, value in given.items() if value is None]
     if len(missing) == 3:
@@ -79,8 +81,10 @@ def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_de
     y_dev = _as_array("y_dev", y_dev)
     if is_int(cardinality):
         bound = int(cardinality)
+    elif y_dev.ndim == 1 and y_dev.size and np.issubdtype(y_dev.dtype, np.integer):
+        bound = max(2, int(np.max(y_dev)) + 1)
     else:
-        bound = max(2, int(np.max(y_dev)) + 1) if np.size(y_dev) else 2
+        bound = 2  # check_labels reports the dtype, shape or emptiness
     y_dev = check_labels("y_dev", y_dev, bound)
     check_rows("L_dev", L_dev, "X_dev", X_dev)
     check_rows("L_dev", L_dev, "y_dev", y_dev[:, None])
@@ -89,16 +93,33 @@ def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_de
     return L_dev, X_dev, y_dev
 
 
-def infer_cardinality(cardinality, L_train, dev) -> int:
-    """K: ``cardinality`` checked against the votes and dev labels, or inferred from them."""
-    observed = [("L_train", int(L_train.max()))]
-    if dev is not None:
-        observed += [("L_dev", int(dev[0].max())), ("y_dev", int(dev[2].max()))]
-    if cardinality is None:
-        return max(2, max(value for _, value in observed) + 1)
+def check_cardinality_param(cardinality) -> int | None:
+    """``cardinality``: None (inferred) or an int in ``2..MAX_CLASSES``."""
     K = cardinality
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
-        raise ValueError(f"cardinality: expected None or an int >= 2, got {K!r}")
+    if K is None:
+        return None
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 2 <= K <= MAX_CLASSES:
+        raise ValueError(
+            f"cardinality: expected None or an int >= 2 (at most {MAX_CLASSES}), got {K!r}"
+        )
+    return int(K)
+
+
+def infer_cardinality(cardinality, L_train, dev, names=("L_train", "L_dev", "y_dev")) -> int:
+    """K: ``cardinality`` checked against the votes and dev labels, or inferred from them.
+    ``names``: the arguments errors name (a front end's own)."""
+    observed = [(names[0], int(L_train.max()))]
+    if dev is not None:
+        observed += [(names[1], int(dev[0].max())), (names[2], int(dev[2].max()))]
+    K = check_cardinality_param(cardinality)
+    if K is None:
+        name, top = max(observed, key=lambda item: item[1])
+        if top >= MAX_CLASSES:
+            raise ValueError(
+                f"{name}: expected classes in 0..{MAX_CLASSES - 1} (K is inferred from the "
+                f"largest vote or label), got {top}"
+            )
+        return max(2, top + 1)
     for name, value in observed:
         if value >= K:
             raise ValueError(

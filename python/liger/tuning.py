@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._validation import ABSTAIN, as_thresholds
+from ._validation import ABSTAIN, as_thresholds, check_levels, check_metric, check_vector
 from .vote_statistics import VoteStatistics
 
 DEFAULT_LEVELS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
@@ -91,10 +91,23 @@ class NearestVotes(SplitVotes):
     def from_search(
         cls, L: np.ndarray, scores: np.ndarray, indices: np.ndarray, L_base: np.ndarray, metric: str
     ) -> NearestVotes:
+        metric = check_metric(metric)
+        L, L_base = np.asarray(L), np.asarray(L_base)
+        scores, indices = np.asarray(scores), np.asarray(indices)
+        if indices.dtype == np.bool_ or not np.issubdtype(indices.dtype, np.integer):
+            raise TypeError(f"indices: expected an integer array, got dtype {indices.dtype}")
+        for name, array in (("scores", scores), ("indices", indices)):
+            if array.shape != L.shape:
+                raise ValueError(f"{name}: expected shape {L.shape} like L, got {array.shape}")
+        if L_base.ndim != 2 or L_base.shape[1] != L.shape[1]:
+            raise ValueError(f"L_base: expected {L.shape[1]} columns like L, got {L_base.shape}")
+        if indices.size and (indices.min() < -1 or indices.max() >= L_base.shape[0]):
+            raise ValueError(f"indices: expected -1 or a row of L_base in [0, {L_base.shape[0]})")
         return cls(L, support_votes(indices, L_base), scores, metric != "euclidean")
 
     def extend(self, thresholds: np.ndarray) -> np.ndarray:
         """The extended vote matrix for an (m,) threshold vector (NaN = do not extend)."""
+        thresholds = check_vector("thresholds", thresholds, self.L.shape[1])
         with np.errstate(invalid="ignore"):
             close = (
                 self.scores >= thresholds[None, :]
@@ -107,6 +120,7 @@ class NearestVotes(SplitVotes):
 def threshold_grid(train: NearestVotes, levels=DEFAULT_LEVELS) -> np.ndarray:
     """(m, len(levels)) thresholds: column g extends each LF to a fraction ``levels[g]`` of the
     train points where it abstains (the closest ones). NaN where nothing is extended."""
+    levels = check_levels(levels)
     m = train.L.shape[1]
     grid = np.full((m, len(levels)), np.nan, dtype=np.float32)
     levels = np.asarray(levels, dtype=np.float64)

@@ -84,7 +84,7 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import blas
 
-from ._validation import ABSTAIN, _as_array, _check_2d
+from ._validation import ABSTAIN, MAX_CLASSES, _as_array, _check_2d
 from .conventions import vote_above_classes
 
 # Rows used to estimate the class balance by profile likelihood (systematic sample beyond it):
@@ -214,6 +214,8 @@ def check_cardinality(cardinality: Any) -> int:
         raise TypeError(f"cardinality: expected an int >= 2, got {type(cardinality).__name__}")
     if cardinality < 2:
         raise ValueError(f"cardinality: expected an int >= 2, got {cardinality}")
+    if cardinality > MAX_CLASSES:
+        raise ValueError(f"cardinality: expected at most {MAX_CLASSES} classes, got {cardinality}")
     return int(cardinality)
 
 
@@ -403,9 +405,17 @@ class VoteStatistics:
         sample_counts: np.ndarray | None,
     ) -> None:
         # Internal constructor: from_votes / merge / replace_lf build consistent instances.
-        self.cardinality = int(cardinality)
-        self.n_lfs = int(n_lfs)
-        self.total_rows = int(total_rows)
+        # Called directly, only the shapes everything else relies on are checked.
+        self.cardinality = check_cardinality(cardinality)
+        self.n_lfs = _check_count("n_lfs", n_lfs, 0)
+        self.total_rows = _check_count("total_rows", total_rows, 0)
+        K, m = self.cardinality, self.n_lfs
+        for name, value, shape in (
+            ("vote_counts", vote_counts, (m, K + 1)),
+            ("majority_wins", majority_wins, (K, K)),
+        ):
+            if np.shape(value) != shape:
+                raise ValueError(f"{name}: expected shape {shape}, got {np.shape(value)}")
         self.row_ranges = tuple((int(a), int(b)) for a, b in row_ranges)
         self.vote_counts = _frozen(vote_counts)
         self.features = _frozen(features)
