@@ -79,18 +79,22 @@ pub fn down(x: f64) -> f32 {
     }
 }
 
-/// Rows with a norm below this are *moderate*: for two of them every partial sum of the canonical
-/// score and of a screen is below `(|q| + |b|)^2 < 2^126`, far from float32 overflow, so the error
-/// analysis above holds. Beyond it a partial sum can overflow to +-inf where the exact value is
-/// finite (or the reverse), and no bound in float32 units is rigorous; such a row is never
-/// screened out (found by the fuzz targets: the int8 screen skipped the winning row of a query
-/// whose canonical dot product overflowed, or whose squared norm did).
+/// Rows with a norm in `[MIN_MODERATE_NORM, MODERATE_NORM)` are *moderate*. For two of them every
+/// partial sum of the canonical score and of a screen is below `(|q| + |b|)^2 < 2^126`, far from
+/// float32 overflow, and the underflow of any term (at most `2^-149` each) is below `d 2^-29`
+/// relative to `|q||b| >= 2^-120` and to the squared norms, far inside `gamma`: the error analysis
+/// above holds. Beyond, a partial sum can overflow to +-inf where the exact value is finite, or a
+/// squared norm is subnormal and the computed norm is off by more than rounding, and no bound in
+/// float32 units is rigorous; such a row is never screened out. (Found by the fuzz targets: the
+/// screens skipped the winning row of a query whose canonical dot product or squared norm
+/// overflowed, and, under cosine, of rows near 1e-21 whose squared norms were subnormal.)
 pub const MODERATE_NORM: f32 = (1u64 << 62) as f32;
+pub const MIN_MODERATE_NORM: f32 = 1.0 / (1u64 << 60) as f32;
 
 /// Not a moderate norm (NaN included).
 #[inline]
 fn immoderate(norm: f32) -> bool {
-    norm.is_nan() || norm >= MODERATE_NORM
+    norm.is_nan() || !(MIN_MODERATE_NORM..MODERATE_NORM).contains(&norm)
 }
 
 /// The per-column terms of `h` for a run of columns (struct of arrays).

@@ -310,11 +310,12 @@ mod tests {
         }
     }
 
-    /// Found by the fuzz targets: with rows of huge norm, float32 partial sums overflow, so the
-    /// canonical score (the contract) is not within any relative error of the exact value the
-    /// screens bound, and the int8 screen skipped the true winner: a base row whose squared norm
-    /// overflows (euclidean), a dot product whose first term overflows to +inf (inner product).
-    /// Such rows are never screened out (`bounds::MODERATE_NORM`).
+    /// Found by the fuzz targets: with rows of huge (or tiny) norm, float32 sums overflow (or
+    /// underflow), so the canonical score (the contract) is not within any relative error of the
+    /// exact value the screens bound, and the screens skipped the true winner: a base row whose
+    /// squared norm overflows (euclidean), a dot product whose first term overflows to +inf
+    /// (inner product), rows whose squared norms are subnormal (cosine). Such rows are never
+    /// screened out (`bounds::MODERATE_NORM`, `bounds::MIN_MODERATE_NORM`).
     #[test]
     fn rows_with_overflowing_sums_can_win() {
         let check = |metric: Metric, query: &[f32], base: &[f32], winner: i64| {
@@ -346,6 +347,17 @@ mod tests {
             &[4.0, -3.0],
             &[5e37, 0.0, 1e38, 1e38],
             1,
+        );
+        // Cosine of tiny rows (squared norms subnormal, so the computed norms are off by more than
+        // rounding): q against copies of q scores 0.99999994, against 2q exactly 1, and 2q
+        // (last) was skipped as "no better than the copies".
+        let q = vec![-6.25e-22f32; 16];
+        let twice: Vec<f32> = q.iter().map(|x| 2.0 * x).collect();
+        check(
+            Metric::Cosine,
+            &q,
+            &[q.clone(), q.clone(), q.clone(), twice].concat(),
+            3,
         );
     }
 
