@@ -68,6 +68,7 @@ from benchlib import (  # noqa: E402
     make_embeddings,
     measure,
     print_table,
+    roof_gemm,
     run_rounds,
     summary_rows,
 )
@@ -220,20 +221,7 @@ def prep_faiss(data: dict[str, Any], threads: int) -> Callable[[], Any]:
 def prep_roof(data: dict[str, Any], threads: int, roof_gb: float = 4.0) -> Callable[[], Any]:
     Q, X, L = data["Q"], data["X"], data["L"]
     U = X[np.flatnonzero((L != -1).any(axis=1))]  # gathered outside the timing
-    q, u = Q.shape[0], U.shape[0]
-    qb = max(1, min(q, int(roof_gb * GB) // (4 * max(u, 1))))
-    out = np.empty((qb, u), dtype=np.float32)  # page-faulted by the warm-up run
-    UT = U.T
-
-    def run() -> None:
-        if qb >= q:
-            np.matmul(Q, UT, out=out)
-        else:
-            for a in range(0, q, qb):
-                b = min(q, a + qb)
-                np.matmul(Q[a:b], UT, out=out[: b - a])
-
-    return run
+    return roof_gemm(Q, U, int(roof_gb * GB) // (4 * max(U.shape[0], 1)))
 
 
 PREPARE = {

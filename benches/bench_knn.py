@@ -52,6 +52,7 @@ from benchlib import (  # noqa: E402
     make_embeddings,
     measure,
     print_table,
+    roof_gemm,
     run_rounds,
     summary_rows,
 )
@@ -130,18 +131,7 @@ def prep_numpy(data: dict[str, Any], k: int, threads: int) -> Callable[[], Any]:
 
 
 def prep_roof(data: dict[str, Any], k: int, threads: int) -> Callable[[], Any]:
-    X, Q = data["X"], data["Q"]
-    q, n = Q.shape[0], X.shape[0]
-    qb = _block(n)
-    out = np.empty((min(q, qb), n), dtype=np.float32)  # page-faulted by the warm-up run
-    XT = X.T
-
-    def run() -> None:
-        for a in range(0, q, qb):
-            b = min(q, a + qb)
-            np.matmul(Q[a:b], XT, out=out[: b - a])
-
-    return run
+    return roof_gemm(data["Q"], data["X"], _block(data["X"].shape[0]))
 
 
 PREPARE = {
