@@ -836,6 +836,17 @@ def _liger_predict_args(**extra):
     return {"L": L_test, "X": X_test, **extra}
 
 
+def _liger_labelling_methods():
+    """(method, default kwargs, extra roles, result check) of the methods that label points,
+    shared by Liger and DaskLiger."""
+    source = {"source": choice("auto", "label_model", "end_model")}
+    return [
+        ("predict_proba", {"source": "auto"}, source, check_proba),
+        ("predict", {"source": "label_model"}, source, lambda r, kw: check_labels(r, kw, low=0)),
+        ("transform", {}, {}, lambda r, kw: check_votes(r, kw, shape=(16, M))),
+    ]
+
+
 def _dev_votes() -> Role:
     return votes(K=K, sparse=True).expecting({"zero rows": Reject()})
 
@@ -966,21 +977,7 @@ LIGER_ENTRIES = [
                 )
             },
         )
-        for method, extra, roles, check in [
-            (
-                "predict_proba",
-                {"source": "auto"},
-                {"source": choice("auto", "label_model", "end_model")},
-                check_proba,
-            ),
-            (
-                "predict",
-                {"source": "label_model"},
-                {"source": choice("auto", "label_model", "end_model")},
-                lambda r, kw: check_labels(r, kw, low=0),
-            ),
-            ("transform", {}, {}, lambda r, kw: check_votes(r, kw, shape=(16, M))),
-        ]
+        for method, extra, roles, check in _liger_labelling_methods()
     ],
     Entry(
         "liger.Liger.score",
@@ -2377,21 +2374,7 @@ def _dask_entries() -> list[Entry]:
                     )
                 },
             )
-            for method, extra, roles, check in [
-                (
-                    "predict_proba",
-                    {"source": "auto"},
-                    {"source": choice("auto", "label_model", "end_model")},
-                    check_proba,
-                ),
-                (
-                    "predict",
-                    {"source": "label_model"},
-                    {"source": choice("auto", "label_model", "end_model")},
-                    lambda r, kw: check_labels(r, kw, low=0),
-                ),
-                ("transform", {}, {}, lambda r, kw: check_votes(r, kw, shape=(16, M))),
-            ]
+            for method, extra, roles, check in _liger_labelling_methods()
         ],
         *_params_entries(
             "liger.dask.DaskLiger", ldask.DaskLiger, "n_jobs", 0, lambda model: _dask_refit(model)
