@@ -1331,7 +1331,7 @@ def _truncated(ctx):
 
 
 def _nearest_votes(split="X"):
-    from liger.tuning import NearestVotes
+    from liger.extension.tuning import NearestVotes
 
     L, X = data("L", "X")
     Q, LQ = (X, L) if split == "X" else data("X_dev", "L_dev")

@@ -113,7 +113,7 @@ def state_digest(
     ``ignore`` (wall-clock times, the thread count). Uses the walker of
     :mod:`liger.persistence`. ``int_width=False``: integer arrays count by value, not by width
     (a model keeps int8 votes as int8: the same fit as from int64 votes)."""
-    from liger.persistence import _Encoder
+    from liger.io.codec import _Encoder
 
     encoder = _Encoder()
     tree = encoder.encode(model, type(model).__name__)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liger import class_balance as cb
-from liger.label_model import LabelModel, LabelModelWarning, duplicate_groups
-from liger.majority import MajorityVoter
-from liger.vote_statistics import VoteStatistics
+from liger.label_model import class_balance as cb
+from liger.label_model.majority import MajorityVoter
+from liger.label_model.statistics import VoteStatistics
+from liger.label_model.triplet import LabelModel, LabelModelWarning, duplicate_groups
 
 from .test_label_model import BINARY_BALANCE, BINARY_TABLE, sample
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import liger
-from liger.tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid
+from liger.extension.tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid
 
 from .conftest import require_module
 from .test_search import nonzero_rows, problems
@@ -25,7 +25,7 @@ import dask  # noqa: E402
 import dask.array as da  # noqa: E402
 
 import liger.dask as ldask  # noqa: E402
-from liger._dask_grid import threshold_grid as dask_threshold_grid  # noqa: E402
+from liger.dask._dask_grid import threshold_grid as dask_threshold_grid  # noqa: E402
 
 METRICS = ["cosine", "ip", "euclidean"]
 

@@ -14,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 import liger
 from liger import Liger, nearest_support
-from liger.diagnostics import (
+from liger.diagnostics.tables import (
     Table,
     extension_curves,
     lf_table,
@@ -23,7 +23,7 @@ from liger.diagnostics import (
     vote_statistics,
     what_changed,
 )
-from liger.tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid
+from liger.extension.tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid
 
 
 def votes(max_n=30, max_m=6, max_K=4):

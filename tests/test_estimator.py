@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import liger
-from liger import estimator as estimator_module
 from liger._estimator import NotFittedError
-from liger.estimator import Liger
-from liger.label_model import LabelModel
+from liger.label_model.triplet import LabelModel
+from liger.pipeline import estimator as estimator_module
+from liger.pipeline.estimator import Liger
 
 
 def _toy(seed=0, n=600, n_dev=150, d=16, m=6):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import liger
-from liger.estimator import Liger
-from liger.extension import RADIUS_MAX_NEIGHBORS, RadiusVotes
+from liger.extension.votes import RADIUS_MAX_NEIGHBORS, RadiusVotes
+from liger.pipeline.estimator import Liger
 
 
 def _two_class_lfs(seed=0, n=500, n_dev=150, d=8, m=4):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import liger
-from liger.extension import RadiusVotes
+from liger.extension.votes import RadiusVotes
 
 from .test_radius import exact_pair_scores
 from .test_search import nonzero_rows, problems

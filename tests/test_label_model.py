@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from liger import metrics
 from liger._estimator import NotFittedError
-from liger.label_model import LabelModel, LabelModelWarning
-from liger.majority import MajorityVoter
+from liger.label_model.majority import MajorityVoter
+from liger.label_model.triplet import LabelModel, LabelModelWarning
 
 from .conftest import load_votes
 from .dawid_skene import lf_table, unipolar

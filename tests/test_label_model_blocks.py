@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from liger import label_model as lm
-from liger.class_balance import _marginal_log_likelihoods
-from liger.label_model import EncodedVotes, LabelModel, _Blocks, _log_likelihoods, _Triplets
-from liger.majority import MajorityVoter
-from liger.vote_statistics import VoteStatistics
+from liger.label_model import triplet as lm
+from liger.label_model.class_balance import _marginal_log_likelihoods
+from liger.label_model.majority import MajorityVoter
+from liger.label_model.statistics import VoteStatistics
+from liger.label_model.triplet import EncodedVotes, LabelModel, _Blocks, _log_likelihoods, _Triplets
 
 from .conftest import load_votes
 from .dawid_skene import REGIMES, sample_regime

@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 import pytest
 
-from liger.label_model import LabelModel, LabelModelWarning
-from liger.majority import MajorityVoter
+from liger.label_model.majority import MajorityVoter
+from liger.label_model.triplet import LabelModel, LabelModelWarning
 
 from .dawid_skene import REGIME_BY_KEY, REGIMES, sample_regime
 

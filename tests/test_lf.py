@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import liger
-from liger import lf as lf_module
-from liger.lf import (
+from liger.lf import definition as lf_module
+from liger.lf.definition import (
     ABSTAIN,
     LabelingFunction,
     LabelingFunctionError,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liger._estimator import NotFittedError
-from liger.majority import MajorityVoter
+from liger.label_model.majority import MajorityVoter
 
 from .conftest import load_votes
 

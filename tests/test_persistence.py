@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 import liger
-from liger import EndModel, LabelModel, Liger, MajorityVoter, ModelFileError, persistence
+from liger import EndModel, LabelModel, Liger, MajorityVoter, ModelFileError
 from liger._estimator import NotFittedError, ParamsMixin, SaveMixin
-from liger.persistence import ModelVersionWarning
-from liger.tuning import NearestVotes, TuningResult
+from liger.extension.tuning import NearestVotes, TuningResult
+from liger.io import codec as persistence
+from liger.io.codec import ModelVersionWarning
 
 from .reliability import blob_problem, call_keeping_inputs
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import liger
 from liger import Liger, Session
-from liger.tuning import DEFAULT_LEVELS, threshold_grid
-from liger.tuning import NearestVotes as _NearestVotes
+from liger.extension.tuning import DEFAULT_LEVELS, threshold_grid
+from liger.extension.tuning import NearestVotes as _NearestVotes
 
 settings.register_profile("liger", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("liger")

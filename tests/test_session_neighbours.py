@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import liger
-from liger.neighbours import NeighbourIndex
+from liger.search.neighbours import NeighbourIndex
 
 METRICS = ["cosine", "ip", "euclidean"]
 

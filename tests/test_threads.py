@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 import liger
-from liger._validation import resolve_n_jobs
+from liger._checks.validation import resolve_n_jobs
 
 from .reliability import blob_problem
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import liger
-from liger._validation import as_core_votes, as_votes
+from liger._checks.validation import as_core_votes, as_votes
 
 from . import reference
 

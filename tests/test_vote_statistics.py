@@ -13,10 +13,10 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from liger import vote_statistics as vs
-from liger.label_model import LabelModel, LabelModelWarning
-from liger.majority import MajorityVoter
-from liger.vote_statistics import VoteStatistics
+from liger.label_model import statistics as vs
+from liger.label_model.majority import MajorityVoter
+from liger.label_model.statistics import VoteStatistics
+from liger.label_model.triplet import LabelModel, LabelModelWarning
 
 # --------------------------------------------------------------------------------------------
 # A plain reference: one statistic at a time, written the obvious way.

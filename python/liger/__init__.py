@@ -7,20 +7,26 @@ vote extension; this package validates arguments and adds the pieces written in 
 from importlib.metadata import PackageNotFoundError, version
 
 from . import diagnostics, metrics
+from ._checks.validation import ABSTAIN
 from ._estimator import NotFittedError
-from ._validation import ABSTAIN
 from .conventions import from_pm1, to_pm1
 from .datasets import Dataset, Split, load_example, load_wrench
 from .end_model import EndModel
-from .estimator import Liger
-from .extension import extend, extend_votes
-from .label_model import LabelModel, LabelModelWarning
-from .lf import LabelingFunction, LabelingFunctionError, LFApplier, apply_lfs, labeling_function
-from .majority import MajorityVoter
-from .persistence import ModelFileError, load
-from .search import knn_graph, nearest_support, radius_neighbors
-from .session import EditReport, Session
-from .vote_statistics import VoteStatistics
+from .extension.votes import extend, extend_votes
+from .io.codec import ModelFileError, load
+from .label_model.majority import MajorityVoter
+from .label_model.statistics import VoteStatistics
+from .label_model.triplet import LabelModel, LabelModelWarning
+from .lf.definition import (
+    LabelingFunction,
+    LabelingFunctionError,
+    LFApplier,
+    apply_lfs,
+    labeling_function,
+)
+from .pipeline.estimator import Liger
+from .search.nearest import knn_graph, nearest_support, radius_neighbors
+from .session.api import EditReport, Session
 
 try:
     __version__ = version("liger")

@@ -128,7 +128,7 @@ class SaveMixin:
         TypeError
             An attribute has a type the format cannot hold; the message names it.
         """
-        from .persistence import save
+        from .io.codec import save
 
         save(self, path)
 

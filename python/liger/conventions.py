@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import ABSTAIN, _as_array, as_votes
+from ._checks.validation import ABSTAIN, _as_array, as_votes
 
 PM1_VALUES = (-1, 0, 1)
 

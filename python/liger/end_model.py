@@ -36,8 +36,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from ._estimator import ParamsMixin, SaveMixin
-from ._validation import (
+from ._checks.validation import (
     as_embeddings,
     as_probabilities,
     check_bool,
@@ -46,6 +45,7 @@ from ._validation import (
     check_random_state,
     check_rows,
 )
+from ._estimator import ParamsMixin, SaveMixin
 from .conventions import check_labels
 from .metrics import compute
 

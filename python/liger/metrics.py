@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._pandas import is_pandas, to_numpy
+from ._checks.pandas import is_pandas, to_numpy
 
 ABSTAIN = -1
 

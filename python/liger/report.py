@@ -14,9 +14,9 @@ import numpy as np
 
 from .datasets import Dataset
 from .end_model import EndModel
-from .estimator import Liger, resolve_tune_metric
-from .majority import MajorityVoter
+from .label_model.majority import MajorityVoter
 from .metrics import compute
+from .pipeline.estimator import Liger, resolve_tune_metric
 
 
 @dataclass(frozen=True)

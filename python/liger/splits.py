@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import (
+from ._checks.validation import (
     MAX_CLASSES,
     _as_array,
     as_dense_votes,

@@ -16,8 +16,8 @@ import dask
 import dask.array as da
 import numpy as np
 
+from .._checks.validation import ABSTAIN
 from ._dask_search import tree_reduce
-from ._validation import ABSTAIN
 
 
 def _keys(scores: np.ndarray) -> np.ndarray:

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from .label_model import LabelModel, balance_from_labels, check_class_balance
 from .majority import MajorityVoter
-from .vote_statistics import VoteStatistics
+from .statistics import VoteStatistics
+from .triplet import LabelModel, balance_from_labels, check_class_balance
 
 BALANCE_CHOICES = ("likelihood", "majority", "dev", "likelihood+dev")
 LABEL_MODELS = ("triplet", "majority")

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import (
+from .._checks.validation import (
     ABSTAIN,
     MAX_CLASSES,
     _as_array,
@@ -31,9 +31,9 @@ from ._validation import (
     check_names,
     check_rows,
 )
-from .conventions import check_labels
-from .metrics import compute
-from .tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid
+from ..conventions import check_labels
+from ..extension.tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid
+from ..metrics import compute
 
 __all__ = [
     "Table",

@@ -61,7 +61,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._validation import ABSTAIN, MAX_CLASSES, resolve_n_jobs
+from .._checks.validation import ABSTAIN, MAX_CLASSES, resolve_n_jobs
 
 __all__ = [
     "ABSTAIN",

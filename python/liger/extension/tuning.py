@@ -18,8 +18,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._validation import ABSTAIN, as_thresholds, check_levels, check_metric, check_vector
-from .vote_statistics import VoteStatistics
+from .._checks.validation import ABSTAIN, as_thresholds, check_levels, check_metric, check_vector
+from ..label_model.statistics import VoteStatistics
 
 DEFAULT_LEVELS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 

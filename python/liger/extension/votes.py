@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._validation import (
+from .. import _core
+from .._checks.validation import (
     ABSTAIN,
     as_core_votes,
     as_embeddings,
@@ -24,7 +24,7 @@ from ._validation import (
     is_sparse,
     resolve_n_jobs,
 )
-from .search import radius_neighbors, search_nearest
+from ..search.nearest import radius_neighbors, search_nearest
 from .tuning import SplitVotes
 
 __all__ = ["extend_votes", "extend", "RadiusVotes"]

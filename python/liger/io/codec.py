@@ -72,15 +72,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .class_balance import BalanceEstimate
-from .end_model import EndModel
-from .estimator import Liger
-from .guard import DevComparison
-from .label_model import LabelModel
-from .labeling import LabelRecipe
-from .lf_summary import LFSummary
-from .majority import MajorityVoter
-from .tuning import NearestVotes, TuningResult
+from ..diagnostics.lf_summary import LFSummary
+from ..end_model import EndModel
+from ..extension.tuning import NearestVotes, TuningResult
+from ..label_model.class_balance import BalanceEstimate
+from ..label_model.guard import DevComparison
+from ..label_model.labeling import LabelRecipe
+from ..label_model.majority import MajorityVoter
+from ..label_model.triplet import LabelModel
+from ..pipeline.estimator import Liger
 
 __all__ = [
     "FORMAT_VERSION",
@@ -303,7 +303,7 @@ def save(model: Any, path: str | os.PathLike) -> None:
     if registry.get(type(model).__name__) is not type(model) or dataclasses.is_dataclass(model):
         estimators = sorted(n for n, c in registry.items() if not dataclasses.is_dataclass(c))
         raise TypeError(f"model: expected a liger estimator ({estimators}), got {_describe(model)}")
-    from . import __version__
+    from .. import __version__
 
     encoder = _Encoder()
     try:
@@ -615,7 +615,7 @@ def load(path: str | os.PathLike) -> Any:
         The file was written by another liger version: its fitted state may lack attributes
         this version expects.
     """
-    from . import __version__
+    from .. import __version__
 
     path = _fspath(path)
     with _open(path) as archive:

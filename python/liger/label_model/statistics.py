@@ -84,8 +84,8 @@ import numpy as np
 from scipy import sparse
 from scipy.linalg import blas
 
-from ._validation import ABSTAIN, MAX_CLASSES, _as_array, _check_2d
-from .conventions import vote_above_classes
+from .._checks.validation import ABSTAIN, MAX_CLASSES, _as_array, _check_2d
+from ..conventions import vote_above_classes
 
 # Rows used to estimate the class balance by profile likelihood (systematic sample beyond it):
 # the balance is K - 1 numbers, so more rows add time but no accuracy that matters.

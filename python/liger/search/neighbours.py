@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._validation import (
+from .. import _core
+from .._checks.validation import (
     ABSTAIN,
     as_embeddings,
     check_dims,
@@ -38,7 +38,7 @@ from ._validation import (
     core_errors_named,
     resolve_n_jobs,
 )
-from .search import knn_graph, nearest_support
+from .nearest import knn_graph, nearest_support
 
 __all__ = ["NeighbourIndex", "SupportColumn", "TRAIN"]
 

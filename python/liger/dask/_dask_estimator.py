@@ -23,17 +23,7 @@ import dask
 import dask.array as da
 import numpy as np
 
-from . import _dask_grid
-from ._dask_search import (
-    SupportBase,
-    _nearest_votes,
-    aligned_rows,
-    as_row_chunked,
-    is_dask,
-    tree_reduce,
-)
-from ._estimator import ParamsMixin
-from ._validation import (
+from .._checks.validation import (
     ABSTAIN,
     MAX_THREADS,
     as_embeddings,
@@ -44,9 +34,19 @@ from ._validation import (
     check_votes_below,
     resolve_n_jobs,
 )
-from .estimator import Liger
-from .tuning import DEFAULT_LEVELS, NearestVotes
-from .vote_statistics import VoteStatistics
+from .._estimator import ParamsMixin
+from ..extension.tuning import DEFAULT_LEVELS, NearestVotes
+from ..label_model.statistics import VoteStatistics
+from ..pipeline.estimator import Liger
+from . import _dask_grid
+from ._dask_search import (
+    SupportBase,
+    _nearest_votes,
+    aligned_rows,
+    as_row_chunked,
+    is_dask,
+    tree_reduce,
+)
 
 
 # ------------------------------------------------------------------ the train split's twin

@@ -66,8 +66,8 @@ from typing import Any, Callable
 import numpy as np
 from scipy import optimize
 
-from .conventions import check_labels
-from .vote_statistics import VoteStatistics
+from ..conventions import check_labels
+from .statistics import VoteStatistics
 
 BALANCE_MODES = ("likelihood", "majority", "dev")
 # Pseudo-rows of the reference balance against the rows with >= 3 votes (see the module docstring).

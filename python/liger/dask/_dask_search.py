@@ -18,15 +18,15 @@ import dask
 import dask.array as da
 import numpy as np
 
-from ._validation import (
+from .._checks.validation import (
     MAX_THREADS,
     as_embeddings,
     as_thresholds,
     as_votes,
     check_metric,
 )
-from .search import search_nearest
-from .tuning import NearestVotes, support_votes
+from ..extension.tuning import NearestVotes, support_votes
+from ..search.nearest import search_nearest
 
 __all__ = ["SupportBase", "extend", "nearest_support", "nearest_votes"]
 

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from . import diagnostics
-from ._validation import (
+from .. import diagnostics
+from .._checks.validation import (
     ABSTAIN,
     as_dense_votes,
     as_embeddings,
@@ -46,16 +46,10 @@ from ._validation import (
     check_votes_below,
     resolve_n_jobs,
 )
-from .conventions import check_labels
-from .end_model import EndModel
-from .guard import DevComparison, fall_back_to_majority
-from .label_model import EncodedVotes, LabelModel
-from .labeling import LabelRecipe
-from .lf import LabelingFunction, LFApplier
-from .lf_summary import LFSummary
-from .neighbours import DEFAULT_K, TRAIN, NeighbourIndex, SupportColumn
-from .splits import check_dev_split, dev_score, infer_cardinality, resolve_tune_metric
-from .tuning import (
+from ..conventions import check_labels
+from ..diagnostics.lf_summary import LFSummary
+from ..end_model import EndModel
+from ..extension.tuning import (
     DEFAULT_LEVELS,
     NearestVotes,
     check_tuning_settings,
@@ -63,6 +57,12 @@ from .tuning import (
     refine_thresholds,
     support_votes,
 )
+from ..label_model.guard import DevComparison, fall_back_to_majority
+from ..label_model.labeling import LabelRecipe
+from ..label_model.triplet import EncodedVotes, LabelModel
+from ..lf.definition import LabelingFunction, LFApplier
+from ..search.neighbours import DEFAULT_K, TRAIN, NeighbourIndex, SupportColumn
+from ..splits import check_dev_split, dev_score, infer_cardinality, resolve_tune_metric
 
 __all__ = ["Session", "EditReport"]
 

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._validation import (
+from .. import _core
+from .._checks.validation import (
     as_core_votes,
     as_embeddings,
     check_dims,

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .label_model import LabelModelWarning
-from .metrics import compute
+from ..metrics import compute
+from .triplet import LabelModelWarning
 
 N_BOOTSTRAP = 2000
 ALPHA = 0.05

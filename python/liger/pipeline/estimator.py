@@ -7,11 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._estimator import NotFittedError, ParamsMixin, SaveMixin
-from ._pandas import SetOutputMixin, column_names, index_of
-from ._pandas import frame as pandas_frame
-from ._validation import (
+from .. import _core
+from .._checks.pandas import SetOutputMixin, column_names, index_of
+from .._checks.pandas import frame as pandas_frame
+from .._checks.validation import (
     as_dense_votes,
     as_embeddings,
     as_thresholds,
@@ -27,15 +26,21 @@ from ._validation import (
     core_errors_named,
     resolve_n_jobs,
 )
-from .conventions import check_labels
-from .end_model import EndModel
-from .extension import RADIUS_MAX_NEIGHBORS, RadiusVotes
-from .guard import fall_back_to_majority
-from .labeling import PART_BALANCE_PSEUDO_COUNT, LabelRecipe  # noqa: F401 (re-exported)
-from .lf_summary import LFSummary
-from .partition import assign, spherical_kmeans
-from .search import search_nearest
-from .splits import (
+from .._estimator import NotFittedError, ParamsMixin, SaveMixin
+from ..conventions import check_labels
+from ..diagnostics.lf_summary import LFSummary
+from ..end_model import EndModel
+from ..extension.tuning import (
+    DEFAULT_LEVELS,
+    NearestVotes,
+    check_tuning_settings,
+    choose_thresholds,
+)
+from ..extension.votes import RADIUS_MAX_NEIGHBORS, RadiusVotes
+from ..label_model.guard import fall_back_to_majority
+from ..label_model.labeling import PART_BALANCE_PSEUDO_COUNT, LabelRecipe  # noqa: F401 (re-exported)
+from ..search.nearest import search_nearest
+from ..splits import (
     TUNE_METRICS,
     check_dev_split,
     check_tune_metric,
@@ -44,7 +49,7 @@ from .splits import (
     is_int,
     resolve_tune_metric,
 )
-from .tuning import DEFAULT_LEVELS, NearestVotes, check_tuning_settings, choose_thresholds
+from .partition import assign, spherical_kmeans
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
 

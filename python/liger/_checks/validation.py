@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._pandas import is_pandas
-from ._pandas import to_numpy as pandas_to_numpy
+from .. import _core
+from .pandas import is_pandas
+from .pandas import to_numpy as pandas_to_numpy
 
 ABSTAIN = -1
 METRICS = ("cosine", "ip", "euclidean")

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .label_model import (
+from .statistics import VoteStatistics, dense_rows
+from .triplet import (
     VoteModel,
     _check_rows,
     _check_statistics,
@@ -16,7 +17,6 @@ from .label_model import (
     check_chunk_size,
     resolve_fit_balance,
 )
-from .vote_statistics import VoteStatistics, dense_rows
 
 
 class MajorityVoter(VoteModel):

@@ -98,8 +98,10 @@ from typing import Any
 
 import numpy as np
 
-from ._estimator import ParamsMixin, SaveMixin
-from ._validation import ABSTAIN, check_random_state
+from .._checks.validation import ABSTAIN, check_random_state
+from .._estimator import ParamsMixin, SaveMixin
+from ..conventions import check_labels
+from ..metrics import compute as compute_metrics
 from .class_balance import (  # re-exported: the balance helpers lived here before
     BalanceEstimate,  # noqa: F401
     LabelModelWarning,
@@ -111,9 +113,7 @@ from .class_balance import (  # re-exported: the balance helpers lived here befo
     describe_fallback,
     resolve_fit_balance,
 )
-from .conventions import check_labels
-from .metrics import compute as compute_metrics
-from .vote_statistics import (
+from .statistics import (
     VoteStatistics,
     check_cardinality,
     check_chunk_size,

@@ -42,7 +42,7 @@ class LFSummary:
         """The summary of a fitted model (``Liger`` or ``Session``): ``coverage`` = (as cast,
         extended) train coverage, ``dev`` = (L_dev, L_dev_extended, y_dev) or None, and the label
         model whose ``accuracies_`` (if it has them) are the estimated accuracies."""
-        from .diagnostics import vote_accuracy
+        from .tables import vote_accuracy
 
         dev_before = dev_after = None
         if dev is not None:
@@ -72,7 +72,7 @@ class LFSummary:
     def table(self, as_frame: bool | None = None):
         """The summary as a pandas DataFrame (when pandas is installed, or ``as_frame=True``) or
         a :class:`liger.diagnostics.Table` (``as_frame=False``): same columns as :meth:`to_dict`."""
-        from .diagnostics import as_table
+        from .tables import as_table
 
         return as_table(self.to_dict(), as_frame)
 

@@ -1,0 +1,13 @@
+"""Diagnostics: per-LF tables, what an edit changed, extension curves and their plot
+(``tables``), and the fitted model's per-LF summary (``lf_summary``). pandas / matplotlib are
+imported lazily."""
+
+from .tables import Table, extension_curves, lf_table, plot_extension_curves, what_changed
+
+__all__ = [
+    "Table",
+    "extension_curves",
+    "lf_table",
+    "plot_extension_curves",
+    "what_changed",
+]

@@ -1,0 +1,1 @@
+"""The batch pipeline: ``Liger`` (``estimator``) and its partitions (``partition``)."""
