@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 import liger
-from liger.label_model.triplet import LabelModelWarning
+from liger.label_model.class_balance import LabelModelWarning
 
 
 def synthetic(n: int, d: int, m: int, seed: int = 0):

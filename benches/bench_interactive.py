@@ -44,8 +44,9 @@ import numpy as np
 
 import liger
 from liger import Liger, Session
+from liger.label_model.encoding import EncodedVotes
 from liger.label_model.statistics import VoteStatistics
-from liger.label_model.triplet import EncodedVotes, LabelModel
+from liger.label_model.triplet import LabelModel
 
 
 def make_data(n: int, n_dev: int, n_test: int, d: int, m: int, seed: int = 0):

@@ -30,8 +30,9 @@ import numpy as np
 
 from liger import metrics
 from liger.conventions import from_pm1
+from liger.label_model.class_balance import LabelModelWarning
 from liger.label_model.majority import MajorityVoter
-from liger.label_model.triplet import LabelModel, LabelModelWarning
+from liger.label_model.triplet import LabelModel
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = [

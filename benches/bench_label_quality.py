@@ -37,8 +37,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/dawid_skene.py: the regimes shared with the tests
 
+from liger.label_model.class_balance import LabelModelWarning  # noqa: E402
 from liger.label_model.majority import MajorityVoter  # noqa: E402
-from liger.label_model.triplet import LabelModel, LabelModelWarning  # noqa: E402
+from liger.label_model.triplet import LabelModel  # noqa: E402
 from tests.dawid_skene import REGIME_BY_KEY, REGIMES, sample_regime  # noqa: E402
 
 

@@ -11,9 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liger.label_model import class_balance as cb
+from liger.label_model.class_balance import LabelModelWarning
 from liger.label_model.majority import MajorityVoter
+from liger.label_model.moments import duplicate_groups
 from liger.label_model.statistics import VoteStatistics
-from liger.label_model.triplet import LabelModel, LabelModelWarning, duplicate_groups
+from liger.label_model.triplet import LabelModel
 
 from .test_label_model import BINARY_BALANCE, BINARY_TABLE, sample
 

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liger import Liger, metrics
+from liger.label_model.class_balance import LabelModelWarning
 from liger.label_model.guard import ALPHA, N_BOOTSTRAP, SEED, _scores, compare_on_dev
 from liger.label_model.majority import MajorityVoter
-from liger.label_model.triplet import LabelModelWarning
 
 
 def _paired(b: int, c: int, both: int = 30):

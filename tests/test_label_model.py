@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from liger import metrics
 from liger._estimator import NotFittedError
+from liger.label_model.class_balance import LabelModelWarning
 from liger.label_model.majority import MajorityVoter
-from liger.label_model.triplet import LabelModel, LabelModelWarning
+from liger.label_model.triplet import LabelModel
 
 from .conftest import load_votes
 from .dawid_skene import lf_table, unipolar

@@ -12,11 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
+from liger.label_model import encoding
 from liger.label_model import triplet as lm
 from liger.label_model.class_balance import _marginal_log_likelihoods
+from liger.label_model.encoding import EncodedVotes, _Blocks, _log_likelihoods
 from liger.label_model.majority import MajorityVoter
-from liger.label_model.statistics import VoteStatistics
-from liger.label_model.triplet import EncodedVotes, LabelModel, _Blocks, _log_likelihoods, _Triplets
+from liger.label_model.moments import _Triplets
+from liger.label_model.statistics import VoteStatistics, check_vote_matrix
+from liger.label_model.triplet import LabelModel
 
 from .conftest import load_votes
 from .dawid_skene import REGIMES, sample_regime
@@ -80,7 +83,7 @@ def test_block_sums_read_sparse_votes_like_dense_ones():
     rows, cols = np.nonzero(L != -1)
     votes = sparse.csr_matrix((L[rows, cols], (rows, cols)), shape=L.shape)
     assert votes.nnz == rows.size
-    votes = lm.check_vote_matrix("L", votes, 3)
+    votes = check_vote_matrix("L", votes, 3)
     assert np.array_equal(_log_likelihoods(votes, log_flat, 64), _log_likelihoods(L, log_flat, 64))
 
 
@@ -186,7 +189,7 @@ def _assert_close_to_per_lf_sums(monkeypatch, L, K, y_dev=None, **params):
     the label model before blocks) within 1e-12 (log joints: relative)."""
     fast = _outputs(L, K, y_dev, **params)
     with monkeypatch.context() as patched:
-        patched.setattr(lm, "BLOCK_ENTRIES", 1)
+        patched.setattr(encoding, "BLOCK_ENTRIES", 1)
         plain = _outputs(L, K, y_dev, **params)
     assert fast["modes"] == plain["modes"]
     for name in ("class_balance_", "cond_probs_", "accuracies_", "proba", "likelihood"):

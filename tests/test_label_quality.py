@@ -12,8 +12,9 @@ import warnings
 import numpy as np
 import pytest
 
+from liger.label_model.class_balance import LabelModelWarning
 from liger.label_model.majority import MajorityVoter
-from liger.label_model.triplet import LabelModel, LabelModelWarning
+from liger.label_model.triplet import LabelModel
 
 from .dawid_skene import REGIME_BY_KEY, REGIMES, sample_regime
 

@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liger.label_model import statistics as vs
+from liger.label_model.class_balance import LabelModelWarning
 from liger.label_model.majority import MajorityVoter
 from liger.label_model.statistics import VoteStatistics
-from liger.label_model.triplet import LabelModel, LabelModelWarning
+from liger.label_model.triplet import LabelModel
 
 # --------------------------------------------------------------------------------------------
 # A plain reference: one statistic at a time, written the obvious way.

@@ -14,9 +14,10 @@ from .datasets import Dataset, Split, load_example, load_wrench
 from .end_model import EndModel
 from .extension.votes import extend, extend_votes
 from .io.codec import ModelFileError, load
+from .label_model.class_balance import LabelModelWarning
 from .label_model.majority import MajorityVoter
 from .label_model.statistics import VoteStatistics
-from .label_model.triplet import LabelModel, LabelModelWarning
+from .label_model.triplet import LabelModel
 from .lf.definition import (
     LabelingFunction,
     LabelingFunctionError,

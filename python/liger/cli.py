@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from .datasets import load_example, load_wrench
-    from .label_model.triplet import LabelModelWarning
+    from .label_model.class_balance import LabelModelWarning
     from .report import evaluate, format_table
 
     progress = _progress_printer()

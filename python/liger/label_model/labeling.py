@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from .class_balance import balance_from_labels, check_class_balance
 from .majority import MajorityVoter
 from .statistics import VoteStatistics
-from .triplet import LabelModel, balance_from_labels, check_class_balance
+from .triplet import LabelModel
 
 BALANCE_CHOICES = ("likelihood", "majority", "dev", "likelihood+dev")
 LABEL_MODELS = ("triplet", "majority")

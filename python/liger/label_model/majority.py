@@ -6,17 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .statistics import VoteStatistics, dense_rows
-from .triplet import (
-    VoteModel,
-    _check_rows,
-    _check_statistics,
-    balance_from_counts,
-    balance_from_majority,
-    check_cardinality,
-    check_chunk_size,
-    resolve_fit_balance,
-)
+from .base import VoteModel, _check_rows, _check_statistics
+from .class_balance import balance_from_counts, balance_from_majority, resolve_fit_balance
+from .statistics import VoteStatistics, check_cardinality, check_chunk_size, dense_rows
 
 
 class MajorityVoter(VoteModel):
