@@ -13,7 +13,7 @@ hang the suite), which:
 2. starts the call in the main thread and sends itself a real SIGINT (``os.kill``) from a timer
    thread 0.5 s later;
 3. records how long after the signal ``KeyboardInterrupt`` arrived, and that it came out of the
-   Rust call (the innermost frame is the call into ``liger._core`` in ``search.py``);
+   Rust call (the innermost frame is the call into ``liger._core`` in ``search/nearest.py``);
 4. waits 0.3 s, then measures the process's CPU time over 0.5 s (a worker still sweeping would use
    about 0.5 s per thread) and reads the state of every ``liger*`` thread from
    ``/proc/self/task/*/stat`` (a busy thread is ``R``, running or runnable);
@@ -253,7 +253,7 @@ def test_sigint_interrupts_a_long_call_and_stops_its_threads(case):
     assert got["signal_after"] >= 0.45, report
     assert got["latency"] <= MAX_LATENCY, f"KeyboardInterrupt came too late\n{report}"
     # Raised out of the Rust call itself (not by Python code after it returned).
-    assert got["where"][0] == "search.py" and "_core." in got["where"][1], report
+    assert got["where"][0] == "nearest.py" and "_core." in got["where"][1], report
     assert got["threads"], f"no liger worker thread found\n{report}"
     assert all(state != "R" for state in got["threads"].values()), f"a worker still runs\n{report}"
     assert got["idle_cpu"] <= MAX_IDLE_CPU, f"the process kept computing\n{report}"

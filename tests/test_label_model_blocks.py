@@ -12,13 +12,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
+from liger._checks.votes import check_vote_matrix
 from liger.label_model import encoding
 from liger.label_model import triplet as lm
 from liger.label_model.class_balance import _marginal_log_likelihoods
 from liger.label_model.encoding import EncodedVotes, _Blocks, _log_likelihoods
 from liger.label_model.majority import MajorityVoter
 from liger.label_model.moments import _Triplets
-from liger.label_model.statistics import VoteStatistics, check_vote_matrix
+from liger.label_model.statistics import VoteStatistics
 from liger.label_model.triplet import LabelModel
 
 from .conftest import load_votes

@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from liger._checks.votes import check_vote_matrix
 from liger.label_model import statistics as vs
 from liger.label_model.class_balance import LabelModelWarning
 from liger.label_model.majority import MajorityVoter
@@ -198,7 +199,7 @@ def test_dtypes_and_sparse_formats_give_identical_models(n, m, K, density, seed)
 def test_int8_votes_are_not_widened_as_a_whole():
     L = np.full((200_000, 10), -1, dtype=np.int8)
     L[::3, 0] = 1
-    checked = vs.check_vote_matrix("L", L, 2)
+    checked = check_vote_matrix("L", L, 2)
     assert checked is L  # validated in place: no int64 copy (it would be 16 MB)
     stats = VoteStatistics.from_votes(L, 2, chunk_size=10_000)
     assert stats.vote_counts[0, 2] == 66_667

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _core
+from .._native import _core
 from .pandas import is_pandas
 from .pandas import to_numpy as pandas_to_numpy
 

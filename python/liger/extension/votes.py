@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _core
 from .._checks.validation import (
     ABSTAIN,
     as_core_votes,
@@ -24,6 +23,7 @@ from .._checks.validation import (
     is_sparse,
     resolve_n_jobs,
 )
+from ..search.core import extend_votes_of_checked
 from ..search.nearest import radius_neighbors, search_nearest
 from .tuning import SplitVotes
 
@@ -99,7 +99,7 @@ def extend_votes(
             f"indices: expected -1 or a row of L_base in [0, {n}), got values in "
             f"[{indices_array.min()}, {indices_array.max()}]"
         )
-    return _core.extend_votes(
+    return extend_votes_of_checked(
         L,
         c_array(scores_array, np.float32),
         c_array(indices_array, np.int64),

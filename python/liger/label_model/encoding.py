@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .statistics import check_cardinality, check_vote_matrix, dense_rows
+from .._checks.votes import check_cardinality, check_vote_matrix
+from .chunks import dense_rows
 
 # A row's log-likelihood is summed over blocks of LFs: a block's table holds the summed
 # log-probability of every combination of its LFs' votes (at most this many entries, so that a

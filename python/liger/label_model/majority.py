@@ -6,9 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from .._checks.votes import check_cardinality, check_chunk_size
 from .base import VoteModel, _check_rows, _check_statistics
+from .chunks import dense_rows
 from .class_balance import balance_from_counts, balance_from_majority, resolve_fit_balance
-from .statistics import VoteStatistics, check_cardinality, check_chunk_size, dense_rows
+from .statistics import VoteStatistics
 
 
 class MajorityVoter(VoteModel):

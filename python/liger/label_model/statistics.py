@@ -77,15 +77,25 @@ those of the dense matrix with the same votes.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 from scipy.linalg import blas
 
-from .._checks.validation import ABSTAIN, MAX_CLASSES, _as_array, _check_2d
-from ..conventions import vote_above_classes
+from .._checks.validation import ABSTAIN
+from .._checks.votes import _check_count, check_cardinality, check_chunk_size, check_vote_matrix
+from .chunks import _check_column, _column, _take_rows, dense_rows
+from .passes import (
+    _class_counts,
+    _counts_and_wins,
+    _majority_wins,
+    _merge_samples,
+    _sparse_moments,
+    _union_ranges,
+    _vote_counts,
+    _wins,
+)
 
 # Rows used to estimate the class balance by profile likelihood (systematic sample beyond it):
 # the balance is K - 1 numbers, so more rows add time but no accuracy that matters.
@@ -98,229 +108,6 @@ DEFAULT_CHUNK_SIZE = 65536
 
 
 # --------------------------------------------------------------------------------------------
-# Validation
-
-
-def check_vote_matrix(
-    name: str, L: Any, cardinality: int | None = None, allow_empty_rows: bool = False
-) -> np.ndarray | sparse.csr_array | sparse.csr_matrix:
-    """Validate a vote matrix without widening it.
-
-    Parameters
-    ----------
-    name : str
-        Argument name used in error messages.
-    L : array-like of int, or scipy.sparse CSR / CSC matrix, shape (n, m)
-        Votes, ``-1`` = abstain, classes ``0..cardinality-1``; sparse: see the module docstring.
-    cardinality : int, optional
-        Number of classes K; votes ``>= K`` are rejected when given.
-    allow_empty_rows : bool, default=False
-        Accept ``n = 0``.
-
-    Returns
-    -------
-    ndarray (its own integer dtype, the input itself when it is one) or CSR matrix
-        Never a modified input: a CSC matrix is converted to a new CSR one.
-    """
-    if sparse.issparse(L):
-        return _check_sparse(name, L, cardinality, allow_empty_rows)
-    array = _as_array(name, L)  # pandas DataFrames by their columns' dtypes
-    _check_integer_dtype(name, array.dtype)
-    _check_2d(name, array, allow_empty_rows)
-    if array.size:
-        _check_range(name, array, int(array.min()), int(array.max()), cardinality)
-    return array
-
-
-def _check_integer_dtype(name: str, dtype: np.dtype) -> None:
-    if dtype == np.bool_ or not np.issubdtype(dtype, np.integer):
-        raise TypeError(
-            f"{name}: expected an integer vote matrix (-1 = abstain, classes 0..K-1), "
-            f"got dtype {dtype}; convert with .astype(int) if the values are whole numbers"
-        )
-
-
-def _check_range(name: str, L, low: int, top: int, cardinality: int | None) -> None:
-    """Reject votes below -1 or at/above K, with the position of the first offender."""
-    if low < ABSTAIN:
-        row, col = _first_position(L, low)
-        raise ValueError(
-            f"{name}: expected votes of -1 (abstain) or a class 0..K-1, got {low} "
-            f"at row {row}, column {col}"
-        )
-    if cardinality is not None and top >= cardinality:
-        one_based = (
-            not sparse.issparse(L)
-            and top == cardinality
-            and not (L == ABSTAIN).any()
-            and (L == 0).any()
-        )
-        raise vote_above_classes(name, top, cardinality, _first_position(L, top), one_based)
-
-
-def _first_position(L, value: int) -> tuple[int, int]:
-    if sparse.issparse(L):
-        csr = L.tocsr()
-        entry = int(np.flatnonzero(csr.data == value)[0])
-        row = int(np.searchsorted(csr.indptr, entry, side="right") - 1)
-        return row, int(csr.indices[entry])
-    row, col = np.argwhere(L == value)[0]
-    return int(row), int(col)
-
-
-def _check_sparse(name: str, L, cardinality: int | None, allow_empty_rows: bool):
-    if L.format not in ("csr", "csc"):
-        raise TypeError(
-            f"{name}: expected a dense array or a scipy.sparse CSR/CSC matrix, got "
-            f"{L.format.upper()}; convert with .tocsr() (duplicate entries would be added up)"
-        )
-    _check_integer_dtype(name, L.dtype)
-    if len(L.shape) != 2:
-        raise ValueError(f"{name}: expected a 2-D array, got shape {L.shape}")
-    rows, cols = L.shape
-    if cols == 0 or (rows == 0 and not allow_empty_rows):
-        raise ValueError(f"{name}: expected a non-empty array, got shape {L.shape}")
-    csr = L.tocsr() if L.format == "csc" else L
-    if csr.nnz != L.nnz:  # SciPy's conversion keeps every entry; guard against a future change
-        raise ValueError(f"{name}: converting to CSR changed the number of entries")
-    if csr.nnz:
-        _check_range(name, csr, int(csr.data.min()), int(csr.data.max()), cardinality)
-    _check_no_duplicates(name, csr)
-    return csr
-
-
-def _check_no_duplicates(name: str, csr) -> None:
-    """One entry per (row, LF) at most: two entries would be two votes of one LF on one row."""
-    if csr.nnz < 2:
-        return
-    lengths = np.diff(csr.indptr)
-    row_of = np.repeat(np.arange(csr.shape[0], dtype=np.int64), lengths)
-    keys = row_of * csr.shape[1] + csr.indices
-    if np.all(keys[1:] > keys[:-1]):  # sorted and distinct: the common canonical case
-        return
-    keys = np.sort(keys)
-    same = np.flatnonzero(keys[1:] == keys[:-1])
-    if same.size:
-        row, col = divmod(int(keys[same[0]]), csr.shape[1])
-        raise ValueError(
-            f"{name}: expected at most one entry per (row, LF), got several at row {row}, "
-            f"column {col} (scipy.sparse adds duplicate entries up; build the matrix from "
-            "distinct (row, LF) pairs)"
-        )
-
-
-def check_cardinality(cardinality: Any) -> int:
-    if isinstance(cardinality, bool) or not isinstance(cardinality, numbers.Integral):
-        raise TypeError(f"cardinality: expected an int >= 2, got {type(cardinality).__name__}")
-    if cardinality < 2:
-        raise ValueError(f"cardinality: expected an int >= 2, got {cardinality}")
-    if cardinality > MAX_CLASSES:
-        raise ValueError(f"cardinality: expected at most {MAX_CLASSES} classes, got {cardinality}")
-    return int(cardinality)
-
-
-def check_chunk_size(chunk_size: Any) -> int:
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral):
-        raise TypeError(f"chunk_size: expected a positive int, got {type(chunk_size).__name__}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size: expected a positive int, got {chunk_size}")
-    return int(chunk_size)
-
-
-def _check_count(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected an int >= {low}, got {type(value).__name__}")
-    if value < low:
-        raise ValueError(f"{name}: expected an int >= {low}, got {value}")
-    return int(value)
-
-
-# --------------------------------------------------------------------------------------------
-# Reading a vote matrix chunk by chunk
-
-
-def dense_rows(L, start: int, stop: int) -> np.ndarray:
-    """Rows ``start:stop`` of a validated vote matrix as a dense signed-integer array.
-
-    Dense input: a view in its own dtype (unsigned dtypes are converted: ``-1`` offsets would
-    wrap). Sparse (CSR) input: a new array with ``-1`` where no entry is stored.
-    """
-    if not sparse.issparse(L):
-        rows = L[start:stop]
-        return rows.astype(np.int64) if rows.dtype.kind == "u" else rows
-    stop = min(stop, L.shape[0])
-    lo, hi = L.indptr[start], L.indptr[stop]
-    out = np.full((stop - start, L.shape[1]), ABSTAIN, dtype=_dense_dtype(L.dtype))
-    row_of = np.repeat(np.arange(stop - start), np.diff(L.indptr[start : stop + 1]))
-    out[row_of, L.indices[lo:hi]] = L.data[lo:hi]
-    return out
-
-
-def _dense_dtype(dtype: np.dtype) -> np.dtype:
-    return np.dtype(np.int64) if dtype.kind == "u" else dtype
-
-
-def _column(L, j: int) -> np.ndarray:
-    """Column j of a validated vote matrix as int64 (-1 where a sparse matrix has no entry)."""
-    if not sparse.issparse(L):
-        return np.asarray(L[:, j], dtype=np.int64)
-    out = np.full(L.shape[0], ABSTAIN, dtype=np.int64)
-    hit = np.flatnonzero(L.indices == j)
-    out[np.searchsorted(L.indptr, hit, side="right") - 1] = L.data[hit]
-    return out
-
-
-def _check_column(column: Any, n: int, cardinality: int) -> np.ndarray:
-    """An LF's votes: a 1-D integer array of n values in -1..K-1, as int64."""
-    if column is None:
-        raise TypeError("column: expected an array, got None")
-    array = np.asarray(column)
-    _check_integer_dtype("column", array.dtype)
-    if array.shape != (n,):
-        raise ValueError(f"column: expected shape ({n},) (one vote per row), got {array.shape}")
-    array = array.astype(np.int64)
-    if n and (array.min() < ABSTAIN or array.max() >= cardinality):
-        bad = int(np.flatnonzero((array < ABSTAIN) | (array >= cardinality))[0])
-        raise ValueError(
-            f"column: expected votes of -1 (abstain) or a class 0..{cardinality - 1}, got "
-            f"{array[bad]} at row {bad}"
-        )
-    return array
-
-
-def _take_rows(L, rows: np.ndarray) -> np.ndarray:
-    """Selected rows (sorted indices) of a validated vote matrix, dense, as int64."""
-    if not sparse.issparse(L):
-        return np.asarray(L[rows], dtype=np.int64)
-    sub = L[rows]
-    out = np.full((rows.size, L.shape[1]), ABSTAIN, dtype=np.int64)
-    row_of = np.repeat(np.arange(rows.size), np.diff(sub.indptr))
-    out[row_of, sub.indices] = sub.data
-    return out
-
-
-class _VoteEntries:
-    """The cast votes of rows ``start:stop`` as coordinate triples (row - start, LF, class)."""
-
-    def __init__(self, L, start: int, stop: int) -> None:
-        if sparse.issparse(L):
-            lo, hi = L.indptr[start], L.indptr[stop]
-            row = np.repeat(np.arange(stop - start), np.diff(L.indptr[start : stop + 1]))
-            lf = L.indices[lo:hi].astype(np.int64)
-            cls = L.data[lo:hi].astype(np.int64)
-            cast = cls != ABSTAIN
-            self.row, self.lf, self.cls = row[cast], lf[cast], cls[cast]
-        else:
-            block = dense_rows(L, start, stop)
-            row, lf = np.nonzero(block != ABSTAIN)
-            self.row, self.lf, self.cls = row, lf, block[row, lf].astype(np.int64)
-        self.n = stop - start
-
-    def votes_per_row(self) -> np.ndarray:
-        return np.bincount(self.row, minlength=self.n)
-
-
-# --------------------------------------------------------------------------------------------
 # The statistics
 
 
@@ -330,6 +117,29 @@ def balance_sample_positions(total_rows: int) -> np.ndarray:
         # Deterministic, and it spans data sorted in any order.
         return np.linspace(0, total_rows - 1, MAX_BALANCE_ROWS).astype(np.int64)
     return np.arange(total_rows, dtype=np.int64)
+
+
+def _balance_sample(
+    L, cardinality: int, row_offset: int, total_rows: int, replace=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys, patterns and counts of this chunk's share of the systematic balance sample;
+    ``replace=(j, column)`` reads column j from ``column`` instead of ``L``."""
+    n, m = L.shape
+    positions = balance_sample_positions(total_rows)
+    lo, hi = np.searchsorted(positions, [row_offset, row_offset + n])
+    positions = positions[lo:hi]
+    rows = _take_rows(L, positions - row_offset)
+    if replace is not None:
+        rows[:, replace[0]] = replace[1][positions - row_offset]
+    dtype = _pattern_dtype(cardinality)
+    if not _codes_fit(m, cardinality):
+        return positions, rows.astype(dtype), np.ones(positions.size, dtype=np.int64)
+    # Rows as base-(K + 1) integers, deduplicated with a 1-D sort (``np.unique`` with ``axis=0``
+    # sorts rows lexicographically, 20x slower). Integer matmul: exact, and not BLAS.
+    powers = (cardinality + 1) ** np.arange(m, dtype=np.int64)
+    codes = (rows + 1) @ powers
+    keys, first, counts = np.unique(codes, return_index=True, return_counts=True)
+    return keys, rows[first].astype(dtype), counts.astype(np.int64)
 
 
 def _codes_fit(n_lfs: int, cardinality: int) -> bool:
@@ -752,28 +562,6 @@ def _same_array(a: np.ndarray | None, b: np.ndarray | None) -> bool:
     return a.dtype == b.dtype and np.array_equal(a, b)
 
 
-# --------------------------------------------------------------------------------------------
-# The passes
-
-
-def _vote_counts(L, cardinality: int, chunk_size: int) -> np.ndarray:
-    """(m, K + 1) counts: ``counts[j, v + 1]`` = rows where LF j cast v (v = -1 is abstain)."""
-    n, m = L.shape
-    width = cardinality + 1
-    counts = np.zeros(m * width, dtype=np.int64)
-    if sparse.issparse(L):
-        cast = L.data != ABSTAIN
-        codes = L.indices[cast].astype(np.int64) * width + L.data[cast].astype(np.int64) + 1
-        counts = np.bincount(codes, minlength=m * width).reshape(m, width)
-        counts[:, 0] = n - counts[:, 1:].sum(axis=1)
-        return counts
-    offsets = np.arange(m, dtype=np.int64) * width + 1
-    for start in range(0, n, chunk_size):
-        codes = dense_rows(L, start, start + chunk_size) + offsets
-        counts += np.bincount(codes.ravel(), minlength=m * width)
-    return counts.reshape(m, width)
-
-
 def _dense_moments(
     L: np.ndarray, cardinality: int, chunk_size: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -824,148 +612,3 @@ def _dense_moments(
         index = np.append(keep, width)
         features, gram = keep, gram[np.ix_(index, index)]
     return counts, features, gram, wins
-
-
-def _sparse_moments(L, cardinality: int, chunk_size: int):
-    """The same statistics from a CSR matrix: sparse indicator blocks, ``B^T B`` in int64."""
-    n, m = L.shape
-    K = cardinality
-    counts = _vote_counts(L, K, chunk_size)
-    features = np.flatnonzero(counts[:, 1:].ravel() > 0)
-    F = features.size
-    lookup = np.full(m * K, -1, dtype=np.int64)
-    lookup[features] = np.arange(F)
-    gram = np.zeros((F + 1, F + 1), dtype=np.int64)
-    for start in range(0, n, chunk_size):
-        stop = min(start + chunk_size, n)
-        entries = _VoteEntries(L, start, stop)
-        multi = np.flatnonzero(entries.votes_per_row() >= 2)
-        rows = np.concatenate([entries.row, multi])
-        cols = np.concatenate([lookup[entries.lf * K + entries.cls], np.full(multi.size, F)])
-        B = sparse.csr_array(
-            (np.ones(rows.size, dtype=np.int64), (rows, cols)), shape=(stop - start, F + 1)
-        )
-        gram += (B.T @ B).toarray()
-    return counts, features, gram
-
-
-def _class_counts(Lc: np.ndarray, cardinality: int, voted: np.ndarray) -> np.ndarray:
-    """(rows, K) votes per class of a dense block; class 0's from the row's total (one pass
-    fewer)."""
-    per_class = np.empty((Lc.shape[0], cardinality), dtype=np.int64)
-    if cardinality == 2:
-        # Votes are -1, 0 or 1: a row's sum is (class-1 votes) - (abstentions); no comparison.
-        per_class[:, 1] = Lc.sum(axis=1, dtype=np.int64) + (Lc.shape[1] - voted)
-        per_class[:, 0] = voted - per_class[:, 1]
-        return per_class
-    for c in range(1, cardinality):
-        per_class[:, c] = np.count_nonzero(Lc == c, axis=1)
-    per_class[:, 0] = voted - per_class[:, 1:].sum(axis=1)
-    return per_class
-
-
-def _wins(per_class: np.ndarray) -> np.ndarray:
-    """(K, K) int64: ``[t - 1, c]`` = rows whose top vote count is shared by t classes incl. c."""
-    K = per_class.shape[1]
-    if K == 2:  # the common case, without the generic (rows, K) temporaries
-        c0, c1 = per_class[:, 0], per_class[:, 1]
-        tied = np.count_nonzero((c0 == c1) & (c0 > 0))
-        return np.array(
-            [[np.count_nonzero(c0 > c1), np.count_nonzero(c1 > c0)], [tied, tied]],
-            dtype=np.int64,
-        )
-    top = per_class.max(axis=1, keepdims=True)
-    winners = (per_class == top) & (top > 0)
-    ties = winners.sum(axis=1, keepdims=True)
-    codes = (ties - 1) * K + np.arange(K)
-    return np.bincount(codes[winners], minlength=K * K).reshape(K, K)
-
-
-def _counts_and_wins(L, cardinality: int, chunk_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Vote counts and majority winners in one pass (what ``pairwise=False`` needs): one
-    comparison per class and chunk serves both the per-LF and the per-row counts."""
-    if sparse.issparse(L):
-        return _vote_counts(L, cardinality, chunk_size), _majority_wins(L, cardinality, chunk_size)
-    n, m = L.shape
-    K = cardinality
-    counts = np.zeros((m, K + 1), dtype=np.int64)
-    wins = np.zeros((K, K), dtype=np.int64)
-    for start in range(0, n, chunk_size):
-        Lc = dense_rows(L, start, start + chunk_size)
-        per_class = np.empty((Lc.shape[0], K), dtype=np.int64)
-        for c in range(K):
-            hits = Lc == c
-            counts[:, c + 1] += np.count_nonzero(hits, axis=0)
-            per_class[:, c] = np.count_nonzero(hits, axis=1)
-        wins += _wins(per_class)
-    counts[:, 0] = n - counts[:, 1:].sum(axis=1)
-    return counts, wins
-
-
-def _majority_wins(L, cardinality: int, chunk_size: int) -> np.ndarray:
-    """(K, K) int64 majority winners by tie size (see the module docstring), in one pass."""
-    K = cardinality
-    n = L.shape[0]
-    wins = np.zeros((K, K), dtype=np.int64)
-    for start in range(0, n, chunk_size):
-        stop = min(start + chunk_size, n)
-        if sparse.issparse(L):
-            entries = _VoteEntries(L, start, stop)
-            per_class = np.bincount(
-                entries.row * K + entries.cls, minlength=(stop - start) * K
-            ).reshape(stop - start, K)
-        else:
-            Lc = dense_rows(L, start, stop)
-            per_class = _class_counts(Lc, K, np.count_nonzero(Lc != ABSTAIN, axis=1))
-        wins += _wins(per_class)
-    return wins
-
-
-def _balance_sample(
-    L, cardinality: int, row_offset: int, total_rows: int, replace=None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keys, patterns and counts of this chunk's share of the systematic balance sample;
-    ``replace=(j, column)`` reads column j from ``column`` instead of ``L``."""
-    n, m = L.shape
-    positions = balance_sample_positions(total_rows)
-    lo, hi = np.searchsorted(positions, [row_offset, row_offset + n])
-    positions = positions[lo:hi]
-    rows = _take_rows(L, positions - row_offset)
-    if replace is not None:
-        rows[:, replace[0]] = replace[1][positions - row_offset]
-    dtype = _pattern_dtype(cardinality)
-    if not _codes_fit(m, cardinality):
-        return positions, rows.astype(dtype), np.ones(positions.size, dtype=np.int64)
-    # Rows as base-(K + 1) integers, deduplicated with a 1-D sort (``np.unique`` with ``axis=0``
-    # sorts rows lexicographically, 20x slower). Integer matmul: exact, and not BLAS.
-    powers = (cardinality + 1) ** np.arange(m, dtype=np.int64)
-    codes = (rows + 1) @ powers
-    keys, first, counts = np.unique(codes, return_index=True, return_counts=True)
-    return keys, rows[first].astype(dtype), counts.astype(np.int64)
-
-
-def _merge_samples(keys, patterns, counts):
-    """Union of two samples keyed by code (counts added) or by global position (disjoint)."""
-    all_keys = np.concatenate(keys)
-    all_patterns = np.concatenate(patterns)
-    all_counts = np.concatenate(counts)
-    unique, first, inverse = np.unique(all_keys, return_index=True, return_inverse=True)
-    merged = np.zeros(unique.size, dtype=np.int64)
-    np.add.at(merged, inverse, all_counts)
-    return unique, all_patterns[first], merged
-
-
-def _union_ranges(a, b) -> tuple[tuple[int, int], ...]:
-    ranges = sorted(a + b)
-    out: list[list[int]] = []
-    for start, stop in ranges:
-        if out and start < out[-1][1]:
-            raise ValueError(
-                f"other: expected statistics of disjoint rows, but rows {start}..{out[-1][1] - 1} "
-                "are counted twice"
-            )
-        if out and start == out[-1][1]:
-            out[-1][1] = stop
-        else:
-            out.append([start, stop])
-    return tuple((start, stop) for start, stop in out)

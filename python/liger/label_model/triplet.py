@@ -98,6 +98,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks.votes import check_cardinality, check_chunk_size
 from .base import VoteModel, _check_rows, _check_statistics, _softmax_rows
 from .class_balance import (
     LabelModelWarning,
@@ -109,11 +110,7 @@ from .class_balance import (
 )
 from .encoding import _Blocks, _codes_of, _log_likelihoods
 from .moments import DUPLICATE_AGREEMENT, _Triplets
-from .statistics import (
-    VoteStatistics,
-    check_cardinality,
-    check_chunk_size,
-)
+from .statistics import VoteStatistics
 
 AGGREGATIONS = ("median", "mean")
 METHODS = ("triplet",)

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _core
 from .._checks.pandas import SetOutputMixin, column_names, index_of
 from .._checks.pandas import frame as pandas_frame
 from .._checks.validation import (
@@ -39,6 +38,7 @@ from ..extension.tuning import (
 from ..extension.votes import RADIUS_MAX_NEIGHBORS, RadiusVotes
 from ..label_model.guard import fall_back_to_majority
 from ..label_model.labeling import PART_BALANCE_PSEUDO_COUNT, LabelRecipe  # noqa: F401 (re-exported)
+from ..search.core import nearest_support_of_checked
 from ..search.nearest import search_nearest
 from ..splits import (
     TUNE_METRICS,
@@ -575,7 +575,7 @@ of shape (K,), default=None
         # public wrapper would re-scan all n x d of them for NaN on every call (~0.2 s at n = 1M
         # for a batch of any size). Errors of the core name this method's arguments.
         with core_errors_named({"queries": "X", "base": "X_train", "L_base": "L_train"}):
-            scores, indices = _core.nearest_support(
+            scores, indices = nearest_support_of_checked(
                 X, self._X_support, self._L_support, self.metric, threads
             )
         votes = NearestVotes.from_search(L, scores, indices, self._L_support, self.metric)

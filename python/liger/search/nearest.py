@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _core
 from .._checks.validation import (
     as_core_votes,
     as_embeddings,
@@ -39,6 +38,7 @@ from .._checks.validation import (
     core_errors_named,
     resolve_n_jobs,
 )
+from .._native import _core
 
 __all__ = ["nearest_support", "knn_graph", "radius_neighbors"]
 

@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _core
 from .._checks.validation import (
     ABSTAIN,
     as_embeddings,
@@ -38,6 +37,7 @@ from .._checks.validation import (
     core_errors_named,
     resolve_n_jobs,
 )
+from .._native import _core
 from .nearest import knn_graph, nearest_support
 
 __all__ = ["NeighbourIndex", "SupportColumn", "TRAIN"]
