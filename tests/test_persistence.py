@@ -18,6 +18,7 @@ from liger import EndModel, LabelModel, Liger, MajorityVoter, ModelFileError
 from liger._estimator import NotFittedError, ParamsMixin, SaveMixin
 from liger.extension.tuning import NearestVotes, TuningResult
 from liger.io import codec as persistence
+from liger.io import registry
 from liger.io.codec import ModelVersionWarning
 
 from .reliability import blob_problem, call_keeping_inputs
@@ -316,9 +317,7 @@ class _Cached(ParamsMixin, SaveMixin):
 
 
 def test_transient_attributes_are_rebuilt_by_the_after_load_hook(tmp_path, monkeypatch):
-    monkeypatch.setattr(
-        persistence, "REGISTERED_CLASSES", persistence.REGISTERED_CLASSES + (_Cached,)
-    )
+    monkeypatch.setattr(registry, "REGISTERED_CLASSES", registry.REGISTERED_CLASSES + (_Cached,))
     model = _Cached(scale=3.0).fit()
     model.save(tmp_path / "cached.npz")
     manifest = persistence.read_manifest(tmp_path / "cached.npz")

@@ -4,11 +4,10 @@ The compiled core (``liger._core``) does the exact, blocked, parallel nearest-su
 vote extension; this package validates arguments and adds the pieces written in NumPy.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from . import diagnostics, metrics
 from ._checks.validation import ABSTAIN
 from ._estimator import NotFittedError
+from ._version import __version__
 from .conventions import from_pm1, to_pm1
 from .datasets import Dataset, Split, load_example, load_wrench
 from .end_model import EndModel
@@ -28,11 +27,6 @@ from .lf.definition import (
 from .pipeline.estimator import Liger
 from .search.nearest import knn_graph, nearest_support, radius_neighbors
 from .session.api import EditReport, Session
-
-try:
-    __version__ = version("liger")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "ABSTAIN",

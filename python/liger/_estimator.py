@@ -14,6 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from .io.codec import save
+from .io.registry import register
+
 
 class NotFittedError(ValueError, AttributeError):
     """Raised when a method that needs a fitted estimator is called before ``fit``.
@@ -111,8 +114,14 @@ class SaveMixin:
 
     The format (a ZIP of ``.npy`` arrays plus a JSON manifest, no pickle) and what is saved are
     described in :mod:`liger.persistence`. A class using this mixin must be listed in
-    ``liger.persistence.REGISTERED_CLASSES``.
+    ``liger.persistence.REGISTERED_CLASSES``: ``class X(..., SaveMixin, saveable=True)`` registers
+    it (:mod:`liger.io.registry`); subclasses are not registered unless they say so too.
     """
+
+    def __init_subclass__(cls, *, saveable: bool = False, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if saveable:
+            register(cls)
 
     def save(self, path: Any) -> None:
         """Write this estimator (parameters and fitted state) to ``path``.
@@ -128,8 +137,6 @@ class SaveMixin:
         TypeError
             An attribute has a type the format cannot hold; the message names it.
         """
-        from .io.codec import save
-
         save(self, path)
 
 

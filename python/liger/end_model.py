@@ -183,7 +183,7 @@ def _fit_binary(X, targets, weights, penalty, init, max_iter):
     return np.stack([-half, half], axis=1), int(result.nit)
 
 
-class EndModel(ParamsMixin, SaveMixin):
+class EndModel(ParamsMixin, SaveMixin, saveable=True):
     """Softmax regression on embeddings from soft train labels and gold dev labels.
 
     How much the train rows' probabilistic labels count against the dev rows' gold labels, and the

@@ -8,7 +8,10 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ..io.registry import saveable
 
+
+@saveable
 @dataclass(frozen=True)
 class LFSummary:
     """Per-LF statistics; every field is an (m,) array (or None when unknown).

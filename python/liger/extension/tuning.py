@@ -19,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .._checks.validation import ABSTAIN, as_thresholds, check_levels, check_metric, check_vector
+from ..io.registry import saveable
 from ..label_model.statistics import VoteStatistics
 
 DEFAULT_LEVELS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
@@ -77,6 +78,7 @@ class SplitVotes:
         return (votes != ABSTAIN).mean(0)
 
 
+@saveable
 @dataclass(frozen=True)
 class NearestVotes(SplitVotes):
     """What extension needs of one split: per (point, LF) its own vote, the vote of the LF's nearest
@@ -136,6 +138,7 @@ def threshold_grid(train: NearestVotes, levels=DEFAULT_LEVELS) -> np.ndarray:
     return grid
 
 
+@saveable
 @dataclass(frozen=True)
 class TuningResult:
     thresholds: np.ndarray

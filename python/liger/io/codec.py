@@ -72,19 +72,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..diagnostics.lf_summary import LFSummary
-from ..end_model import EndModel
-from ..extension.tuning import NearestVotes, TuningResult
-from ..label_model.class_balance import BalanceEstimate
-from ..label_model.guard import DevComparison
-from ..label_model.labeling import LabelRecipe
-from ..label_model.majority import MajorityVoter
-from ..label_model.triplet import LabelModel
-from ..pipeline.estimator import Liger
+from .._version import __version__
+from . import registry as _classes
 
 __all__ = [
     "FORMAT_VERSION",
-    "REGISTERED_CLASSES",
     "ModelFileError",
     "ModelVersionWarning",
     "load",
@@ -101,19 +93,13 @@ ARRAY_PREFIX = "arrays/"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _HASH_BLOCK = 1 << 22
 
-# The classes a file may name. Estimators (with get_params) and dataclasses; add new ones here.
-REGISTERED_CLASSES: tuple[type, ...] = (
-    Liger,
-    LabelModel,
-    MajorityVoter,
-    EndModel,
-    NearestVotes,
-    TuningResult,
-    LFSummary,
-    BalanceEstimate,
-    DevComparison,
-    LabelRecipe,
-)
+# The classes a file may name: registered by the classes themselves (liger.io.registry).
+
+
+def __getattr__(name: str) -> Any:
+    if name == "REGISTERED_CLASSES":
+        return _classes.REGISTERED_CLASSES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ModelFileError(ValueError):
@@ -126,12 +112,7 @@ class ModelVersionWarning(UserWarning):
 
 
 def _registry() -> dict[str, type]:
-    names: dict[str, type] = {}
-    for cls in REGISTERED_CLASSES:
-        if cls.__name__ in names:
-            raise RuntimeError(f"two registered classes are named {cls.__name__!r}")
-        names[cls.__name__] = cls
-    return names
+    return _classes.registered()
 
 
 def _describe(value: Any) -> str:
@@ -303,8 +284,6 @@ def save(model: Any, path: str | os.PathLike) -> None:
     if registry.get(type(model).__name__) is not type(model) or dataclasses.is_dataclass(model):
         estimators = sorted(n for n, c in registry.items() if not dataclasses.is_dataclass(c))
         raise TypeError(f"model: expected a liger estimator ({estimators}), got {_describe(model)}")
-    from .. import __version__
-
     encoder = _Encoder()
     try:
         root = encoder.encode(model, type(model).__name__)
@@ -615,8 +594,6 @@ def load(path: str | os.PathLike) -> Any:
         The file was written by another liger version: its fitted state may lack attributes
         this version expects.
     """
-    from .. import __version__
-
     path = _fspath(path)
     with _open(path) as archive:
         manifest = _checked_manifest(path, archive)

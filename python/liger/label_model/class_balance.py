@@ -67,6 +67,7 @@ import numpy as np
 from scipy import optimize
 
 from ..conventions import check_labels
+from ..io.registry import saveable
 from .statistics import VoteStatistics
 
 BALANCE_MODES = ("likelihood", "majority", "dev")
@@ -86,6 +87,7 @@ class LabelModelWarning(UserWarning):
     balance that rests on little evidence."""
 
 
+@saveable
 @dataclass(frozen=True)
 class BalanceEstimate:
     """How a likelihood class balance was obtained (``LabelModel.balance_estimate_``).

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..io.registry import saveable
 from ..metrics import compute
 from .triplet import LabelModelWarning
 
@@ -38,6 +39,7 @@ ALPHA = 0.05
 SEED = 0
 
 
+@saveable
 @dataclass(frozen=True)
 class DevComparison:
     """The label model against majority vote on the dev items (``Liger.guard_``).

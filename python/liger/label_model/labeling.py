@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..io.registry import saveable
 from .class_balance import balance_from_labels, check_class_balance
 from .majority import MajorityVoter
 from .statistics import VoteStatistics
@@ -24,6 +25,7 @@ LABEL_MODELS = ("triplet", "majority")
 PART_BALANCE_PSEUDO_COUNT = 20.0
 
 
+@saveable
 @dataclass(frozen=True)
 class LabelRecipe:
     """How to fit a label model on a vote matrix.

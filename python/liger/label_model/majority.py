@@ -13,7 +13,7 @@ from .class_balance import balance_from_counts, balance_from_majority, resolve_f
 from .statistics import VoteStatistics
 
 
-class MajorityVoter(VoteModel):
+class MajorityVoter(VoteModel, saveable=True):
     """Each row's probabilities are the fractions of its (non-abstaining) votes per class.
 
     Rows where every LF abstains get ``class_balance_`` as probabilities, so :meth:`predict`

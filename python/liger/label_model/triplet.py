@@ -225,7 +225,7 @@ def _log_tables(
     return np.ascontiguousarray(logs.reshape(*logs.shape[:-2], m * width))
 
 
-class LabelModel(VoteModel):
+class LabelModel(VoteModel, saveable=True):
     """Closed-form triplet label model: fits in one pass over the votes, multiclass natively.
 
     See the module docstring for the model and the estimator. ``fit`` stores the learned

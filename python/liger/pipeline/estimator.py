@@ -54,7 +54,7 @@ from .partition import assign, spherical_kmeans
 PARTITION_CANDIDATES = (1, 2, 3, 4)
 
 
-class Liger(ParamsMixin, SetOutputMixin, SaveMixin):
+class Liger(ParamsMixin, SetOutputMixin, SaveMixin, saveable=True):
     """Weak supervision with embeddings (Liger / Epoxy), scikit-learn style.
 
     Every LF is extended from the train points where it voted (its support) to points where it
