@@ -9,8 +9,8 @@ m = 10 of each; vectorised LFs of three kinds (NumPy arithmetic on a length colu
 numeric columns, which release the GIL, and pandas ``str.contains``, which mostly holds it). Every
 configuration is timed with the cache off, contenders interleaved; median and min of ``--repeat``
 runs. The applier's "auto" rule compares the serial time (extrapolated from each LF's first
-rows) with ``liger.lf.appliers.PROCESS_MIN_SECONDS``, and for vectorised LFs the first one's time times
-the number left with ``liger.lf.appliers.THREAD_MIN_SECONDS``.
+rows) with ``liger.lf.appliers.PROCESS_MIN_SECONDS``, and for vectorised LFs the first one's
+time times the number left with ``liger.lf.appliers.THREAD_MIN_SECONDS``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import time
 import numpy as np
 
 import liger
-from liger.lf.definition import PROBE_ROWS, LFApplier, labeling_function
+from liger.lf.appliers import PROBE_ROWS, LFApplier
+from liger.lf.definition import labeling_function
 
 SPAM, HAM, ABSTAIN = 1, 0, -1
 WORDS = ("check out", "subscribe", "my channel", "http", "free", "please", "visit", "win")

@@ -17,13 +17,8 @@ from .label_model.class_balance import LabelModelWarning
 from .label_model.majority import MajorityVoter
 from .label_model.statistics import VoteStatistics
 from .label_model.triplet import LabelModel
-from .lf.definition import (
-    LabelingFunction,
-    LabelingFunctionError,
-    LFApplier,
-    apply_lfs,
-    labeling_function,
-)
+from .lf.appliers import LFApplier, apply_lfs
+from .lf.definition import LabelingFunction, LabelingFunctionError, labeling_function
 from .pipeline.estimator import Liger
 from .search.nearest import knn_graph, nearest_support, radius_neighbors
 from .session.api import EditReport, Session

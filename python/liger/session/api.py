@@ -61,7 +61,8 @@ from ..label_model.encoding import EncodedVotes
 from ..label_model.guard import DevComparison, fall_back_to_majority
 from ..label_model.labeling import LabelRecipe
 from ..label_model.triplet import LabelModel
-from ..lf.definition import LabelingFunction, LFApplier
+from ..lf.appliers import LFApplier
+from ..lf.definition import LabelingFunction
 from ..search.neighbours import DEFAULT_K, TRAIN, NeighbourIndex, SupportColumn
 from ..splits import check_dev_split, dev_score, infer_cardinality, resolve_tune_metric
 
