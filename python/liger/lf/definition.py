@@ -146,7 +146,7 @@ def labeling_function(
 
     Examples
     --------
-    >>> from liger import LFApplier
+    >>> from liger import ABSTAIN, LFApplier
     >>> SPAM, HAM = 1, 0
     >>> @labeling_function(resources={"words": ("subscribe", "check out")})
     ... def keywords(x, words):
