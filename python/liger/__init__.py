@@ -21,7 +21,8 @@ from .lf.appliers import LFApplier, apply_lfs
 from .lf.definition import LabelingFunction, LabelingFunctionError, labeling_function
 from .pipeline.estimator import Liger
 from .search.nearest import knn_graph, nearest_support, radius_neighbors
-from .session.api import EditReport, Session
+from .session.api import Session
+from .session.report import EditReport
 
 __all__ = [
     "ABSTAIN",
