@@ -6,8 +6,8 @@
 for NumPy inputs, blocked along rows only.
 
 Unlike ``ParallelPostFit`` it also *fits* on a train split too large for one machine, by composing
-the same stages as :meth:`liger.Liger.fit` (through its ``_fit_searched`` seam, with the train
-split's :class:`DaskNearestVotes`): the search is :func:`nearest_votes` over the chunks, the label
+the same stages as :meth:`liger.Liger.fit` (through its ``_fit_from_searched_votes`` seam, with
+the train split's :class:`DaskNearestVotes`): the search is :func:`nearest_votes` over the chunks, the label
 model reads :class:`~liger.vote_statistics.VoteStatistics` merged across chunks, the threshold grid
 is an exact distributed order statistic, and the small dev split stays local. Every reduction is
 exact, so the fitted model equals the one :meth:`liger.Liger.fit` gets from the same arrays.
@@ -32,7 +32,6 @@ from .._checks.validation import (
     check_metric,
     check_vector,
     check_votes_below,
-    resolve_n_jobs,
 )
 from .._estimator import ParamsMixin
 from ..extension.tuning import DEFAULT_LEVELS, NearestVotes
@@ -212,7 +211,7 @@ class DaskLiger(ParamsMixin):
         if not isinstance(template, Liger):
             raise TypeError(f"estimator: expected a liger.Liger, got {type(template).__name__}")
         estimator = type(template)(**template.get_params(deep=False))
-        estimator._check_params(has_dev=y_dev is not None)
+        estimator._check_settings(has_dev=y_dev is not None)
         _check_task_threads(self.n_jobs)
         if not (is_dask(L_train) or is_dask(X_train)):
             estimator.fit(L_train, X_train, L_dev, X_dev, y_dev)
@@ -261,35 +260,38 @@ class DaskLiger(ParamsMixin):
             raise ValueError(
                 f"L_train: expected votes of -1 (abstain) or a class 0..K-1, got {lowest}"
             )
-        dev = None
         if not (L_dev is None and X_dev is None and y_dev is None):
             L_dev, X_dev, y_dev = (
                 np.asarray(v.compute() if is_dask(v) else v) if v is not None else None
                 for v in (L_dev, X_dev, y_dev)
             )
-        estimator._check_plain_params()
-        dev = estimator._check_dev(L, X, L_dev, X_dev, y_dev, resolve_n_jobs(estimator.n_jobs))
-        base_X, base_L = X, L
-        if self.base_chunk_rows is not None:
-            rows = _check_task_threads(self.base_chunk_rows, "base_chunk_rows")
-            base_X, base_L = X.rechunk({0: rows}), L.rechunk({0: rows})
-        support = SupportBase(base_X, base_L, names=("X_train", "L_train"))
-        scores, _, votes = _nearest_votes(
-            X, support, metric=metric, n_jobs=self.n_jobs, query_name="X_train"
-        )
-        # Held in the workers' memory while fit reads them (grid, statistics, coverage).
-        L, votes, scores = dask.persist(L, votes, scores)
-        train = DaskNearestVotes(L, votes, scores, metric != "euclidean")
-        dev_votes = None
-        if dev is not None:
-            dev_scores, _, dev_candidate = dask.compute(
-                *_nearest_votes(
-                    dev[1], support, metric=metric, n_jobs=self.n_jobs, query_name="X_dev"
-                )
+        supports = []
+
+        def search(dev):
+            base_X, base_L = X, L
+            if self.base_chunk_rows is not None:
+                rows = _check_task_threads(self.base_chunk_rows, "base_chunk_rows")
+                base_X, base_L = X.rechunk({0: rows}), L.rechunk({0: rows})
+            support = SupportBase(base_X, base_L, names=("X_train", "L_train"))
+            supports.append(support)
+            scores, _, votes = _nearest_votes(
+                X, support, metric=metric, n_jobs=self.n_jobs, query_name="X_train"
             )
-            dev_votes = NearestVotes(dev[0], dev_candidate, dev_scores, metric != "euclidean")
-        estimator._fit_searched(train, None, dev, dev_votes)
-        return support
+            # Held in the workers' memory while fit reads them (grid, statistics, coverage).
+            L_held, votes, scores = dask.persist(L, votes, scores)
+            train = DaskNearestVotes(L_held, votes, scores, metric != "euclidean")
+            dev_votes = None
+            if dev is not None:
+                dev_scores, _, dev_candidate = dask.compute(
+                    *_nearest_votes(
+                        dev[1], support, metric=metric, n_jobs=self.n_jobs, query_name="X_dev"
+                    )
+                )
+                dev_votes = NearestVotes(dev[0], dev_candidate, dev_scores, metric != "euclidean")
+            return train, dev_votes
+
+        estimator._fit_from_searched_votes(L, X, L_dev, X_dev, y_dev, search)
+        return supports[0]
 
     # -------------------------------------------------------------------------- predict
     def _check_fitted_dask(self) -> None:

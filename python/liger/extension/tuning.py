@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._checks.settings import check_tuning_settings
 from .._checks.validation import ABSTAIN, as_thresholds, check_levels, check_metric, check_vector
 from ..io.registry import saveable
 from ..label_model.statistics import VoteStatistics
@@ -277,21 +278,6 @@ def _coordinate_ascent(evaluate, grid, chosen, thresholds, best, lfs, min_gain, 
         if not moved:
             break
     return chosen, thresholds, best, evaluations
-
-
-def check_tuning_settings(thresholds: Any, threshold_search: Any, m: int | None = None) -> None:
-    """Refuse a ``thresholds`` string other than "tune" and an unknown ``threshold_search``
-    (``m``, when known, makes the message say the array shape)."""
-    if isinstance(thresholds, str) and thresholds != "tune":
-        shape = f"({m},)" if m is not None else "(m,)"
-        raise ValueError(
-            f"thresholds: expected 'tune', a number, an array of shape {shape} or None, "
-            f"got {thresholds!r}"
-        )
-    if threshold_search not in ("per_lf", "global"):
-        raise ValueError(
-            f"threshold_search: expected 'per_lf' or 'global', got {threshold_search!r}"
-        )
 
 
 def choose_thresholds(

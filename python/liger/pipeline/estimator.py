@@ -9,6 +9,7 @@ import numpy as np
 
 from .._checks.pandas import SetOutputMixin, column_names, index_of
 from .._checks.pandas import frame as pandas_frame
+from .._checks.settings import check_front_end_settings
 from .._checks.validation import (
     as_dense_votes,
     as_embeddings,
@@ -16,10 +17,7 @@ from .._checks.validation import (
     check_bool,
     check_dims,
     check_lfs,
-    check_metric,
     check_names,
-    check_number,
-    check_random_state,
     check_rows,
     check_votes_below,
     core_errors_named,
@@ -32,7 +30,6 @@ from ..end_model import EndModel
 from ..extension.tuning import (
     DEFAULT_LEVELS,
     NearestVotes,
-    check_tuning_settings,
     choose_thresholds,
 )
 from ..extension.votes import RADIUS_MAX_NEIGHBORS, RadiusVotes
@@ -237,50 +234,61 @@ of shape (K,), default=None
         (``lf_names_``) and a DataFrame ``L`` given later must have the same columns.
         """
         started = time.perf_counter()
-        self._check_params(has_dev=y_dev is not None)
-        metric = check_metric(self.metric)
-        threads = resolve_n_jobs(self.n_jobs)
-        self._check_plain_params()
+        metric, threads = self._check_settings(has_dev=y_dev is not None)
         lf_names_from = L_train
         L_train = as_dense_votes("L_train", L_train)
         X_train = as_embeddings("X_train", X_train, threads)
         check_rows("L_train", L_train, "X_train", X_train)
-        dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, threads)
-        self.lf_names_ = column_names(lf_names_from)
-        train_scores, train_indices = search_nearest(
-            X_train,
-            X_train,
-            L_train,
-            metric=metric,
-            n_jobs=self.n_jobs,
-            names=("X_train", "X_train", "L_train"),
-        )
-        train = NearestVotes.from_search(L_train, train_scores, train_indices, L_train, metric)
-        dev_votes = None
-        if dev is not None:
-            dev_scores, dev_indices = search_nearest(
-                dev[1],
+
+        def search(dev):
+            self.lf_names_ = column_names(lf_names_from)
+            train_scores, train_indices = search_nearest(
+                X_train,
                 X_train,
                 L_train,
                 metric=metric,
                 n_jobs=self.n_jobs,
-                names=("X_dev", "X_train", "L_train"),
+                names=("X_train", "X_train", "L_train"),
             )
-            dev_votes = NearestVotes.from_search(dev[0], dev_scores, dev_indices, L_train, metric)
-        self._L_support = L_train
-        self._X_support = X_train
-        self._fit_searched(train, X_train, dev, dev_votes)
+            train = NearestVotes.from_search(L_train, train_scores, train_indices, L_train, metric)
+            dev_votes = None
+            if dev is not None:
+                dev_scores, dev_indices = search_nearest(
+                    dev[1],
+                    X_train,
+                    L_train,
+                    metric=metric,
+                    n_jobs=self.n_jobs,
+                    names=("X_dev", "X_train", "L_train"),
+                )
+                dev_votes = NearestVotes.from_search(
+                    dev[0], dev_scores, dev_indices, L_train, metric
+                )
+            self._L_support = L_train
+            self._X_support = X_train
+            return train, dev_votes
+
+        self._fit_from_searched_votes(L_train, X_train, L_dev, X_dev, y_dev, search, X_train)
         self.class_names_ = _check_class_names(class_names, self.n_classes_)
         self.fit_time_ = time.perf_counter() - started
         return self
 
-    def _check_params(self, has_dev: bool) -> None:
+    def _check_settings(self, has_dev: bool) -> tuple[str, int]:
         """Refuse bad settings before any search: a typo must not cost an O(n^2) sweep first.
         (Settings that need K or m, such as a balance array or per-LF thresholds, are checked
-        where K and m are known.)"""
+        where K and m are known.) The settings a Session shares are checked by
+        :func:`~liger._checks.settings.check_front_end_settings`. Returns the checked metric and
+        the thread count. Called by :meth:`fit` and by ``liger.dask.DaskLiger.fit``."""
         LabelRecipe.check_names(self.label_model, self.class_balance, has_dev)
         check_tune_metric(self.tune_metric)
-        check_tuning_settings(self.thresholds, self.threshold_search)
+        metric, _, _ = check_front_end_settings(
+            thresholds=self.thresholds,
+            threshold_search=self.threshold_search,
+            end_model=self.end_model,
+            metric=self.metric,
+            min_gain=self.min_gain,
+            random_state=self.random_state,
+        )
         if self.fit_on not in ("original", "extended"):
             raise ValueError(f"fit_on: expected 'original' or 'extended', got {self.fit_on!r}")
         if self.extension not in ("nearest", "radius", "tune"):
@@ -292,15 +300,26 @@ of shape (K,), default=None
         s = self.n_partitions
         if not (s == "tune" if isinstance(s, str) else is_int(s) and s >= 1):
             raise ValueError(f"n_partitions: expected an int >= 1 or 'tune', got {s!r}")
-        if self.end_model not in (None, "logreg"):
-            raise ValueError(f"end_model: expected None or 'logreg', got {self.end_model!r}")
-
-    def _check_plain_params(self) -> None:
-        """Parameters that no stage checks on its own (the others are checked where used)."""
-        check_number("min_gain", self.min_gain, low=0.0)
+        threads = resolve_n_jobs(self.n_jobs)
         check_bool("warm_start", self.warm_start)
         check_bool("verbose", self.verbose)
-        check_random_state(self.random_state)
+        return metric, threads
+
+    def _fit_from_searched_votes(
+        self, L_train, X_train, L_dev, X_dev, y_dev, search, X_partitions=None
+    ) -> None:
+        """The one seam of the front ends that fit a Liger: :meth:`fit` and
+        ``liger.dask.DaskLiger.fit`` (which runs the searches over row chunks). After
+        :meth:`_check_settings`: checks the dev split against the train split (``L_train`` /
+        ``X_train``: their shapes and dtypes are read, so row-chunked Dask arrays do), calls
+        ``search(dev)`` -> ``(train, dev_votes)`` (the train split's :class:`NearestVotes` or a
+        twin read only through ``L``, ``grid``, ``statistics``, ``coverage``, ``extend``; the dev
+        split's NearestVotes or None), then runs every stage after the searches
+        (:meth:`_fit_searched`). ``X_partitions``: the train embeddings the partitions and the end
+        model read (None for Dask, which supports neither)."""
+        dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, resolve_n_jobs(self.n_jobs))
+        train, dev_votes = search(dev)
+        self._fit_searched(train, X_partitions, dev, dev_votes)
 
     def _fit_searched(self, train, X_train, dev, dev_votes) -> None:
         """Everything :meth:`fit` does after the searches: label model(s), tuning, partitions.
@@ -465,7 +484,7 @@ of shape (K,), default=None
 
     def _choose_partitions(self, X_train, train, fit_thresholds, dev, L_dev_ext):
         s = self.n_partitions
-        if isinstance(s, str):  # "tune" (checked by _check_params)
+        if isinstance(s, str):  # "tune" (checked by _check_settings)
             self._set_partitions(1, X_train, train, fit_thresholds)
             best, chosen = self._score_dev(dev, L_dev_ext), self._partition_state()
             for candidate in PARTITION_CANDIDATES[1:]:

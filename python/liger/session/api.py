@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks.settings import check_front_end_settings
 from .._checks.validation import (
     ABSTAIN,
     as_dense_votes,
@@ -37,16 +38,12 @@ from .._checks.validation import (
     as_votes,
     check_dims,
     check_lfs,
-    check_metric,
-    check_number,
-    check_random_state,
     check_rows,
     check_votes_below,
     resolve_n_jobs,
 )
 from ..conventions import check_labels
 from ..extension.tuning import (
-    check_tuning_settings,
     choose_thresholds,
 )
 from ..label_model.labeling import LabelRecipe
@@ -162,23 +159,25 @@ end_model, cardinality, random_state, n_jobs
     ) -> None:
         started = time.perf_counter()
         _check_supported(n_partitions, fit_on, extension)
-        self.metric = check_metric(metric)
-        self.min_gain = check_number("min_gain", min_gain, low=0.0)
+        self.metric, self.min_gain, self.random_state = check_front_end_settings(
+            thresholds=thresholds,
+            threshold_search=threshold_search,
+            end_model=end_model,
+            metric=metric,
+            min_gain=min_gain,
+            random_state=random_state,
+        )
         self.threshold_search = threshold_search
-        self.random_state = check_random_state(random_state)
         self.n_jobs = n_jobs
         threads = resolve_n_jobs(n_jobs)
         if retune == "auto":
             retune = "lf" if isinstance(thresholds, str) else None
         self.retune = _check_retune(retune)
-        if end_model not in (None, "logreg"):
-            raise ValueError(f"end_model: expected None or 'logreg', got {end_model!r}")
         self.end_model = end_model
 
         L_train = as_dense_votes("L", L)
         X_train = as_embeddings("X", X, threads)
         check_rows("L", L_train, "X", X_train)
-        check_tuning_settings(thresholds, threshold_search)
         dev_parts = _unpack("dev", dev, 3)
         needs_dev = isinstance(thresholds, str) or self.retune is not None
         if needs_dev and dev is None:
