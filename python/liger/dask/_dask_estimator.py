@@ -7,9 +7,9 @@ for NumPy inputs, blocked along rows only.
 
 Unlike ``ParallelPostFit`` it also *fits* on a train split too large for one machine, by composing
 the same stages as :meth:`liger.Liger.fit` (through its ``_fit_from_searched_votes`` seam, with
-the train split's :class:`DaskNearestVotes`): the search is :func:`nearest_votes` over the chunks, the label
-model reads :class:`~liger.vote_statistics.VoteStatistics` merged across chunks, the threshold grid
-is an exact distributed order statistic, and the small dev split stays local. Every reduction is
+the train split's :class:`DaskNearestVotes`): the search is :func:`nearest_votes` over the chunks,
+the label model reads :class:`~liger.label_model.statistics.VoteStatistics` merged across chunks,
+the threshold grid is an exact distributed order statistic, and the small dev split stays local. Every reduction is
 exact, so the fitted model equals the one :meth:`liger.Liger.fit` gets from the same arrays.
 """
 
