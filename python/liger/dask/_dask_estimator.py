@@ -9,8 +9,8 @@ Unlike ``ParallelPostFit`` it also *fits* on a train split too large for one mac
 the same stages as :meth:`liger.Liger.fit` (through its ``_fit_from_searched_votes`` seam, with
 the train split's :class:`DaskNearestVotes`): the search is :func:`nearest_votes` over the chunks,
 the label model reads :class:`~liger.label_model.statistics.VoteStatistics` merged across chunks,
-the threshold grid is an exact distributed order statistic, and the small dev split stays local. Every reduction is
-exact, so the fitted model equals the one :meth:`liger.Liger.fit` gets from the same arrays.
+the threshold grid is an exact distributed order statistic, and the small dev split stays local.
+Every reduction is exact, so the fitted model equals the one :meth:`liger.Liger.fit` gets from the same arrays.
 """
 
 from __future__ import annotations
