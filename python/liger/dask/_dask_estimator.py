@@ -10,7 +10,8 @@ the same stages as :meth:`liger.Liger.fit` (through its ``_fit_from_searched_vot
 the train split's :class:`DaskNearestVotes`): the search is :func:`nearest_votes` over the chunks,
 the label model reads :class:`~liger.label_model.statistics.VoteStatistics` merged across chunks,
 the threshold grid is an exact distributed order statistic, and the small dev split stays local.
-Every reduction is exact, so the fitted model equals the one :meth:`liger.Liger.fit` gets from the same arrays.
+Every reduction is exact, so the fitted model equals the one :meth:`liger.Liger.fit` gets from the
+same arrays.
 """
 
 from __future__ import annotations
