@@ -6,7 +6,7 @@ Not part of the test run. Usage::
     python benches/bench_label_quality.py --markdown   # the README table
     python benches/bench_label_quality.py --seeds 5 --regimes a b f
 
-Regimes (``tests/dawid_skene.py``): (a) 10 LFs, 30-80 % coverage; (b) 100 sparse annotators,
+Regimes (``tests/helpers/dawid_skene.py``): (a) 10 LFs, 30-80 % coverage; (b) 100 sparse annotators,
 1-3 % coverage, accuracies 0.6-0.9, 1000 items; (b1) the same with about one vote per item;
 (c) five LFs plus four near-copies of one weak LF; (d) 1 % positive class; (e) 4 classes;
 (f) one-class (unipolar) LFs as in spam filters. Each seed draws new LF parameters and new data.
@@ -35,12 +35,12 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # tests/dawid_skene.py: the regimes shared with the tests
+sys.path.insert(0, str(ROOT))  # tests/helpers/dawid_skene.py: the regimes shared with the tests
 
 from liger.label_model.class_balance import LabelModelWarning  # noqa: E402
 from liger.label_model.majority import MajorityVoter  # noqa: E402
 from liger.label_model.triplet import LabelModel  # noqa: E402
-from tests.dawid_skene import REGIME_BY_KEY, REGIMES, sample_regime  # noqa: E402
+from tests.helpers.dawid_skene import REGIME_BY_KEY, REGIMES, sample_regime  # noqa: E402
 
 
 def liger_label_model(L: np.ndarray, K: int, seed: int) -> np.ndarray:
