@@ -1,5 +1,6 @@
 """The adversarial suite: every public entry point x every role of its arguments x every
-perturbation of that role (``tests/helpers/adversarial.py``, ``tests/helpers/adversarial_entries/``).
+perturbation of that role (``tests/helpers/adversarial.py``,
+``tests/helpers/adversarial_entries/``).
 
 Each case checks the expected outcome (the same result as a canonical copy, a well-formed
 result, or a ``ValueError`` / ``TypeError`` naming the argument), that nothing else escapes (no

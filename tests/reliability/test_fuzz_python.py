@@ -3,7 +3,8 @@ list, shapes from 0-sized to mismatched, NaN / inf / huge / subnormal values, od
 random keyword values), and one property for every call:
 
 - it returns a well-formed result (shapes, dtypes, indices in range, finite probabilities that
-  sum to 1), equal to the NumPy reference (``tests/helpers/reference.py``, bit for bit for the searches)
+  sum to 1), equal to the NumPy reference (``tests/helpers/reference.py``, bit for bit for the
+  searches)
   whenever the reference applies; or it raises ``ValueError`` / ``TypeError``; nothing else;
 - for the searches and the extension an oracle also says *which* it must be: valid inputs must
   give the reference result, invalid ones (non-finite values, norms >= 2^62, zero rows under
