@@ -4,9 +4,9 @@ For every (query, LF) ``nearest_support`` returns the support row maximising the
 score (``tests/helpers/reference.py`` reproduces it bit for bit), exact ties to the lowest base
 index, and that canonical score. Hence: identical bits for every ``n_jobs`` and ``kernel``, and a
 base set split into row shards, searched shard by shard and merged by (score, lowest index), gives
-exactly the unsplit result. The same holds for ``knn_graph`` (top-k by canonical score, ties by index).
-The problems below are adversarial for screening: integer grids (exact ties), duplicated rows,
-rows one ulp apart, tight clusters, wildly different norms.
+exactly the unsplit result. The same holds for ``knn_graph`` (top-k by canonical score, ties by
+index). The problems below are adversarial for screening: integer grids (exact ties), duplicated
+rows, rows one ulp apart, tight clusters, wildly different norms.
 """
 
 from __future__ import annotations
