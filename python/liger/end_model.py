@@ -57,6 +57,17 @@ CV_METRICS = ("accuracy", "f1", "macro_f1")
 LBFGS_MEMORY = 20
 
 
+def _lbfgs(loss_and_grad, start: np.ndarray, max_iter: int):
+    """L-BFGS-B on ``loss_and_grad`` (returns the loss and its gradient) from ``start``."""
+    return minimize(
+        loss_and_grad,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": max_iter, "maxcor": LBFGS_MEMORY},
+    )
+
+
 def _softmax(Z: np.ndarray) -> np.ndarray:
     Z = Z - Z.max(axis=1, keepdims=True)
     np.exp(Z, out=Z)
@@ -134,13 +145,7 @@ def _fit_multinomial(X, targets, weights, penalty, init, max_iter):
         return loss, grad.ravel()
 
     start = np.zeros((d + 1) * K) if init is None else np.asarray(init, dtype=np.float64).ravel()
-    result = minimize(
-        loss_and_grad,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter, "maxcor": LBFGS_MEMORY},
-    )
+    result = _lbfgs(loss_and_grad, start, max_iter)
     return result.x.reshape(d + 1, K), int(result.nit)
 
 
@@ -172,13 +177,7 @@ def _fit_binary(X, targets, weights, penalty, init, max_iter):
     else:
         init = np.asarray(init, dtype=np.float64)
         start = init[:, 1] - init[:, 0]
-    result = minimize(
-        loss_and_grad,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxiter": max_iter, "maxcor": LBFGS_MEMORY},
-    )
+    result = _lbfgs(loss_and_grad, start, max_iter)
     half = 0.5 * result.x
     return np.stack([-half, half], axis=1), int(result.nit)
 

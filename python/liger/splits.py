@@ -17,6 +17,7 @@ from ._checks.validation import (
     check_lfs,
     check_rows,
 )
+from ._checks.votes import check_cardinality_param
 from .conventions import check_labels
 from .metrics import compute
 
@@ -91,18 +92,6 @@ def check_dev_split(L_train, X_train, L_dev, X_dev, y_dev, cardinality, needs_de
     check_lfs("L_train", L_train, "L_dev", L_dev)
     check_dims("X_train", X_train, "X_dev", X_dev)
     return L_dev, X_dev, y_dev
-
-
-def check_cardinality_param(cardinality) -> int | None:
-    """``cardinality``: None (inferred) or an int in ``2..MAX_CLASSES``."""
-    K = cardinality
-    if K is None:
-        return None
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 2 <= K <= MAX_CLASSES:
-        raise ValueError(
-            f"cardinality: expected None or an int >= 2 (at most {MAX_CLASSES}), got {K!r}"
-        )
-    return int(K)
 
 
 def infer_cardinality(cardinality, L_train, dev, names=("L_train", "L_dev", "y_dev")) -> int:

@@ -148,3 +148,15 @@ def _check_count(name: str, value: Any, low: int) -> int:
     if value < low:
         raise ValueError(f"{name}: expected an int >= {low}, got {value}")
     return int(value)
+
+
+def check_cardinality_param(cardinality) -> int | None:
+    """``cardinality``: None (inferred) or an int in ``2..MAX_CLASSES``."""
+    K = cardinality
+    if K is None:
+        return None
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 2 <= K <= MAX_CLASSES:
+        raise ValueError(
+            f"cardinality: expected None or an int >= 2 (at most {MAX_CLASSES}), got {K!r}"
+        )
+    return int(K)

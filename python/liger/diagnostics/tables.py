@@ -35,14 +35,6 @@ from ..conventions import check_labels
 from ..extension.tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid
 from ..metrics import compute
 
-__all__ = [
-    "Table",
-    "extension_curves",
-    "lf_table",
-    "plot_extension_curves",
-    "what_changed",
-]
-
 
 class Table:
     """A column table printed as text: what the diagnostics return without pandas.

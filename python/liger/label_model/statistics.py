@@ -298,19 +298,9 @@ class VoteStatistics:
             else:
                 counts, features, gram, wins = _dense_moments(votes, K, chunk)
             keys, patterns, sample_counts = _balance_sample(votes, K, offset, total)
-        return cls(
-            cardinality=K,
-            n_lfs=m,
-            total_rows=total,
-            row_ranges=((offset, offset + n),) if n else (),
-            vote_counts=counts,
-            features=features,
-            cooccurrence=gram,
-            majority_wins=wins,
-            sample_keys=keys,
-            sample_patterns=patterns,
-            sample_counts=sample_counts,
-        )
+        ranges = ((offset, offset + n),) if n else ()
+        sample = (keys, patterns, sample_counts)
+        return cls._build(K, m, total, ranges, counts, features, gram, wins, sample)
 
     # ---------------------------------------------------------------------------- derived
     @property
@@ -370,18 +360,13 @@ class VoteStatistics:
                 (self.sample_patterns, other.sample_patterns),
                 (self.sample_counts, other.sample_counts),
             )
-        return VoteStatistics(
-            cardinality=self.cardinality,
-            n_lfs=self.n_lfs,
-            total_rows=self.total_rows,
-            row_ranges=ranges,
-            vote_counts=self.vote_counts + other.vote_counts,
-            features=features,
-            cooccurrence=gram,
-            majority_wins=self.majority_wins + other.majority_wins,
-            sample_keys=keys,
-            sample_patterns=patterns,
-            sample_counts=counts,
+        return self._replaced(
+            self.vote_counts + other.vote_counts,
+            features,
+            gram,
+            self.majority_wins + other.majority_wins,
+            (keys, patterns, counts),
+            ranges,
         )
 
     def __add__(self, other: VoteStatistics) -> VoteStatistics:
@@ -518,13 +503,31 @@ class VoteStatistics:
         sample = _balance_sample(votes, K, offset, self.total_rows, replace=(j, new))
         return self._replaced(counts, features, gram, wins, sample)
 
-    def _replaced(self, counts, features, gram, wins, sample) -> VoteStatistics:
+    def _replaced(self, counts, features, gram, wins, sample, row_ranges=None) -> VoteStatistics:
+        """Statistics of this one's classes, LFs and total rows with other counts (``row_ranges``:
+        this one's unless given)."""
+        ranges = self.row_ranges if row_ranges is None else row_ranges
+        return VoteStatistics._build(
+            self.cardinality,
+            self.n_lfs,
+            self.total_rows,
+            ranges,
+            counts,
+            features,
+            gram,
+            wins,
+            sample,
+        )
+
+    @classmethod
+    def _build(cls, K, m, total, ranges, counts, features, gram, wins, sample) -> VoteStatistics:
+        """The constructor's keywords from positions; ``sample``: (keys, patterns, counts)."""
         keys, patterns, sample_counts = sample
-        return VoteStatistics(
-            cardinality=self.cardinality,
-            n_lfs=self.n_lfs,
-            total_rows=self.total_rows,
-            row_ranges=self.row_ranges,
+        return cls(
+            cardinality=K,
+            n_lfs=m,
+            total_rows=total,
+            row_ranges=ranges,
             vote_counts=counts,
             features=features,
             cooccurrence=gram,

@@ -58,7 +58,8 @@ from typing import Any
 
 import numpy as np
 
-from .._checks.validation import ABSTAIN, MAX_CLASSES, resolve_n_jobs
+from .._checks.validation import ABSTAIN, resolve_n_jobs
+from .._checks.votes import check_cardinality_param
 from .definition import LabelingFunction, LabelingFunctionError
 
 __all__ = ["ApplyReport", "LFApplier", "apply_lfs"]
@@ -184,7 +185,7 @@ class LFApplier:
         backend = self.backend
         if backend not in BACKENDS:
             raise ValueError(f"backend: expected one of {BACKENDS}, got {backend!r}")
-        K = _check_cardinality(self.cardinality)
+        K = check_cardinality_param(self.cardinality)
         if not isinstance(self.cache, (bool, np.bool_)):
             raise TypeError(f"cache: expected True or False, got {self.cache!r}")
         if (
@@ -426,16 +427,6 @@ def _row_type(labels: tuple) -> type:
 
 
 # ------------------------------------------------------------------ validation
-def _check_cardinality(K) -> int | None:
-    if K is None:
-        return None
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 2 <= K <= MAX_CLASSES:
-        raise ValueError(
-            f"cardinality: expected None or an int >= 2 (at most {MAX_CLASSES}), got {K!r}"
-        )
-    return int(K)
-
-
 def _as_lfs(lfs) -> list:
     if callable(lfs) or isinstance(lfs, (str, bytes)):
         raise TypeError(
