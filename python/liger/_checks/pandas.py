@@ -59,21 +59,6 @@ def to_numpy(name: str, value: Any) -> np.ndarray:
     return array[:, 0] if one_d else array
 
 
-def column_names(value: Any) -> list | None:
-    """The column labels of a DataFrame, else None."""
-    if is_pandas(value) and hasattr(value, "columns") and getattr(value, "ndim", 0) == 2:
-        return list(value.columns)
-    return None
-
-
-def index_of(*values: Any):
-    """The index of the first pandas object among ``values`` (rows of the output), else None."""
-    for value in values:
-        if is_pandas(value) and hasattr(value, "index"):
-            return value.index
-    return None
-
-
 def check_output(transform: Any) -> str | None:
     if transform is None:
         return None
@@ -87,39 +72,3 @@ def check_output(transform: Any) -> str | None:
                 "set_output(transform='pandas') needs pandas: pip install pandas"
             ) from exc
     return transform
-
-
-def frame(array: np.ndarray, index: Any, columns: Any):
-    """``array`` as a DataFrame with the given index (None: a RangeIndex) and columns."""
-    import pandas as pd
-
-    if index is not None and len(index) != array.shape[0]:
-        index = None
-    return pd.DataFrame(array, index=index, columns=columns)
-
-
-class SetOutputMixin:
-    """scikit-learn's ``set_output`` convention: ``set_output(transform="pandas")`` makes the
-    estimator's array outputs DataFrames. The setting lives in ``_sklearn_output_config``, the
-    attribute ``sklearn.base.clone`` carries over."""
-
-    def set_output(self, *, transform: str | None = None):
-        """Choose the container of the outputs.
-
-        Parameters
-        ----------
-        transform : {"default", "pandas"} or None, default=None
-            ``"pandas"``: DataFrames (columns named, rows indexed like the input when it is a
-            pandas object); ``"default"``: NumPy arrays; None: unchanged.
-
-        Returns
-        -------
-        self
-        """
-        transform = check_output(transform)
-        if transform is not None:
-            self._sklearn_output_config = {"transform": transform}
-        return self
-
-    def _wants_pandas(self) -> bool:
-        return getattr(self, "_sklearn_output_config", {}).get("transform") == "pandas"

@@ -7,8 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from .._checks.pandas import SetOutputMixin, column_names, index_of
-from .._checks.pandas import frame as pandas_frame
 from .._checks.settings import check_front_end_settings
 from .._checks.validation import (
     as_dense_votes,
@@ -46,6 +44,8 @@ from ..splits import (
     is_int,
     resolve_tune_metric,
 )
+from .output import SetOutputMixin, column_names, index_of
+from .output import frame as pandas_frame
 from .partition import assign, spherical_kmeans
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
