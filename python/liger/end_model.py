@@ -36,6 +36,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
+from ._checks.labels import check_labels
 from ._checks.validation import (
     as_embeddings,
     as_probabilities,
@@ -46,7 +47,6 @@ from ._checks.validation import (
     check_rows,
 )
 from ._estimator import ParamsMixin, SaveMixin
-from .conventions import check_labels
 from .metrics import compute
 
 DEFAULT_PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1)

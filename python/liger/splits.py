@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ._checks.labels import check_labels
 from ._checks.validation import (
     MAX_CLASSES,
     _as_array,
@@ -18,7 +19,6 @@ from ._checks.validation import (
     check_rows,
 )
 from ._checks.votes import check_cardinality_param
-from .conventions import check_labels
 from .metrics import compute
 
 TUNE_METRICS = ("accuracy", "f1", "macro_f1")

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from liger.conventions import check_labels, check_votes, from_pm1, to_pm1
+from liger._checks.labels import check_labels
+from liger._checks.votes import check_votes
+from liger.conventions import from_pm1, to_pm1
 
 from ..conftest import load_votes
 

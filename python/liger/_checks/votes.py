@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from ..conventions import vote_above_classes
-from .validation import ABSTAIN, MAX_CLASSES, _as_array, _check_2d
+from .validation import ABSTAIN, MAX_CLASSES, _as_array, _check_2d, as_votes
 
 # --------------------------------------------------------------------------------------------
 # Validation
@@ -160,3 +159,48 @@ def check_cardinality_param(cardinality) -> int | None:
             f"cardinality: expected None or an int >= 2 (at most {MAX_CLASSES}), got {K!r}"
         )
     return int(K)
+
+
+def vote_above_classes(
+    name: str, top: int, cardinality: int, position: tuple[int, int], one_based: bool
+) -> ValueError:
+    """The error for a vote ``top >= cardinality`` first seen at ``position`` (row, column);
+    ``one_based``: the matrix looks like Snorkel MeTaL's 0 = abstain, classes 1..K (no -1, has
+    0 and K), and the message says how to convert it."""
+    hint = ""
+    if one_based:
+        hint = (
+            "; the matrix has no -1 but has 0 and K: if it uses 0 = abstain and classes "
+            "1..K (Snorkel MeTaL), convert it with L - 1"
+        )
+    row, col = position
+    return ValueError(
+        f"{name}: expected votes of -1 (abstain) or a class 0..{cardinality - 1} "
+        f"(cardinality={cardinality}), got {top} at row {row}, column {col}{hint}"
+    )
+
+
+def check_votes(name: str, L: Any, cardinality: int, allow_empty_rows: bool = False) -> np.ndarray:
+    """Validate a vote matrix in Liger's convention for a model with ``cardinality`` classes.
+
+    Parameters
+    ----------
+    name : str
+        Argument name used in error messages.
+    L : array-like of int, shape (n, m)
+        Votes, ``-1`` = abstain, classes ``0..cardinality-1``.
+    cardinality : int
+        Number of classes K.
+    allow_empty_rows : bool, default=False
+        Accept ``n = 0``.
+
+    Returns
+    -------
+    ndarray of int64, shape (n, m)
+        C-contiguous; the input itself when it already is one (it is never modified).
+    """
+    votes = as_votes(name, L, allow_empty_rows=allow_empty_rows)
+    if votes.size == 0:
+        return votes
+    _check_range(name, votes, ABSTAIN, int(votes.max()), cardinality)
+    return votes

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks.labels import check_labels
 from .._checks.validation import (
     ABSTAIN,
     MAX_CLASSES,
@@ -31,7 +32,6 @@ from .._checks.validation import (
     check_names,
     check_rows,
 )
-from ..conventions import check_labels
 from ..extension.tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid
 from ..metrics import compute
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from .._checks.labels import check_labels
 from .._checks.validation import ABSTAIN, check_random_state
 from .._checks.votes import check_vote_matrix
 from .._estimator import ParamsMixin, SaveMixin
-from ..conventions import check_labels
 from ..metrics import compute as compute_metrics
 from .encoding import EncodedVotes
 from .statistics import VoteStatistics

@@ -66,7 +66,7 @@ from typing import Any, Callable
 import numpy as np
 from scipy import optimize
 
-from ..conventions import check_labels
+from .._checks.labels import check_labels
 from ..io.registry import saveable
 from .statistics import VoteStatistics
 

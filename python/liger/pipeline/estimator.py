@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks.labels import check_labels
 from .._checks.settings import check_front_end_settings
 from .._checks.validation import (
     as_dense_votes,
@@ -22,7 +23,6 @@ from .._checks.validation import (
     resolve_n_jobs,
 )
 from .._estimator import NotFittedError, ParamsMixin, SaveMixin
-from ..conventions import check_labels
 from ..diagnostics.lf_summary import LFSummary
 from ..end_model import EndModel
 from ..extension.tuning import (

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks.labels import check_labels
 from .._checks.settings import check_front_end_settings
 from .._checks.validation import (
     ABSTAIN,
@@ -42,7 +43,6 @@ from .._checks.validation import (
     check_votes_below,
     resolve_n_jobs,
 )
-from ..conventions import check_labels
 from ..extension.tuning import (
     choose_thresholds,
 )
