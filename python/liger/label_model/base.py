@@ -52,20 +52,20 @@ def break_ties(proba: np.ndarray, tie_break_policy: str, random_state: Any = Non
     return pred
 
 
-def _softmax_rows(log_joint: np.ndarray) -> np.ndarray:
+def softmax_rows(log_joint: np.ndarray) -> np.ndarray:
     log_joint -= log_joint.max(axis=1, keepdims=True)
     np.exp(log_joint, out=log_joint)
     log_joint /= log_joint.sum(axis=1, keepdims=True)
     return log_joint
 
 
-def _check_rows(stats: VoteStatistics, L: Any) -> None:
+def check_fit_rows(stats: VoteStatistics, L: Any) -> None:
     """``fit(L)`` needs at least one row (statistics of a zero-row chunk are fine to merge)."""
     if stats.n_rows == 0:
         raise ValueError(f"L: expected a non-empty array, got shape {np.shape(L)}")
 
 
-def _check_statistics(stats: Any, cardinality: int, pairwise: bool = True) -> None:
+def check_fit_statistics(stats: Any, cardinality: int, pairwise: bool = True) -> None:
     """``stats`` are complete statistics of ``cardinality`` classes (with the co-occurrence
     counts when ``pairwise``)."""
     if not isinstance(stats, VoteStatistics):

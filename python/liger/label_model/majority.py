@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._checks.votes import check_cardinality, check_chunk_size
-from .base import VoteModel, _check_rows, _check_statistics
+from .base import VoteModel, check_fit_rows, check_fit_statistics
 from .chunks import dense_rows
 from .class_balance import balance_from_counts, balance_from_majority, resolve_fit_balance
 from .statistics import VoteStatistics
@@ -75,7 +75,7 @@ class MajorityVoter(VoteModel, saveable=True):
         resolve_fit_balance(self.class_balance, K, y_dev)  # bad parameters fail before the pass
         # Majority vote reads no co-occurrences: skip that pass.
         stats = VoteStatistics.from_votes(L, K, chunk_size=chunk, pairwise=False)
-        _check_rows(stats, L)
+        check_fit_rows(stats, L)
         return self.fit_statistics(stats, y_dev=y_dev)
 
     def fit_statistics(self, stats: VoteStatistics, *, y_dev: Any = None) -> MajorityVoter:
@@ -96,7 +96,7 @@ class MajorityVoter(VoteModel, saveable=True):
         K = check_cardinality(self.cardinality)
         check_chunk_size(self.chunk_size)
         fixed, dev_counts = resolve_fit_balance(self.class_balance, K, y_dev)
-        _check_statistics(stats, K, pairwise=False)
+        check_fit_statistics(stats, K, pairwise=False)
         if isinstance(fixed, str):
             # No vote likelihood here: "likelihood" with dev labels falls back on those labels.
             if dev_counts is not None:

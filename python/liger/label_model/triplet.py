@@ -99,7 +99,7 @@ from typing import Any
 import numpy as np
 
 from .._checks.votes import check_cardinality, check_chunk_size
-from .base import VoteModel, _check_rows, _check_statistics, _softmax_rows
+from .base import VoteModel, check_fit_rows, check_fit_statistics, softmax_rows
 from .class_balance import (
     LabelModelWarning,
     balance_from_likelihood,
@@ -386,7 +386,7 @@ class LabelModel(VoteModel, saveable=True):
         K = self._check_hyperparameters()
         resolve_fit_balance(self.class_balance, K, y_dev)  # bad parameters fail before the pass
         stats = VoteStatistics.from_votes(L, K, chunk_size=int(self.chunk_size))
-        _check_rows(stats, L)
+        check_fit_rows(stats, L)
         return self.fit_statistics(stats, y_dev=y_dev)
 
     def fit_statistics(self, stats: VoteStatistics, *, y_dev: Any = None) -> LabelModel:
@@ -411,7 +411,7 @@ class LabelModel(VoteModel, saveable=True):
         """
         K = self._check_hyperparameters()
         fixed, dev_counts = resolve_fit_balance(self.class_balance, K, y_dev)
-        _check_statistics(stats, K)
+        check_fit_statistics(stats, K)
         n, m = stats.n_rows, stats.n_lfs
         tri = _Triplets(stats, float(self.min_z), float(self.min_expected), int(self.max_pairs))
         counts = tri.counts
@@ -598,7 +598,7 @@ class LabelModel(VoteModel, saveable=True):
         """
         L = self._checked_votes(L)
         if self._cardinality != 2:
-            return _softmax_rows(self._log_joint(L))
+            return softmax_rows(self._log_joint(L))
         # Binary: one gather per chunk on the log-odds table instead of one per class.
         flat = self._log_flat
         log_odds = _log_likelihoods(L, (flat[1] - flat[0])[None], check_chunk_size(self.chunk_size))
