@@ -113,8 +113,8 @@ class SaveMixin:
     """``save(path)``: write the estimator to one code-free file that :func:`liger.load` reads.
 
     The format (a ZIP of ``.npy`` arrays plus a JSON manifest, no pickle) and what is saved are
-    described in :mod:`liger.persistence`. A class using this mixin must be listed in
-    ``liger.persistence.REGISTERED_CLASSES``: ``class X(..., SaveMixin, saveable=True)`` registers
+    described in :mod:`liger.io.codec`. A class using this mixin must be listed in
+    ``liger.io.codec.REGISTERED_CLASSES``: ``class X(..., SaveMixin, saveable=True)`` registers
     it (:mod:`liger.io.registry`); subclasses are not registered unless they say so too.
     """
 

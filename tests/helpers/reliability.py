@@ -111,7 +111,7 @@ def state_digest(
     """SHA-256 of an estimator's parameters and whole fitted state (every attribute, nested
     estimators included, arrays bit for bit), leaving out the parameters and attributes named in
     ``ignore`` (wall-clock times, the thread count). Uses the walker of
-    :mod:`liger.persistence`. ``int_width=False``: integer arrays count by value, not by width
+    :mod:`liger.io.codec`. ``int_width=False``: integer arrays count by value, not by width
     (a model keeps int8 votes as int8: the same fit as from int64 votes)."""
     from liger.io.codec import _Encoder
 

@@ -78,8 +78,8 @@ def _sum(*parts):
 
 
 class DaskNearestVotes(NearestVotes):
-    """:class:`~liger.tuning.NearestVotes` of a row-chunked train split: ``L``, ``candidate`` and
-    ``scores`` are Dask arrays with the same row chunks, and the three reductions
+    """:class:`~liger.extension.tuning.NearestVotes` of a row-chunked train split: ``L``,
+    ``candidate`` and ``scores`` are Dask arrays with the same row chunks, and the three reductions
     :meth:`liger.Liger.fit` reads (``grid``, ``statistics``, ``coverage``) run over the chunks
     and return the exact NumPy values of the local class."""
 

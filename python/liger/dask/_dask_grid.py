@@ -1,5 +1,5 @@
-"""The extension-level threshold grid of :func:`liger.tuning.threshold_grid`, exactly, over
-row-chunked Dask arrays.
+"""The extension-level threshold grid of :func:`liger.extension.tuning.threshold_grid`, exactly,
+over row-chunked Dask arrays.
 
 A grid entry is an order statistic (numpy's ``quantile(..., method="lower")``) of one LF's finite
 scores on the points where it abstains. Sorting a column of a hundred million rows on one machine
@@ -100,8 +100,8 @@ def grid_ranks(count: int, levels, higher_is_better: bool) -> list:
 
 
 def threshold_grid(L: da.Array, scores: da.Array, levels, higher_is_better: bool) -> np.ndarray:
-    """(m, len(levels)) float32 thresholds, equal to ``liger.tuning.threshold_grid`` on the
-    computed arrays. Two passes over the chunks (two ``compute`` calls)."""
+    """(m, len(levels)) float32 thresholds, equal to ``liger.extension.tuning.threshold_grid`` on
+    the computed arrays. Two passes over the chunks (two ``compute`` calls)."""
     blocks = _blocks(L, scores)
     m = L.shape[1]
     high = dask.delayed(_high_counts, pure=True)

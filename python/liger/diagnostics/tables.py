@@ -6,7 +6,7 @@ coverage and dev accuracy move with an LF's extension level.
 - :func:`what_changed`: two predictions of the same points compared (labels flipped, coverage,
   dev score before and after);
 - :func:`extension_curves` / :func:`plot_extension_curves`: per LF, train coverage and dev
-  accuracy at every extension level of :data:`liger.tuning.DEFAULT_LEVELS`.
+  accuracy at every extension level of :data:`liger.extension.tuning.DEFAULT_LEVELS`.
 
 Every table is a pandas DataFrame when pandas is installed and a :class:`Table` otherwise (same
 columns, same numbers; ``as_frame=False`` asks for the plain one). pandas and matplotlib are
@@ -418,8 +418,8 @@ def extension_curves(
 ):
     """Per LF and extension level: its train coverage and dev accuracy when extended alone.
 
-    The thresholds are :func:`liger.tuning.threshold_grid`'s: level ``g`` extends an LF to the
-    fraction ``levels[g]`` of the train points where it abstains, closest first.
+    The thresholds are :func:`liger.extension.tuning.threshold_grid`'s: level ``g`` extends an LF
+    to the fraction ``levels[g]`` of the train points where it abstains, closest first.
 
     Parameters
     ----------
@@ -430,7 +430,7 @@ def extension_curves(
         The dev split's, searched against the train supports.
     y_dev : array-like of int, shape (n_dev,), optional
         Dev labels (needed with ``dev``).
-    levels : sequence of float, default=liger.tuning.DEFAULT_LEVELS
+    levels : sequence of float, default=liger.extension.tuning.DEFAULT_LEVELS
     names : sequence of m str, optional
     as_frame : bool, optional
 

@@ -210,7 +210,7 @@ class RadiusVotes(SplitVotes):
     threshold (a support point within ``t_j`` exists iff the nearest one is).
 
     Same interface as ``NearestVotes`` (``L``, ``scores``, ``higher_is_better``, ``extend``, and
-    through :class:`liger.tuning.SplitVotes` ``grid``, ``statistics``, ``coverage``).
+    through :class:`liger.extension.tuning.SplitVotes` ``grid``, ``statistics``, ``coverage``).
 
     Parameters
     ----------

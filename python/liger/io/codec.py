@@ -41,7 +41,7 @@ nodes (a Python list), or an object with exactly one of these forms:
   estimator of a registered class, rebuilt as ``cls(**params)`` and then given every attribute
   of ``state``;
 - ``{"dataclass": class name, "id": n, "fields": {name: node}}``: an instance of a registered
-  dataclass (e.g. :class:`liger.tuning.NearestVotes`), rebuilt by its constructor;
+  dataclass (e.g. :class:`liger.extension.tuning.NearestVotes`), rebuilt by its constructor;
 - ``{"ref": n}``: the estimator or dataclass with ``"id": n`` written earlier in the file (so
   shared sub-objects, like ``Liger.label_models_[0] is Liger.global_label_model_``, stay shared).
 

@@ -1,4 +1,5 @@
-"""Majority vote, with the same estimator interface as :class:`liger.label_model.LabelModel`."""
+"""Majority vote, with the same estimator interface as
+:class:`liger.label_model.triplet.LabelModel`."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ class MajorityVoter(VoteModel, saveable=True):
         Parameters
         ----------
         L : array-like of int or scipy.sparse CSR / CSC matrix, shape (n, m)
-            Votes, -1 = abstain (sparse: missing entries; see :mod:`liger.vote_statistics`).
+            Votes, -1 = abstain (sparse: missing entries; see :mod:`liger.label_model.statistics`).
         y : None
             Ignored (scikit-learn API compatibility); never train labels.
         y_dev : array-like of int, shape (n_dev,), optional

@@ -35,7 +35,7 @@ Estimation
 1. One streaming pass computes the vote counts and the co-occurrence counts of the indicators (a
    ``syrk`` per chunk of rows): no per-row Python, memory of one chunk. These exact integer
    counts, with the majority winners and the balance sample, are a
-   :class:`liger.vote_statistics.VoteStatistics`; ``fit(L)`` is
+   :class:`liger.label_model.statistics.VoteStatistics`; ``fit(L)`` is
    ``fit_statistics(VoteStatistics.from_votes(L, K))``, and statistics merged from row chunks or
    updated after one LF changed give the same model.
 2. ``d_f^2`` from the triplets of f, aggregated by the median of ``|R_fg R_fh / R_gh|`` (robust,
@@ -65,7 +65,8 @@ block (:data:`BLOCK_ENTRIES`; a fixed order, so results do not depend on chunkin
 
 Class balance
 -------------
-``class_balance`` picks where ``p`` comes from (:mod:`liger.class_balance`); labels of the rows
+``class_balance`` picks where ``p`` comes from (:mod:`liger.label_model.class_balance`); labels of
+the rows
 being fitted or scored are never used. ``"likelihood"`` (the default for K = 2): the profile
 likelihood of the vote patterns — for each candidate ``p`` the tables are re-derived in closed
 form, a whole grid of candidates in one batched pass — refused when the votes do not identify it
@@ -370,7 +371,7 @@ class LabelModel(VoteModel, saveable=True):
         L : array-like of int or scipy.sparse CSR / CSC matrix, shape (n, m)
             Votes, -1 = abstain, classes ``0..K-1``, any integer dtype (not widened); sparse:
             explicit entries are votes, missing entries abstentions (see
-            :mod:`liger.vote_statistics`). Not modified.
+            :mod:`liger.label_model.statistics`). Not modified.
         y : None
             Ignored; present for scikit-learn API compatibility. The model is unsupervised: gold
             labels of the rows of ``L`` never enter the fit.

@@ -1,6 +1,6 @@
 """Labeling functions: writing them (``@labeling_function``): :class:`LabelingFunction` and
 :class:`LabelingFunctionError`. Applying them is :mod:`liger.lf.appliers`; the code key of the
-vote cache is :mod:`liger.lf.fingerprint` (the package docstring of :mod:`liger.lf.appliers`
+vote cache is :mod:`liger.lf.fingerprint` (the module docstring of :mod:`liger.lf.appliers`
 describes both)."""
 
 from __future__ import annotations

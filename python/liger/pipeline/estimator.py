@@ -103,7 +103,8 @@ of shape (K,), default=None
         How an abstaining LF is extended to a point whose nearest support point clears the LF's
         threshold. ``"nearest"``: that point's vote (Liger's rule). ``"radius"``: the
         similarity-weighted vote of all the LF's support points within the threshold (the
-        ``RADIUS_MAX_NEIGHBORS`` = 256 most similar at most; :class:`liger.extension.RadiusVotes`).
+        ``RADIUS_MAX_NEIGHBORS`` = 256 most similar at most;
+        :class:`liger.extension.votes.RadiusVotes`).
         ``"tune"``: both, thresholds tuned for each; ``"radius"`` is kept only when it beats
         ``"nearest"`` on dev by ``min_gain``. The same (point, LF) pairs are extended either way;
         only their votes differ, and only for LFs that vote more than one class (every LF of the
@@ -152,7 +153,7 @@ of shape (K,), default=None
         ``"majority"`` when the dev guard replaced the label model by majority vote: with a dev
         split, the label model's dev score is compared with majority vote's (same extended
         votes, same objective) and majority vote is used when it is better beyond the dev noise
-        (one-sided paired bootstrap, :mod:`liger.guard`); a warning says so.
+        (one-sided paired bootstrap, :mod:`liger.label_model.guard`); a warning says so.
     guard_ : DevComparison or None
         The dev comparison behind ``fallback_`` (None without a dev split or with
         ``label_model="majority"``).
@@ -367,7 +368,7 @@ of shape (K,), default=None
 
     def _guard_against_majority(self, train, fit_thresholds, dev, L_dev_ext):
         """Fall back to majority vote when the label model loses to it on dev beyond the noise
-        (:func:`liger.guard.fall_back_to_majority`, shared with the Session)."""
+        (:func:`liger.label_model.guard.fall_back_to_majority`, shared with the Session)."""
         if dev is None or self._recipe.kind != "triplet":
             return None, None
         statistics = train.statistics(self.n_classes_, fit_thresholds, pairwise=False)
@@ -536,7 +537,8 @@ of shape (K,), default=None
 
     def _fit_label_model(self, statistics, y_dev, shrink_towards, kind=None):
         """A label model fitted on the vote ``statistics`` by the shared recipe
-        (:class:`liger.labeling.LabelRecipe`): its class balance uses ``y_dev`` (the dev labels
+        (:class:`liger.label_model.labeling.LabelRecipe`): its class balance uses ``y_dev`` (the
+        dev labels
         of the points it will label); ``shrink_towards``: the global balance, for a part's
         model; ``kind``: overrides ``label_model``."""
         return self._recipe.fit_statistics(statistics, y_dev, shrink_towards, kind=kind)

@@ -2,15 +2,15 @@
 
 A :class:`Session` holds Liger's pipeline fitted on train (and dev / test) and updates only what an
 edit touches. The neighbours are paid for once: the exact k-NN graph of every split against train
-(:class:`liger.neighbours.NeighbourIndex`), plus one nearest-support sweep for the LFs present at
-the start. An edit of LF j then costs
+(:class:`liger.search.neighbours.NeighbourIndex`), plus one nearest-support sweep for the LFs
+present at the start. An edit of LF j then costs
 
 - its nearest-support column, read off the graph (exact fallback searches only for points whose k
   neighbours hold none of its support and whose bound clears its threshold);
 - the label model's refit on the new votes (the label-model stage, :class:`LabelRecipe`);
 - the extension of column j, the dev guard (majority vote replaces the label model when it is
-  better on dev beyond the noise, :func:`liger.guard.fall_back_to_majority`), and the posterior
-  of every point.
+  better on dev beyond the noise, :func:`liger.label_model.guard.fall_back_to_majority`), and the
+  posterior of every point.
 
 Every result is the one a from-scratch :meth:`liger.Liger.fit` with the same votes and thresholds
 computes (with ``retune="all"``: the same tuning), because both front ends compose the same
@@ -105,7 +105,8 @@ end_model, cardinality, random_state, n_jobs
         threshold; a new LF gets the one passed, default no extension). ``"auto"``: ``"lf"`` when
         ``thresholds="tune"``, else None.
     k : int, default=64
-        Neighbours per point in the k-NN graphs (see :class:`liger.neighbours.NeighbourIndex`).
+        Neighbours per point in the k-NN graphs (see
+        :class:`liger.search.neighbours.NeighbourIndex`).
 
     Attributes
     ----------

@@ -175,7 +175,7 @@ class _SessionEngine:
 
     def _posteriors(self, seconds: dict | None = None) -> None:
         """Every split's posterior, from the recipe's label model or, when the dev guard says
-        so, from majority vote: the guard of ``Liger.fit`` (:func:`liger.guard
+        so, from majority vote: the guard of ``Liger.fit`` (:func:`liger.label_model.guard
         .fall_back_to_majority`), on the same statistics, dev votes and objective."""
         tick = time.perf_counter()
         model, fallback, comparison = self._model, None, None
