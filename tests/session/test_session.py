@@ -14,6 +14,8 @@ from liger import Liger, Session
 from liger.extension.tuning import DEFAULT_LEVELS, threshold_grid
 from liger.extension.tuning import NearestVotes as _NearestVotes
 
+from ..helpers.sessions import make_problem, session_of, three, votes_of
+
 settings.register_profile("liger", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("liger")
 
@@ -23,38 +25,6 @@ def _quiet_label_model():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
-
-
-def make_problem(seed=0, n=300, n_dev=60, n_test=40, d=8, m=5, K=2, grid=False):
-    """Clustered points whose class follows the cluster; LFs vote (mostly right) on part of their
-    clusters. ``grid=True``: small-integer embeddings and duplicated rows (exact score ties)."""
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((3 * K, d)) * 2
-
-    def split(size):
-        cluster = rng.integers(0, 3 * K, size)
-        y = cluster % K
-        if grid:
-            X = np.round(centres[cluster] / 2 + rng.integers(-1, 2, (size, d))).astype(np.float32)
-            X[~X.any(axis=1), 0] = 1.0
-            X[1::7] = X[0::7][: X[1::7].shape[0]]  # duplicated rows
-        else:
-            X = (centres[cluster] + rng.standard_normal((size, d))).astype(np.float32)
-        lf_cluster = rng.integers(0, 3 * K, m)
-        L = np.full((size, m), -1)
-        for j in range(m):
-            fires = (cluster == lf_cluster[j]) & (rng.random(size) < 0.5)
-            noise = rng.random(size) < 0.05
-            L[fires, j] = lf_cluster[j] % K
-            L[noise, j] = rng.integers(0, K, noise.sum())
-        return L, X, y
-
-    return split(n), split(n_dev), split(n_test)
-
-
-def session_of(problem, **params):
-    (L, X, _), (L_dev, X_dev, y_dev), (L_test, X_test, _) = problem
-    return Session(L, X, dev=(L_dev, X_dev, y_dev), test=(L_test, X_test), **params)
 
 
 LIGER_PARAMS = ("metric", "label_model", "class_balance", "tune_metric", "min_gain")
@@ -87,10 +57,6 @@ def assert_matches_from_scratch(session, problem, thresholds=None, **params):
         model.global_label_model_.class_balance_, session.label_model_.class_balance_
     )
     return model
-
-
-def _votes_of(rng, size, K, coverage):
-    return np.where(rng.random(size) < coverage, rng.integers(0, K, size), -1)
 
 
 @st.composite
@@ -136,7 +102,7 @@ def test_every_edit_matches_a_from_scratch_fit(seed, metric, K, grid, script, k)
         j = int(r.integers(0, m))
         if action in ("set", "set_empty", "add"):
             coverage = 0.0 if action == "set_empty" else float(r.choice([0.05, 0.2, 0.6]))
-            cols = {s: _votes_of(r, size, K, coverage) for s, size in sizes.items()}
+            cols = {s: votes_of(r, size, K, coverage) for s, size in sizes.items()}
             threshold = float(r.choice(finite)) if finite.size and r.random() < 0.5 else None
             if action == "add":
                 report = session.add_lf(
@@ -162,12 +128,10 @@ def test_retune_all_matches_from_scratch_tuning():
     assert_matches_from_scratch(session, problem, thresholds="tune")
     rng = np.random.default_rng(5)
     for j in (0, 3):
-        cols = {
-            s: _votes_of(rng, n, 2, 0.3) for s, n in (("train", 300), ("dev", 60), ("test", 40))
-        }
+        cols = {s: votes_of(rng, n, 2, 0.3) for s, n in (("train", 300), ("dev", 60), ("test", 40))}
         session.set_lf(j, cols["train"], dev=cols["dev"], test=cols["test"])
         assert_matches_from_scratch(session, problem, thresholds="tune")
-    session.add_lf(*_three(rng, 0.2)[:1], dev=_three(rng, 0.2)[1], test=_three(rng, 0.2)[2])
+    session.add_lf(*three(rng, 0.2)[:1], dev=three(rng, 0.2)[1], test=three(rng, 0.2)[2])
     assert_matches_from_scratch(session, problem, thresholds="tune")
     session.remove_lf(1)
     assert_matches_from_scratch(session, problem, thresholds="tune")
@@ -175,10 +139,6 @@ def test_retune_all_matches_from_scratch_tuning():
     assert_matches_from_scratch(session, problem)
     session.set_thresholds("tune")
     assert_matches_from_scratch(session, problem, thresholds="tune")
-
-
-def _three(rng, coverage, sizes=(300, 60, 40), K=2):
-    return [_votes_of(rng, n, K, coverage) for n in sizes]
 
 
 def reference_retune_lf(session_before, problem, j, new_votes, min_gain=0.01):
@@ -226,7 +186,7 @@ def test_retune_lf_is_the_guarded_step_recomputed_from_scratch(seed):
     assert session.retune == "lf"
     rng = np.random.default_rng(seed)
     for j in (1, 4):
-        train, dev, test = _three(rng, 0.3)
+        train, dev, test = three(rng, 0.3)
         expected = reference_retune_lf(session, problem, j, {"train": train, "dev": dev})
         session.set_lf(j, train, dev=dev, test=test)
         assert session.thresholds_[j] == np.float32(expected[0]) or (
@@ -236,7 +196,7 @@ def test_retune_lf_is_the_guarded_step_recomputed_from_scratch(seed):
         assert session.guard_.label_model == expected[2]
         assert_matches_from_scratch(session, problem, thresholds=session.thresholds_.copy())
     # A new LF starts from the global level of the last full tuning and is re-tuned alone.
-    train, dev, test = _three(rng, 0.3)
+    train, dev, test = three(rng, 0.3)
     others = session.thresholds_.copy()
     session.add_lf(train, dev=dev, test=test)
     np.testing.assert_array_equal(session.thresholds_[:-1], others)
@@ -363,7 +323,7 @@ def test_empty_supports_and_named_lfs():
     )
     assert_matches_from_scratch(session, problem)
     rng = np.random.default_rng(0)
-    train, dev, test = _three(rng, 0.3)
+    train, dev, test = three(rng, 0.3)
     session.set_lf("c", train, dev=dev, test=test)  # the empty support fills up
     assert_matches_from_scratch(session, problem)
     session.set_lf("a", np.full(300, -1), dev=dev, test=test)  # and another one empties
@@ -394,7 +354,7 @@ def test_dev_labels_and_class_balance_options(params):
     session.set_dev_labels(y_new)
     session._splits["dev"].y  # noqa: B018 (the session keeps its own copy)
     assert_matches_from_scratch(session, problem, **params)
-    train, dev, test = _three(rng, 0.2)
+    train, dev, test = three(rng, 0.2)
     session.set_lf(2, train, dev=dev, test=test)
     assert_matches_from_scratch(session, problem, **params)
 
@@ -411,7 +371,7 @@ def test_multiclass_and_youtube_edit_match_from_scratch():
     problem = make_problem(9, K=3, m=6)
     session = session_of(problem, thresholds="tune", retune="all")
     assert_matches_from_scratch(session, problem, thresholds="tune")
-    train, dev, test = _three(np.random.default_rng(3), 0.3, K=3)
+    train, dev, test = three(np.random.default_rng(3), 0.3, K=3)
     session.set_lf(5, train, dev=dev, test=test)
     assert_matches_from_scratch(session, problem, thresholds="tune")
 
@@ -463,7 +423,7 @@ def test_end_model_is_refitted_warm_after_an_edit():
     model.fit(session.votes("train"), X, session.votes("dev"), X_dev, y_dev)
     np.testing.assert_allclose(model.predict_proba(session.votes("test"), X_test), first)
     penalty = session.end_model_.penalty_
-    train, dev, test = _three(np.random.default_rng(0), 0.5)
+    train, dev, test = three(np.random.default_rng(0), 0.5)
     session.set_lf(0, train, dev=dev, test=test)
     model.fit(session.votes("train"), X, session.votes("dev"), X_dev, y_dev)
     np.testing.assert_allclose(
@@ -525,7 +485,7 @@ def test_fallback_points_are_searched_exactly_and_only_when_needed():
     problem = make_problem(13, n=400)
     session = session_of(problem, thresholds=None, retune=None, k=1)
     rng = np.random.default_rng(0)
-    train, dev, test = _three(rng, 0.05, sizes=(400, 60, 40))
+    train, dev, test = three(rng, 0.05, sizes=(400, 60, 40))
     strict = session.set_lf(1, train, dev=dev, test=test, threshold=1.01)
     assert strict.fallback_points == 0
     assert_matches_from_scratch(session, problem)
@@ -535,187 +495,3 @@ def test_fallback_points_are_searched_exactly_and_only_when_needed():
     again = session.set_thresholds({1: -0.5})  # already settled for a looser threshold: cached
     assert again.fallback_points == 0
     assert_matches_from_scratch(session, problem)
-
-
-def _youtube_lfs():
-    from liger import ABSTAIN, labeling_function
-
-    @labeling_function
-    def check_out(text):
-        return 1 if "check out" in text.lower() else ABSTAIN
-
-    @labeling_function
-    def subscribe(text):
-        return 1 if "subscribe" in text.lower() else ABSTAIN
-
-    @labeling_function
-    def link(text):
-        return 1 if "http" in text.lower() or ".com" in text.lower() else ABSTAIN
-
-    @labeling_function
-    def song(text):
-        return 0 if "song" in text.lower() else ABSTAIN
-
-    @labeling_function(vectorized=True)
-    def short(texts):
-        return np.where(np.array([len(t.split()) for t in texts]) < 5, 0, ABSTAIN)
-
-    return [check_out, subscribe, link, song, short]
-
-
-def test_session_from_lfs_applies_only_what_changed_and_matches_from_scratch():
-    from liger import ABSTAIN, labeling_function
-
-    ds = liger.load_example("youtube")
-    lfs = _youtube_lfs()
-    session = Session.from_lfs(
-        lfs,
-        ds.train.texts,
-        ds.train.X,
-        dev=(ds.valid.texts, ds.valid.X, ds.valid.y),
-        test=(ds.test.texts, ds.test.X),
-        thresholds=0.6,
-        retune=None,
-    )
-    assert session.lf_names_ == ["check_out", "subscribe", "link", "song", "short"]
-    applier = liger.LFApplier()
-    L = applier.apply(lfs, ds.train.texts)
-    np.testing.assert_array_equal(session.votes("train"), L)
-
-    @labeling_function(name="song")
-    def music(text):
-        return 0 if "song" in text.lower() or "music" in text.lower() else ABSTAIN
-
-    session.set_lf("song", music)
-    assert session._applier.last_report_.ran == ["song"], "only the edited LF runs"
-    assert session.lfs_[3] is music
-    L[:, 3] = applier.apply([music], ds.train.texts)[:, 0]
-    L_dev = applier.apply(session.lfs_, ds.valid.texts)
-    L_test = applier.apply(session.lfs_, ds.test.texts)
-    model = Liger(thresholds=0.6).fit(L, ds.train.X, L_dev, ds.valid.X, ds.valid.y)
-    np.testing.assert_array_equal(model.predict_proba(L, ds.train.X), session.predict_proba())
-    np.testing.assert_array_equal(
-        model.predict_proba(L_test, ds.test.X), session.predict_proba("test")
-    )
-
-    @labeling_function
-    def love(text):
-        return 0 if "love" in text.lower() else ABSTAIN
-
-    session.add_lf(love, threshold=0.7)
-    assert session.lf_names_[-1] == "love" and session.lfs_[-1] is love
-    session.remove_lf("check_out")
-    assert session.lf_names_ == ["subscribe", "link", "song", "short", "love"]
-    kept = applier.apply(session.lfs_, ds.train.texts)
-    np.testing.assert_array_equal(session.votes("train"), kept)
-    with pytest.raises(ValueError, match="dev, test: given an LF"):
-        session.set_lf("love", love, dev=np.zeros(120, int))
-    plain = session_of(make_problem(0), thresholds=0.1, retune=None)
-    with pytest.raises(ValueError, match="votes: an LF needs the records"):
-        plain.set_lf(0, love)
-
-
-def test_a_refused_edit_changes_nothing_and_array_lfs_can_become_functions():
-    from liger import ABSTAIN, labeling_function
-
-    ds = liger.load_example("youtube")
-    session = Session.from_lfs(
-        _youtube_lfs(),
-        ds.train.texts,
-        ds.train.X,
-        dev=(ds.valid.texts, ds.valid.X, ds.valid.y),
-        thresholds=0.6,
-        retune=None,
-    )
-    applier = liger.LFApplier()
-
-    @labeling_function
-    def love(text):
-        return 0 if "love" in text.lower() else ABSTAIN
-
-    def state():
-        return (
-            list(session.lf_names_),
-            session.thresholds_.copy(),
-            session.votes("train").copy(),
-            session.predict_proba().copy(),
-            session.predict_proba("dev").copy(),
-        )
-
-    def assert_same(a, b):
-        assert a[0] == b[0]
-        for x, y in zip(a[1:], b[1:]):
-            np.testing.assert_array_equal(x, y)
-
-    before = state()
-    with pytest.raises(TypeError, match="threshold"):
-        session.set_lf("song", love, threshold="bad")
-    assert_same(before, state())
-    with pytest.raises(ValueError, match="retune"):
-        session.set_lf("song", love, retune="some")
-    assert_same(before, state())
-    with pytest.raises(TypeError, match="threshold"):
-        session.add_lf(love, threshold="bad")
-    assert_same(before, state())
-    assert session.lfs_[3].name == "song"
-
-    # An LF added as vote arrays, later replaced by a function.
-    votes = applier.apply([love], ds.train.texts)[:, 0]
-    dev_votes = applier.apply([love], ds.valid.texts)[:, 0]
-    session.add_lf(votes, dev=dev_votes, name="arrays", threshold=0.7)
-    session.set_lf("arrays", love)
-    assert session.lf_names_[-1] == "love" and session.lfs_[-1] is love
-    np.testing.assert_array_equal(session.votes("train")[:, -1], votes)
-
-
-def test_diagnostics_of_the_loop():
-    from liger import diagnostics
-
-    problem = make_problem(14)
-    session = session_of(problem, thresholds=0.4, retune=None)
-    before = {s: session.predict_proba(s).copy() for s in session.splits}
-    ext_before = session.votes("train", extended=True)
-    train, dev, test = _three(np.random.default_rng(4), 0.3)
-    report = session.set_lf(2, train, dev=dev, test=test)
-    changed = session.what_changed(as_frame=False)
-    assert changed["flipped"][0] == report.flipped["train"]
-    expected = diagnostics.what_changed(
-        before["train"],
-        session.predict_proba(),
-        votes_before=ext_before,
-        votes_after=session.votes("train", extended=True),
-        dev_before=before["dev"],
-        dev_after=session.predict_proba("dev"),
-        y_dev=session._splits["dev"].y,
-        metric=session.tune_metric_,
-        as_frame=False,
-    )
-    for column in expected.columns:
-        np.testing.assert_array_equal(changed[column], expected[column])
-    assert changed["dev_score_before"][0] == report.dev_score_before
-    assert changed["dev_score_after"][0] == report.dev_score_after
-    # Add, then remove: the shapes before and after differ.
-    session.add_lf(train, dev=dev, test=test, threshold=0.5)
-    assert session.what_changed("dev", as_frame=False)["n"][0] == 60
-    table = session.lf_table(as_frame=False)
-    reference = diagnostics.lf_table(
-        session.votes("train"),
-        session.votes("train", extended=True),
-        L_dev=session.votes("dev"),
-        y_dev=session._splits["dev"].y,
-        L_dev_extended=session.votes("dev", extended=True),
-        names=session.lf_names_,
-        as_frame=False,
-    )
-    for column in reference.columns:
-        np.testing.assert_array_equal(table[column], reference[column])
-    (_, X, _), (_, X_dev, y_dev), _ = problem
-    L, L_dev = session.votes("train"), session.votes("dev")
-    train_votes = _NearestVotes.from_search(L, *liger.nearest_support(X, X, L), L, "cosine")
-    dev_votes = _NearestVotes.from_search(L_dev, *liger.nearest_support(X_dev, X, L), L, "cosine")
-    curves = session.extension_curves(as_frame=False)
-    reference = diagnostics.extension_curves(
-        train_votes, dev_votes, session._splits["dev"].y, names=session.lf_names_, as_frame=False
-    )
-    for column in reference.columns:
-        np.testing.assert_array_equal(curves[column], reference[column])
