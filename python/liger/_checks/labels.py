@@ -43,3 +43,15 @@ def check_labels(name: str, y: Any, cardinality: int, n: int | None = None) -> n
             f"{array[index]} at index {index}"
         )
     return array.astype(np.int64)
+
+
+def check_class_names(names: Any, K: int) -> list | None:
+    """``class_names``: None or ``K`` distinct names (the columns of pandas output)."""
+    if names is None:
+        return None
+    if isinstance(names, str) or not hasattr(names, "__len__"):
+        raise TypeError(f"class_names: expected None or a sequence of {K} names, got {names!r}")
+    names = list(names)
+    if len(names) != K or len(set(names)) != K:
+        raise ValueError(f"class_names: expected {K} distinct names (K={K}), got {names}")
+    return names

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks.labels import check_labels
+from .._checks.labels import check_class_names, check_labels
 from .._checks.settings import check_front_end_settings
 from .._checks.validation import (
     as_dense_votes,
@@ -270,7 +270,7 @@ of shape (K,), default=None
             return train, dev_votes
 
         self._fit_from_searched_votes(L_train, X_train, L_dev, X_dev, y_dev, search, X_train)
-        self.class_names_ = _check_class_names(class_names, self.n_classes_)
+        self.class_names_ = check_class_names(class_names, self.n_classes_)
         self.fit_time_ = time.perf_counter() - started
         return self
 
@@ -688,14 +688,3 @@ of shape (K,), default=None
 
 
 MIN_PART_SIZE = 100
-
-
-def _check_class_names(names: Any, K: int) -> list | None:
-    if names is None:
-        return None
-    if isinstance(names, str) or not hasattr(names, "__len__"):
-        raise TypeError(f"class_names: expected None or a sequence of {K} names, got {names!r}")
-    names = list(names)
-    if len(names) != K or len(set(names)) != K:
-        raise ValueError(f"class_names: expected {K} distinct names (K={K}), got {names}")
-    return names
