@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from .validation import ABSTAIN, MAX_CLASSES, _as_array, _check_2d, as_votes
+from .validation import ABSTAIN, MAX_CLASSES, _as_array, _check_2d, _check_vote_dtype, as_votes
 
 # --------------------------------------------------------------------------------------------
 # Validation
@@ -39,19 +39,11 @@ def check_vote_matrix(
     if sparse.issparse(L):
         return _check_sparse(name, L, cardinality, allow_empty_rows)
     array = _as_array(name, L)  # pandas DataFrames by their columns' dtypes
-    _check_integer_dtype(name, array.dtype)
+    _check_vote_dtype(name, array.dtype)
     _check_2d(name, array, allow_empty_rows)
     if array.size:
         _check_range(name, array, int(array.min()), int(array.max()), cardinality)
     return array
-
-
-def _check_integer_dtype(name: str, dtype: np.dtype) -> None:
-    if dtype == np.bool_ or not np.issubdtype(dtype, np.integer):
-        raise TypeError(
-            f"{name}: expected an integer vote matrix (-1 = abstain, classes 0..K-1), "
-            f"got dtype {dtype}; convert with .astype(int) if the values are whole numbers"
-        )
 
 
 def _check_range(name: str, L, low: int, top: int, cardinality: int | None) -> None:
@@ -88,7 +80,7 @@ def _check_sparse(name: str, L, cardinality: int | None, allow_empty_rows: bool)
             f"{name}: expected a dense array or a scipy.sparse CSR/CSC matrix, got "
             f"{L.format.upper()}; convert with .tocsr() (duplicate entries would be added up)"
         )
-    _check_integer_dtype(name, L.dtype)
+    _check_vote_dtype(name, L.dtype)
     if len(L.shape) != 2:
         raise ValueError(f"{name}: expected a 2-D array, got shape {L.shape}")
     rows, cols = L.shape

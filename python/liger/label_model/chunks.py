@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from .._checks.validation import ABSTAIN
-from .._checks.votes import _check_integer_dtype
+from .._checks.validation import ABSTAIN, _check_vote_dtype
 
 # --------------------------------------------------------------------------------------------
 # Reading a vote matrix chunk by chunk
@@ -51,7 +50,7 @@ def _check_column(column: Any, n: int, cardinality: int) -> np.ndarray:
     if column is None:
         raise TypeError("column: expected an array, got None")
     array = np.asarray(column)
-    _check_integer_dtype("column", array.dtype)
+    _check_vote_dtype("column", array.dtype)
     if array.shape != (n,):
         raise ValueError(f"column: expected shape ({n},) (one vote per row), got {array.shape}")
     array = array.astype(np.int64)
