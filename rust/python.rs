@@ -20,9 +20,12 @@ use pyo3::prelude::*;
 
 use crate::cancel::Cancel;
 use crate::error::{CoreError, CoreResult};
-use crate::extend::VotesOut;
+use crate::extend::{Extension, VotesOut};
 use crate::matrix::Matrix;
 use crate::metric::Metric;
+use crate::search::driver::Neighbours;
+use crate::search::knn::KnnQuery;
+use crate::search::nearest_support::SupportQuery;
 use crate::sweep::{Engine, Kernel};
 use crate::votes::{IntSlice, Votes};
 
@@ -226,17 +229,12 @@ fn nearest_support<'py>(
     // SAFETY: both outputs were just created here and are not shared with Python code yet.
     let (score_slice, index_slice) = unsafe { (scores.as_slice_mut()?, indices.as_slice_mut()?) };
     run_interruptible(py, threads, |cancel| {
-        crate::nearest_support_cancellable(
-            queries,
-            base,
-            &votes,
-            metric,
-            kernel,
-            threads,
-            score_slice,
-            index_slice,
-            cancel,
-        )
+        let out = Neighbours {
+            scores: score_slice,
+            indices: index_slice,
+        };
+        let query = SupportQuery { metric, kernel };
+        crate::nearest_support(queries, base, &votes, query, threads, out, cancel)
     })?;
     Ok((scores, indices))
 }
@@ -260,18 +258,17 @@ fn knn<'py>(
     // SAFETY: both outputs were just created here and are not shared with Python code yet.
     let (score_slice, index_slice) = unsafe { (scores.as_slice_mut()?, indices.as_slice_mut()?) };
     run_interruptible(py, threads, |cancel| {
-        crate::knn_cancellable(
-            queries,
-            base,
+        let out = Neighbours {
+            scores: score_slice,
+            indices: index_slice,
+        };
+        let query = KnnQuery {
             k,
             metric,
             exclude_self,
             kernel,
-            threads,
-            score_slice,
-            index_slice,
-            cancel,
-        )
+        };
+        crate::knn(queries, base, query, threads, out, cancel)
     })?;
     Ok((scores, indices))
 }
@@ -301,23 +298,21 @@ fn extend_votes<'py>(
         .as_slice()
         .map_err(|_| PyValueError::new_err("thresholds: expected a C-contiguous array"))?;
     let shape = [votes.rows(), votes.cols()];
+    let job = Extension {
+        votes: &votes,
+        scores,
+        indices,
+        base_votes: &base_votes,
+        thresholds,
+        metric,
+    };
     macro_rules! run {
         ($t:ty, $variant:ident) => {{
             let out = PyArray2::<$t>::zeros(py, shape, false);
             // SAFETY: `out` was just created here and is not shared with Python code yet.
             let slice = unsafe { out.as_slice_mut()? };
             run_interruptible(py, threads, |cancel| {
-                crate::extend_votes_cancellable(
-                    &votes,
-                    scores,
-                    indices,
-                    &base_votes,
-                    thresholds,
-                    metric,
-                    threads,
-                    VotesOut::$variant(slice),
-                    cancel,
-                )
+                crate::extend_votes(&job, threads, VotesOut::$variant(slice), cancel)
             })?;
             out.into_any()
         }};
@@ -357,7 +352,7 @@ fn radius_neighbors<'py>(
     threads: usize,
     kernel: &str,
 ) -> PyResult<Csr<'py>> {
-    use crate::radius::{radius_neighbors_cancellable, to_csr, RadiusQuery};
+    use crate::search::radius::{radius_neighbors, to_csr, RadiusQuery};
     let query = RadiusQuery {
         radius,
         metric: Metric::parse(metric).map_err(to_py)?,
@@ -368,7 +363,7 @@ fn radius_neighbors<'py>(
     let (queries, base) = (matrix("queries", &queries)?, matrix("X", &base)?);
     let n = base.rows();
     let (indptr, indices, scores) = run_interruptible(py, threads, |cancel| {
-        let blocks = radius_neighbors_cancellable(queries, base, query, threads, cancel)?;
+        let blocks = radius_neighbors(queries, base, query, threads, cancel)?;
         let nnz: usize = blocks.iter().map(|b| b.indices.len()).sum();
         let narrow = i32::try_from(nnz.max(n)).is_ok();
         let too_many = || CoreError::Value(format!("radius_neighbors: {nnz} pairs overflow"));
@@ -411,7 +406,7 @@ fn first_non_finite(
 ) -> PyResult<i64> {
     let data = matrix("array", &array)?.data();
     let found = run_interruptible(py, threads, |cancel| {
-        crate::validate::first_non_finite_cancellable(data, threads, cancel)
+        crate::validate::first_non_finite(data, threads, cancel)
     })?;
     Ok(found.map_or(-1, |i| i as i64))
 }

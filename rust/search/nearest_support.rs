@@ -15,16 +15,20 @@
 //! (`min_bar`), and only the rare queries it passes look at the column's slots one by one;
 //! "sparse" slots are still checked on their own, which costs in proportion to their few votes.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use crate::cancel::Cancel;
+use crate::consumer::TileConsumer;
 use crate::error::{CoreError, CoreResult};
 use crate::lanes::{Lanes, LANES};
 use crate::matrix::Matrix;
-use crate::metric::{squared_norm, Metric};
+use crate::metric::Metric;
+use crate::search::driver::{tasks, Neighbours, Search};
 use crate::supports::{Supports, NO_SLOT};
-use crate::sweep::{Kernel, Sweep, TileConsumer, TileView};
-use crate::threads::run_in_pool;
+use crate::sweep::{Kernel, Sweep};
+use crate::tile::TileView;
 use crate::votes::Votes;
 
 const NO_CANDIDATE: u32 = u32::MAX;
@@ -60,10 +64,10 @@ impl<'s> BestPerSlot<'s> {
         sweep: &'s Sweep<'s>,
         supports: &'s Supports,
         dense_slots: &'s [u32],
-        first_query: usize,
-        rows: usize,
-        tiles: &std::ops::Range<usize>,
+        queries: Range<usize>,
+        tiles: &Range<usize>,
     ) -> Self {
+        let (first_query, rows) = (queries.start, queries.len());
         let slots = supports.n_slots();
         // Each dense slot's first column in the chunk: where it joins `min_bar`.
         let chunk = sweep.tile_columns(tiles);
@@ -100,22 +104,34 @@ impl<'s> BestPerSlot<'s> {
             min_bar: vec![f32::INFINITY; stride],
         }
     }
+}
 
-    /// Keeps, per entry, the better of two partial results over disjoint column ranges: an
-    /// associative choice, so any merge order gives one answer.
-    fn merge(mut self, other: Self) -> Self {
-        let metric = self.sweep.metric();
-        for k in 0..self.score.len() {
-            let (os, op) = (other.score[k], other.position[k]);
-            if op != NO_CANDIDATE
-                && (self.position[k] == NO_CANDIDATE
-                    || metric.ranks_before(os, op, self.score[k], self.position[k]))
-            {
-                self.score[k] = os;
-                self.position[k] = op;
+impl TileConsumer for BestPerSlot<'_> {
+    #[inline(always)]
+    fn reach<S: Lanes>(&self, lanes: S, position: usize, at: usize, h: S::V) -> u16 {
+        let supports = self.supports;
+        let slots = supports.of(position);
+        let mut mask = 0;
+        if slots.len() <= DIRECT_SLOTS {
+            for &g in slots {
+                mask |= lanes.reach_mask(h, &self.bar[g as usize * self.stride + at..]);
+            }
+            return mask;
+        }
+        // The dense slots through their lowest bar; sparse slots, and dense ones at their first
+        // column (bar -inf until then), on their own.
+        mask = lanes.reach_mask(h, &self.min_bar[at..]);
+        for &g in supports.sparse_of(position) {
+            mask |= lanes.reach_mask(h, &self.bar[g as usize * self.stride + at..]);
+        }
+        if self.opens_dense[position - self.chunk_start] {
+            for &g in &slots[supports.sparse_of(position).len()..] {
+                if self.first_column[g as usize] == position {
+                    mask |= lanes.reach_mask(h, &self.bar[g as usize * self.stride + at..]);
+                }
             }
         }
-        self
+        mask
     }
 
     /// Query `i` (task-relative) passed a bar at column `position`: score the column canonically
@@ -132,9 +148,7 @@ impl<'s> BestPerSlot<'s> {
             if h < self.bar[k] {
                 continue;
             }
-            let s = *score.get_or_insert_with(|| {
-                sweep.canonical(self.first_query + i, queries.norm[i], position)
-            });
+            let s = *score.get_or_insert_with(|| sweep.canonical(self.first_query + i, position));
             let p = position as u32;
             let first = self.position[k] == NO_CANDIDATE;
             if first || metric.ranks_before(s, p, self.score[k], self.position[k]) {
@@ -164,162 +178,59 @@ impl<'s> BestPerSlot<'s> {
             self.min_bar[i] = lowest;
         }
     }
-}
 
-impl TileConsumer for BestPerSlot<'_> {
-    #[inline(always)]
-    fn consume<S: Lanes>(&mut self, lanes: S, tile: &TileView<'_>) {
-        let supports = self.supports;
-        // Column by column (the view's values are contiguous per column), 16 queries at a time.
-        for p in 0..tile.columns {
-            let position = tile.first_column + p;
-            let slots = supports.of(position);
-            for start in (0..tile.width).step_by(LANES) {
-                let at = tile.query_offset + start;
-                let valid = tile.valid_lanes(start);
-                let terms = lanes.query_terms(tile, start);
-                let h = lanes.upper_bounds(tile, p, start, terms);
-                let mut mask = 0;
-                if slots.len() <= DIRECT_SLOTS {
-                    for &g in slots {
-                        mask |= lanes.reach_mask(h, &self.bar[g as usize * self.stride + at..]);
-                    }
-                } else {
-                    // The dense slots through their lowest bar; sparse slots, and dense ones at
-                    // their first column (bar -inf until then), on their own.
-                    mask = lanes.reach_mask(h, &self.min_bar[at..]);
-                    for &g in supports.sparse_of(position) {
-                        mask |= lanes.reach_mask(h, &self.bar[g as usize * self.stride + at..]);
-                    }
-                    if self.opens_dense[position - self.chunk_start] {
-                        for &g in &slots[supports.sparse_of(position).len()..] {
-                            if self.first_column[g as usize] == position {
-                                let row = g as usize * self.stride + at;
-                                mask |= lanes.reach_mask(h, &self.bar[row..]);
-                            }
-                        }
-                    }
-                }
-                mask &= valid;
-                while mask != 0 {
-                    let l = mask.trailing_zeros() as usize;
-                    mask &= mask - 1;
-                    self.event(tile, position, at + l, lanes.lane(h, l));
-                }
+    /// Keeps, per entry, the better of two partial results over disjoint column ranges: an
+    /// associative choice, so any merge order gives one answer.
+    fn merge(mut self, other: Self) -> Self {
+        let metric = self.sweep.metric();
+        for k in 0..self.score.len() {
+            let (os, op) = (other.score[k], other.position[k]);
+            if op != NO_CANDIDATE
+                && (self.position[k] == NO_CANDIDATE
+                    || metric.ranks_before(os, op, self.score[k], self.position[k]))
+            {
+                self.score[k] = os;
+                self.position[k] = op;
             }
         }
+        self
     }
+}
+
+/// What one nearest-support call asks for (besides the base rows' votes).
+#[derive(Debug, Clone, Copy)]
+pub struct SupportQuery {
+    pub metric: Metric,
+    /// How candidates are screened (the result is the same for every kernel).
+    pub kernel: Kernel,
 }
 
 /// Nearest support point of every LF for every query.
 ///
-/// `scores` and `indices` are `queries.rows() x base_votes.cols()`, row-major. For LF j with an
-/// empty support, `indices = -1` and `scores = metric.worst_score()`. See the module documentation
-/// for the contract; the result does not depend on `threads` or `kernel`.
-#[allow(clippy::too_many_arguments)]
+/// `out` is `queries.rows() x base_votes.cols()`, row-major. For LF j with an empty support,
+/// `indices = -1` and `scores = metric.worst_score()`. Stops early with `CoreError::Cancelled`
+/// once `cancel` is set (the outputs then hold no result; pass `Cancel::never()` for a call nobody
+/// cancels). See the module documentation for the contract; the result does not depend on
+/// `threads` or `kernel`.
 pub fn nearest_support(
     queries: Matrix<'_, f32>,
     base: Matrix<'_, f32>,
     base_votes: &Votes<'_>,
-    metric: Metric,
-    kernel: Kernel,
+    query: SupportQuery,
     threads: usize,
-    scores: &mut [f32],
-    indices: &mut [i64],
-) -> CoreResult<()> {
-    nearest_support_cancellable(
-        queries,
-        base,
-        base_votes,
-        metric,
-        kernel,
-        threads,
-        scores,
-        indices,
-        Cancel::never(),
-    )
-}
-
-/// `nearest_support` that stops early with `CoreError::Cancelled` once `cancel` is set (the
-/// outputs then hold no result). With `cancel` never set, the results are the same bits.
-#[allow(clippy::too_many_arguments)]
-pub fn nearest_support_cancellable(
-    queries: Matrix<'_, f32>,
-    base: Matrix<'_, f32>,
-    base_votes: &Votes<'_>,
-    metric: Metric,
-    kernel: Kernel,
-    threads: usize,
-    scores: &mut [f32],
-    indices: &mut [i64],
+    out: Neighbours<'_>,
     cancel: &Cancel,
 ) -> CoreResult<()> {
-    let (q, m) = (queries.rows(), base_votes.cols());
-    check_inputs(queries, base, base_votes, scores.len(), indices.len())?;
-    let supports = Supports::build_cancellable("L_base", base_votes, cancel)?;
-    scores.fill(metric.worst_score());
-    indices.fill(-1);
-    if q == 0 || m == 0 || supports.columns.is_empty() {
-        return Ok(());
-    }
-    let dense_slots: Vec<u32> = (0..supports.n_slots() as u32)
-        .filter(|&g| supports.dense[g as usize])
-        .collect();
-    run_in_pool(threads, || {
-        let columns = supports.columns.clone();
-        let sweep = Sweep::new(queries, base, metric, columns, kernel, cancel).map_err(|row| {
-            CoreError::Value(format!(
-                "base: row {row} has zero norm; cosine similarity is undefined for it"
-            ))
-        })?;
-        check_query_norms(queries, metric)?;
-        let plan = sweep.plan(threads);
-        let chunk = plan.block_rows * m;
-        let (sweep, supports, dense_slots) = (&sweep, &supports, &dense_slots[..]);
-        scores
-            .par_chunks_mut(chunk)
-            .zip(indices.par_chunks_mut(chunk))
-            .enumerate()
-            .for_each(|(task, (task_scores, task_indices))| {
-                let first = task * plan.block_rows;
-                let rows = task_scores.len() / m;
-                let partial = |chunk_id: usize| {
-                    let tiles = sweep.chunk_tiles(chunk_id, plan.column_chunks);
-                    let mut best =
-                        BestPerSlot::new(sweep, supports, dense_slots, first, rows, &tiles);
-                    sweep.run(first..first + rows, tiles, &mut best);
-                    best
-                };
-                let best = if plan.column_chunks == 1 {
-                    partial(0)
-                } else {
-                    (0..plan.column_chunks)
-                        .into_par_iter()
-                        .map(partial)
-                        .reduce_with(BestPerSlot::merge)
-                        .expect("at least one column chunk")
-                };
-                write_results(&best, task_scores, task_indices);
-            });
-        // A sweep stopped by the token left its results incomplete.
-        cancel.check()
-    })
-}
-
-fn check_inputs(
-    queries: Matrix<'_, f32>,
-    base: Matrix<'_, f32>,
-    base_votes: &Votes<'_>,
-    scores_len: usize,
-    indices_len: usize,
-) -> CoreResult<()> {
-    if queries.cols() != base.cols() {
-        return Err(CoreError::Shape(format!(
-            "queries and base: expected the same number of columns, got {} and {}",
-            queries.cols(),
-            base.cols()
-        )));
-    }
+    let search = Search {
+        queries,
+        base,
+        base_name: "base",
+        metric: query.metric,
+        kernel: query.kernel,
+        threads,
+        cancel,
+    };
+    search.check_shapes(false)?;
     if base_votes.rows() != base.rows() {
         return Err(CoreError::Shape(format!(
             "L_base: expected {} rows (one per base row), got {}",
@@ -327,28 +238,27 @@ fn check_inputs(
             base_votes.rows()
         )));
     }
-    let expected = queries.rows() * base_votes.cols();
-    if scores_len != expected || indices_len != expected {
-        return Err(CoreError::Shape(format!(
-            "outputs: expected {expected} entries, got {scores_len} scores and {indices_len} indices"
-        )));
-    }
-    Ok(())
-}
-
-pub(crate) fn check_query_norms(queries: Matrix<'_, f32>, metric: Metric) -> CoreResult<()> {
-    if metric != Metric::Cosine {
+    let (q, m) = (queries.rows(), base_votes.cols());
+    out.check_len(q * m)?;
+    let supports = Supports::build("L_base", base_votes, cancel)?;
+    out.scores.fill(query.metric.worst_score());
+    out.indices.fill(-1);
+    if q == 0 || m == 0 || supports.columns.is_empty() {
         return Ok(());
     }
-    match (0..queries.rows())
-        .into_par_iter()
-        .find_first(|&i| squared_norm(queries.row(i)) == 0.0)
-    {
-        Some(row) => Err(CoreError::Value(format!(
-            "queries: row {row} has zero norm; cosine similarity is undefined for it"
-        ))),
-        None => Ok(()),
-    }
+    let dense_slots: Vec<u32> = (0..supports.n_slots() as u32)
+        .filter(|&g| supports.dense[g as usize])
+        .collect();
+    let (supports, dense_slots) = (&supports, &dense_slots[..]);
+    search.run(supports.columns.clone(), |sweep, plan| {
+        let chunk = plan.block_rows * m;
+        tasks(sweep, plan, |rows, tiles| {
+            BestPerSlot::new(sweep, supports, dense_slots, rows, tiles)
+        })
+        .zip(out.scores.par_chunks_mut(chunk))
+        .zip(out.indices.par_chunks_mut(chunk))
+        .for_each(|((best, scores), indices)| write_results(&best, scores, indices));
+    })
 }
 
 /// Each LF's result is its slot's: the winning base row and its canonical score.
@@ -372,7 +282,6 @@ fn write_results(best: &BestPerSlot<'_>, scores: &mut [f32], indices: &mut [i64]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::Kernel;
     use crate::testutil::{assert_is_best, cancelled_while_running, embeddings, votes, Rng};
 
     const KERNELS: [Kernel; 3] = [Kernel::Exact, Kernel::ScreenedPortable, Kernel::Screened];
@@ -386,17 +295,37 @@ mod tests {
         metric: Metric,
         (kernel, threads): (Kernel, usize),
     ) -> CoreResult<(Vec<f32>, Vec<i64>)> {
-        let mut scores = vec![0.0; q * m];
-        let mut indices = vec![0; q * m];
+        let data = (queries, base, base_votes);
+        search(
+            data,
+            (q, n, d, m),
+            metric,
+            (kernel, threads),
+            Cancel::never(),
+        )
+    }
+
+    /// `nearest_support` into fresh outputs.
+    #[allow(clippy::type_complexity)]
+    fn search(
+        (queries, base, base_votes): (&[f32], &[f32], &[i64]),
+        (q, n, d, m): (usize, usize, usize, usize),
+        metric: Metric,
+        (kernel, threads): (Kernel, usize),
+        cancel: &Cancel,
+    ) -> CoreResult<(Vec<f32>, Vec<i64>)> {
+        let (mut scores, mut indices) = (vec![0.0; q * m], vec![0; q * m]);
         nearest_support(
             Matrix::new("queries", queries, q, d)?,
             Matrix::new("base", base, n, d)?,
             &Votes::dense("L_base", base_votes, n, m)?,
-            metric,
-            kernel,
+            SupportQuery { metric, kernel },
             threads,
-            &mut scores,
-            &mut indices,
+            Neighbours {
+                scores: &mut scores,
+                indices: &mut indices,
+            },
+            cancel,
         )?;
         Ok((scores, indices))
     }
@@ -627,24 +556,6 @@ mod tests {
 
     #[test]
     fn a_cancelled_search_returns_cancelled_and_an_unset_token_changes_nothing() {
-        let search = |(queries, base, base_votes): (&[f32], &[f32], &[i64]),
-                      (q, n, d, m): (usize, usize, usize, usize),
-                      kernel: Kernel,
-                      cancel: &Cancel| {
-            let (mut scores, mut indices) = (vec![0.0; q * m], vec![0; q * m]);
-            nearest_support_cancellable(
-                Matrix::new("queries", queries, q, d)?,
-                Matrix::new("base", base, n, d)?,
-                &Votes::dense("L_base", base_votes, n, m)?,
-                Metric::Cosine,
-                kernel,
-                2,
-                &mut scores,
-                &mut indices,
-                cancel,
-            )
-            .map(|()| (scores, indices))
-        };
         let (q, n, d) = (600, 2100, 16);
         let mut rng = Rng::new(5);
         let (queries, base) = (embeddings(&mut rng, q, d), embeddings(&mut rng, n, d));
@@ -662,11 +573,17 @@ mod tests {
                 (kernel, 2),
             );
             let (scores, indices) = plain.unwrap();
-            let (got_scores, got_indices) =
-                search(data, (q, n, d, 3), kernel, &Cancel::new()).unwrap();
+            let (got_scores, got_indices) = search(
+                data,
+                (q, n, d, 3),
+                Metric::Cosine,
+                (kernel, 2),
+                &Cancel::new(),
+            )
+            .unwrap();
             assert_eq!(indices, got_indices, "{kernel:?}");
             assert!(same_bits(&scores, &got_scores), "{kernel:?}");
-            let before = search(data, (q, n, d, 3), kernel, &set);
+            let before = search(data, (q, n, d, 3), Metric::Cosine, (kernel, 2), &set);
             assert_eq!(before.unwrap_err(), CoreError::Cancelled, "{kernel:?}");
         }
         // Set 20 ms into a search that takes seconds (far longer in a debug build).
@@ -677,7 +594,7 @@ mod tests {
             let base_votes = votes(&mut rng, n, &[0.5, 1.0], 2);
             let got = cancelled_while_running(move |cancel| {
                 let data = (&queries[..], &base[..], &base_votes[..]);
-                search(data, (q, n, d, 2), kernel, cancel).map(|_| ())
+                search(data, (q, n, d, 2), Metric::Cosine, (kernel, 2), cancel).map(|_| ())
             });
             assert_eq!(got, Err(CoreError::Cancelled), "{kernel:?}");
         }
@@ -698,11 +615,16 @@ mod tests {
             Matrix::new("queries", &queries[..], 1, 2).unwrap(),
             Matrix::new("base", &base[..], 2, 2).unwrap(),
             &Votes::dense("L_base", &[0i64, 0, 0][..], 3, 1).unwrap(),
-            Metric::Cosine,
-            Kernel::Exact,
+            SupportQuery {
+                metric: Metric::Cosine,
+                kernel: Kernel::Exact,
+            },
             1,
-            &mut scores,
-            &mut indices,
+            Neighbours {
+                scores: &mut scores,
+                indices: &mut indices,
+            },
+            Cancel::never(),
         )
         .unwrap_err();
         assert!(err.to_string().contains("L_base"), "{err}");

@@ -1,7 +1,7 @@
 //! Exact radius search: every base row whose score against a query clears a radius (similarity
 //! `>= radius` for cosine / inner product, distance `<= radius` for euclidean), as sparse rows.
 //!
-//! A consumer of the blocked sweep (`sweep.rs`): the screen value of each (query, base row) pair
+//! A consumer of the blocked sweep (`sweep/`): the screen value of each (query, base row) pair
 //! (float32 GEMM or int8, `kernel`) only *screens* candidates, against the rigorous bar of
 //! `bounds.rs` for the radius (later the k-th best score); every candidate's score is then
 //! computed with `Metric::canonical_score` (the canonical pair score that `nearest_support` and
@@ -14,16 +14,20 @@
 //! best each time it reaches 2k entries, and the bar rises to the k-th best score, so memory is
 //! O(k) per query however many base rows clear the radius.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use crate::bounds::QueryTerms;
 use crate::cancel::Cancel;
+use crate::consumer::TileConsumer;
 use crate::error::{CoreError, CoreResult};
 use crate::lanes::{Lanes, LANES};
 use crate::matrix::Matrix;
-use crate::metric::{squared_norm, Metric};
-use crate::sweep::{Kernel, Sweep, TileConsumer, TileView};
-use crate::threads::run_in_pool;
+use crate::metric::Metric;
+use crate::search::driver::{tasks, Search};
+use crate::sweep::{Kernel, Sweep};
+use crate::tile::TileView;
 
 /// The neighbours of consecutive queries: `lengths[r]` entries per query, concatenated; within a
 /// query, base rows ascending.
@@ -47,21 +51,6 @@ pub struct RadiusQuery {
     pub kernel: Kernel,
 }
 
-/// The canonical score of one candidate: recomputed from the two rows.
-struct Scorer<'s, 'a> {
-    sweep: &'s Sweep<'a>,
-    first_query: usize,
-    query_norms: &'s [f32],
-}
-
-impl Scorer<'_, '_> {
-    #[inline]
-    fn score(&self, r: usize, position: u32) -> f32 {
-        self.sweep
-            .canonical(self.first_query + r, self.query_norms[r], position as usize)
-    }
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
     position: u32,
@@ -70,21 +59,23 @@ struct Candidate {
 }
 
 /// Candidates per query of one task.
-struct Within<'s, 'a> {
+struct Within<'s> {
     query: RadiusQuery,
-    scorer: Scorer<'s, 'a>,
+    sweep: &'s Sweep<'s>,
+    first_query: usize,
     /// Per query: the screen bar of the radius, then of the k-th best score (`bounds.rs`);
     /// NaN until the query's first view sets it (the bar needs the task's `QueryTerms`).
     bar: Vec<f32>,
     candidates: Vec<Vec<Candidate>>,
 }
 
-impl<'s, 'a> Within<'s, 'a> {
-    fn new(query: RadiusQuery, scorer: Scorer<'s, 'a>) -> Self {
-        let rows = scorer.query_norms.len();
+impl<'s> Within<'s> {
+    fn new(query: RadiusQuery, sweep: &'s Sweep<'s>, queries: Range<usize>) -> Self {
+        let rows = queries.len();
         Within {
             query,
-            scorer,
+            sweep,
+            first_query: queries.start,
             bar: vec![f32::NAN; rows.next_multiple_of(LANES)],
             candidates: vec![Vec::new(); rows],
         }
@@ -110,7 +101,9 @@ impl<'s, 'a> Within<'s, 'a> {
         let metric = self.query.metric;
         let mut list = std::mem::take(&mut self.candidates[r]);
         for c in list.iter_mut().filter(|c| c.score.is_nan()) {
-            c.score = self.scorer.score(r, c.position);
+            c.score = self
+                .sweep
+                .canonical(self.first_query + r, c.position as usize);
         }
         list.retain(|c| metric.passes(c.score, self.query.radius));
         if list.len() > k {
@@ -123,23 +116,10 @@ impl<'s, 'a> Within<'s, 'a> {
                 .copied()
                 .max_by(|a, b| ranking(metric, a, b))
                 .expect("k >= 1 entries");
-            let bar = queries.bar(metric, self.scorer.sweep.gamma(), r, worst.score);
+            let bar = queries.bar(metric, self.sweep.gamma(), r, worst.score);
             self.bar[r] = self.bar[r].max(bar);
         }
         self.candidates[r] = list;
-    }
-
-    /// Adds the candidates of a disjoint column range of the same queries.
-    fn merge(mut self, other: Self) -> Self {
-        for (r, list) in other.candidates.into_iter().enumerate() {
-            self.candidates[r].extend(list);
-            if let Some(k) = self.query.max_neighbors {
-                if self.candidates[r].len() > k {
-                    self.prune(r, k, None);
-                }
-            }
-        }
-        self
     }
 
     /// The final rows: exact scores, the radius test on them, the k best, base rows ascending.
@@ -158,7 +138,9 @@ impl<'s, 'a> Within<'s, 'a> {
         for r in 0..self.candidates.len() {
             let mut list = std::mem::take(&mut self.candidates[r]);
             for c in list.iter_mut().filter(|c| c.score.is_nan()) {
-                c.score = self.scorer.score(r, c.position);
+                c.score = self
+                    .sweep
+                    .canonical(self.first_query + r, c.position as usize);
             }
             list.retain(|c| metric.passes(c.score, self.query.radius));
             if let Some(k) = self.query.max_neighbors {
@@ -170,8 +152,7 @@ impl<'s, 'a> Within<'s, 'a> {
             list.sort_unstable_by_key(|c| c.position);
             out.lengths.push(list.len() as u32);
             for c in list {
-                out.indices
-                    .push(self.scorer.sweep.columns()[c.position as usize]);
+                out.indices.push(self.sweep.columns()[c.position as usize]);
                 out.scores.push(c.score);
             }
         }
@@ -192,73 +173,66 @@ fn ranking(metric: Metric, a: &Candidate, b: &Candidate) -> std::cmp::Ordering {
         .then(a.position.cmp(&b.position))
 }
 
-impl TileConsumer for Within<'_, '_> {
+impl TileConsumer for Within<'_> {
+    /// Sets the bars of the view's queries that have none yet (they need the task's terms).
     #[inline(always)]
-    fn consume<S: Lanes>(&mut self, lanes: S, tile: &TileView<'_>) {
-        let exclude_self = self.query.exclude_self;
-        let first_query = self.scorer.first_query;
-        let (metric, gamma) = (self.query.metric, self.scorer.sweep.gamma());
+    fn begin_view(&mut self, tile: &TileView<'_>) {
+        let (metric, gamma) = (self.query.metric, self.sweep.gamma());
         for r in tile.query_offset..tile.query_offset + tile.width {
             if self.bar[r].is_nan() {
                 self.bar[r] = tile.queries.bar(metric, gamma, r, self.query.radius);
             }
         }
-        // Column by column (the view's values are contiguous per column), 16 queries at a time.
-        for p in 0..tile.columns {
-            let column = tile.first_column + p;
-            for start in (0..tile.width).step_by(LANES) {
-                let at = tile.query_offset + start;
-                let terms = lanes.query_terms(tile, start);
-                let h = lanes.upper_bounds(tile, p, start, terms);
-                // Branch-free test first; most columns reach no query's bar.
-                let mut mask = lanes.reach_mask(h, &self.bar[at..]) & tile.valid_lanes(start);
-                while mask != 0 {
-                    let r = at + mask.trailing_zeros() as usize;
-                    mask &= mask - 1;
-                    if !(exclude_self && first_query + r == column) {
-                        self.push(r, column as u32, tile.queries);
-                    }
+    }
+
+    #[inline(always)]
+    fn reach<S: Lanes>(&self, lanes: S, _position: usize, at: usize, h: S::V) -> u16 {
+        lanes.reach_mask(h, &self.bar[at..])
+    }
+
+    #[inline]
+    fn event(&mut self, tile: &TileView<'_>, column: usize, r: usize, _h: f32) {
+        if !(self.query.exclude_self && self.first_query + r == column) {
+            self.push(r, column as u32, tile.queries);
+        }
+    }
+
+    /// Adds the candidates of a disjoint column range of the same queries.
+    fn merge(mut self, other: Self) -> Self {
+        for (r, list) in other.candidates.into_iter().enumerate() {
+            self.candidates[r].extend(list);
+            if let Some(k) = self.query.max_neighbors {
+                if self.candidates[r].len() > k {
+                    self.prune(r, k, None);
                 }
             }
         }
+        self
     }
 }
 
 /// All base rows within `query.radius` of each query (see the module documentation).
 ///
-/// Returns the rows of consecutive blocks of queries, in query order. The result does not depend
-/// on `threads`.
+/// Returns the rows of consecutive blocks of queries, in query order. Stops early with
+/// `CoreError::Cancelled` once `cancel` is set (pass `Cancel::never()` for a call nobody
+/// cancels). The result does not depend on `threads`.
 pub fn radius_neighbors(
-    queries: Matrix<'_, f32>,
-    base: Matrix<'_, f32>,
-    query: RadiusQuery,
-    threads: usize,
-) -> CoreResult<Vec<RadiusRows>> {
-    radius_neighbors_cancellable(queries, base, query, threads, Cancel::never())
-}
-
-/// `radius_neighbors` that stops early with `CoreError::Cancelled` once `cancel` is set. With
-/// `cancel` never set, the results are the same bits.
-pub fn radius_neighbors_cancellable(
     queries: Matrix<'_, f32>,
     base: Matrix<'_, f32>,
     query: RadiusQuery,
     threads: usize,
     cancel: &Cancel,
 ) -> CoreResult<Vec<RadiusRows>> {
-    let q = queries.rows();
-    if queries.cols() != base.cols() {
-        return Err(CoreError::Shape(format!(
-            "queries and X: expected the same number of columns, got {} and {}",
-            queries.cols(),
-            base.cols()
-        )));
-    }
-    if query.exclude_self && q != base.rows() {
-        return Err(CoreError::Shape(
-            "exclude_self needs the queries to be the base rows".into(),
-        ));
-    }
+    let search = Search {
+        queries,
+        base,
+        base_name: "X",
+        metric: query.metric,
+        kernel: query.kernel,
+        threads,
+        cancel,
+    };
+    search.check_shapes(query.exclude_self)?;
     if query.radius.is_nan() {
         return Err(CoreError::Value(
             "radius: expected a number, got NaN".into(),
@@ -276,6 +250,7 @@ pub fn radius_neighbors_cancellable(
             base.rows()
         )));
     }
+    let q = queries.rows();
     if q == 0 || base.rows() == 0 {
         return Ok(vec![RadiusRows {
             lengths: vec![0; q],
@@ -283,61 +258,10 @@ pub fn radius_neighbors_cancellable(
         }]);
     }
     let columns: Vec<u32> = (0..base.rows() as u32).collect();
-    run_in_pool(threads, || {
-        let sweep = Sweep::new(queries, base, query.metric, columns, query.kernel, cancel)
-            .map_err(|row| {
-                CoreError::Value(format!(
-                    "X: row {row} has zero norm; cosine similarity is undefined for it"
-                ))
-            })?;
-        let query_squared: Vec<f32> = (0..q)
-            .into_par_iter()
-            .map(|i| squared_norm(queries.row(i)))
-            .collect();
-        if query.metric == Metric::Cosine {
-            if let Some(row) = query_squared.iter().position(|&s| s == 0.0) {
-                return Err(CoreError::Value(format!(
-                    "queries: row {row} has zero norm; cosine similarity is undefined for it"
-                )));
-            }
-        }
-        // The same norms as `column_norms` (the canonical scores' and the bars').
-        let query_norms: Vec<f32> = query_squared.iter().map(|s| s.sqrt()).collect();
-        let plan = sweep.plan(threads);
-        let starts: Vec<usize> = (0..q).step_by(plan.block_rows).collect();
-        let rows = starts
-            .into_par_iter()
-            .map(|first| {
-                let end = (first + plan.block_rows).min(q);
-                let partial = |chunk: usize| {
-                    let scorer = Scorer {
-                        sweep: &sweep,
-                        first_query: first,
-                        query_norms: &query_norms[first..end],
-                    };
-                    let mut within = Within::new(query, scorer);
-                    sweep.run(
-                        first..end,
-                        sweep.chunk_tiles(chunk, plan.column_chunks),
-                        &mut within,
-                    );
-                    within
-                };
-                let within = if plan.column_chunks == 1 {
-                    partial(0)
-                } else {
-                    (0..plan.column_chunks)
-                        .into_par_iter()
-                        .map(partial)
-                        .reduce_with(Within::merge)
-                        .expect("at least one column chunk")
-                };
-                within.finish()
-            })
-            .collect();
-        // A sweep stopped by the token left its rows incomplete.
-        cancel.check()?;
-        Ok(rows)
+    search.run(columns, |sweep, plan| {
+        tasks(sweep, plan, |rows, _| Within::new(query, sweep, rows))
+            .map(Within::finish)
+            .collect()
     })
 }
 
@@ -369,7 +293,7 @@ pub fn to_csr<I: TryFrom<usize> + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sweep::Kernel;
+    use crate::metric::squared_norm;
     use crate::testutil::{cancelled_while_running, embeddings, Rng};
 
     /// Brute force over all pairs with the canonical score.
@@ -470,7 +394,13 @@ mod tests {
                 let all = reference(queries, bm, query);
                 // Every screen gives the canonical result.
                 for kernel in [Kernel::ScreenedPortable, Kernel::Screened] {
-                    let got = radius_neighbors(queries, bm, RadiusQuery { kernel, ..query }, 2);
+                    let got = radius_neighbors(
+                        queries,
+                        bm,
+                        RadiusQuery { kernel, ..query },
+                        2,
+                        Cancel::never(),
+                    );
                     assert_eq!(flatten(&got.unwrap()), all, "{query:?} {kernel:?}");
                 }
                 // The radius leaves some queries more neighbours than any cap tested.
@@ -489,7 +419,8 @@ mod tests {
                         &[2]
                     };
                     for &threads in thread_counts {
-                        let got = radius_neighbors(queries, bm, query, threads).unwrap();
+                        let got =
+                            radius_neighbors(queries, bm, query, threads, Cancel::never()).unwrap();
                         assert_eq!(flatten(&got), expected, "{query:?} threads {threads}");
                     }
                 }
@@ -534,6 +465,7 @@ mod tests {
                             ..query
                         },
                         1,
+                        Cancel::never(),
                     )
                     .unwrap(),
                 );
@@ -572,8 +504,8 @@ mod tests {
                 max_neighbors,
                 kernel: Kernel::Exact,
             };
-            let one = radius_neighbors(qm, bm, query, 1).unwrap();
-            let many = radius_neighbors(qm, bm, query, 6).unwrap();
+            let one = radius_neighbors(qm, bm, query, 1, Cancel::never()).unwrap();
+            let many = radius_neighbors(qm, bm, query, 6, Cancel::never()).unwrap();
             assert_eq!(flatten(&one), flatten(&many));
             let all = reference(qm, bm, query);
             let expected = max_neighbors.map_or(all.clone(), |k| capped(query.metric, &all, k));
@@ -600,14 +532,15 @@ mod tests {
         let set = Cancel::new();
         set.cancel();
         for kernel in [Kernel::Exact, Kernel::ScreenedPortable, Kernel::Screened] {
-            let plain = to_csr::<i64>(radius_neighbors(bm, bm, query(kernel), 2).unwrap());
-            let with = radius_neighbors_cancellable(bm, bm, query(kernel), 2, &Cancel::new());
+            let plain =
+                to_csr::<i64>(radius_neighbors(bm, bm, query(kernel), 2, Cancel::never()).unwrap());
+            let with = radius_neighbors(bm, bm, query(kernel), 2, &Cancel::new());
             let with = to_csr::<i64>(with.unwrap());
             let (plain, with) = (plain.unwrap(), with.unwrap());
             assert_eq!((&plain.0, &plain.1), (&with.0, &with.1), "{kernel:?}");
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&plain.2), bits(&with.2), "{kernel:?}");
-            let before = radius_neighbors_cancellable(bm, bm, query(kernel), 2, &set);
+            let before = radius_neighbors(bm, bm, query(kernel), 2, &set);
             assert_eq!(before.unwrap_err(), CoreError::Cancelled, "{kernel:?}");
         }
         // Set 20 ms into a search that takes seconds (far longer in a debug build).
@@ -616,7 +549,7 @@ mod tests {
             let base = embeddings(&mut Rng::new(13), n, d);
             let got = cancelled_while_running(move |cancel| {
                 let bm = Matrix::new("X", &base[..], n, d).unwrap();
-                radius_neighbors_cancellable(bm, bm, query(kernel), 2, cancel).map(|_| ())
+                radius_neighbors(bm, bm, query(kernel), 2, cancel).map(|_| ())
             });
             assert_eq!(got, Err(CoreError::Cancelled), "{kernel:?}");
         }
@@ -633,7 +566,7 @@ mod tests {
             max_neighbors: None,
             kernel: Kernel::Exact,
         };
-        let blocks = radius_neighbors(bm, bm, query, 1).unwrap();
+        let blocks = radius_neighbors(bm, bm, query, 1, Cancel::never()).unwrap();
         let (indptr, indices, scores) = to_csr::<i32>(blocks).unwrap();
         assert_eq!(indptr, vec![0, 1, 2, 4]);
         assert_eq!(indices, vec![2, 2, 0, 1]);
@@ -648,6 +581,7 @@ mod tests {
                 ..query
             },
             1,
+            Cancel::never(),
         );
         assert!(err.unwrap_err().to_string().contains("zero norm"));
         let err = radius_neighbors(
@@ -659,6 +593,7 @@ mod tests {
                 ..query
             },
             1,
+            Cancel::never(),
         );
         assert!(err.unwrap_err().to_string().contains("max_neighbors"));
         let err = radius_neighbors(
@@ -669,6 +604,7 @@ mod tests {
                 ..query
             },
             1,
+            Cancel::never(),
         );
         assert!(err.unwrap_err().to_string().contains("radius"));
     }
