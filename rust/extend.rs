@@ -203,64 +203,41 @@ mod tests {
             )
             .map(|()| out)
         };
-        let mut plain = vec![0i16; q * m];
-        extend_votes(
-            &Extension {
-                votes: &Votes::dense("L", &votes[..], q, m).unwrap(),
-                scores: Matrix::new("scores", &scores[..], q, m).unwrap(),
-                indices: Matrix::new("indices", &indices[..], q, m).unwrap(),
-                base_votes: &Votes::dense("L_base", &base_votes[..], n, m).unwrap(),
-                thresholds: &thresholds,
-                metric: Metric::Euclidean,
-            },
-            2,
-            VotesOut::I16(&mut plain),
-            Cancel::never(),
-        )
-        .unwrap();
+        let plain = extend(Cancel::never()).unwrap();
         assert_eq!(extend(&Cancel::new()).unwrap(), plain);
         let set = Cancel::new();
         set.cancel();
         assert_eq!(extend(&set).unwrap_err(), CoreError::Cancelled);
     }
 
+    /// Extends the one abstention of `L = [[-1]]` (score 1, threshold 0.5) from row `index` of
+    /// `L_base = [[base_vote]]` into `out`.
+    fn extend_one(index: i64, base_vote: i64, out: VotesOut<'_>) -> CoreResult<()> {
+        let (indices, base_votes) = ([index], [base_vote]);
+        let job = Extension {
+            votes: &Votes::dense("L", &[-1i64][..], 1, 1)?,
+            scores: Matrix::new("scores", &[1.0f32][..], 1, 1)?,
+            indices: Matrix::new("indices", &indices[..], 1, 1)?,
+            base_votes: &Votes::dense("L_base", &base_votes[..], 1, 1)?,
+            thresholds: &[0.5],
+            metric: Metric::Cosine,
+        };
+        extend_votes(&job, 1, out, Cancel::never())
+    }
+
     #[test]
     fn out_of_range_index_is_an_error() {
         let mut out = vec![0i64; 1];
-        let err = extend_votes(
-            &Extension {
-                votes: &Votes::dense("L", &[-1i64][..], 1, 1).unwrap(),
-                scores: Matrix::new("scores", &[1.0f32][..], 1, 1).unwrap(),
-                indices: Matrix::new("indices", &[5i64][..], 1, 1).unwrap(),
-                base_votes: &Votes::dense("L_base", &[0i64][..], 1, 1).unwrap(),
-                thresholds: &[0.0],
-                metric: Metric::Cosine,
-            },
-            1,
-            VotesOut::I64(&mut out),
-            Cancel::never(),
-        )
-        .unwrap_err();
+        let err = extend_one(5, 0, VotesOut::I64(&mut out)).unwrap_err();
         assert!(err.to_string().contains("indices"));
+        extend_one(0, 0, VotesOut::I64(&mut out)).unwrap();
+        assert_eq!(out, [0]);
     }
 
     #[test]
     fn a_vote_that_does_not_fit_the_output_is_an_error() {
         let mut out = vec![0i8; 1];
-        let err = extend_votes(
-            &Extension {
-                votes: &Votes::dense("L", &[-1i8][..], 1, 1).unwrap(),
-                scores: Matrix::new("scores", &[1.0f32][..], 1, 1).unwrap(),
-                indices: Matrix::new("indices", &[0i64][..], 1, 1).unwrap(),
-                base_votes: &Votes::dense("L_base", &[300i64][..], 1, 1).unwrap(),
-                thresholds: &[0.5],
-                metric: Metric::Cosine,
-            },
-            1,
-            VotesOut::I8(&mut out),
-            Cancel::never(),
-        )
-        .unwrap_err();
+        let err = extend_one(0, 300, VotesOut::I8(&mut out)).unwrap_err();
         assert!(err.to_string().contains("300"), "{err}");
     }
 }

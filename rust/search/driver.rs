@@ -47,6 +47,25 @@ pub(crate) struct Search<'a> {
 }
 
 impl<'a> Search<'a> {
+    pub fn new(
+        (queries, base): (Matrix<'a, f32>, Matrix<'a, f32>),
+        base_name: &'static str,
+        metric: Metric,
+        kernel: Kernel,
+        threads: usize,
+        cancel: &'a Cancel,
+    ) -> Self {
+        Search {
+            queries,
+            base,
+            base_name,
+            metric,
+            kernel,
+            threads,
+            cancel,
+        }
+    }
+
     /// The checks every search starts with: the same dimension and, with `exclude_self`, the
     /// queries being the base rows.
     pub fn check_shapes(&self, exclude_self: bool) -> CoreResult<()> {

@@ -131,8 +131,8 @@ impl TileConsumer for TopK<'_> {
 /// Exact k nearest neighbours of each query among the base rows, best first.
 ///
 /// With `query.exclude_self`, `queries` must be `base` itself and row i is never its own
-/// neighbour. `out` is `queries.rows() x k`. Stops early with `CoreError::Cancelled` once `cancel`
-/// is set (the outputs then hold no result; pass `Cancel::never()` for a call nobody cancels).
+/// neighbour. `out` is `queries.rows() x k`. A set `cancel` token stops the search early with
+/// `CoreError::Cancelled`, the outputs then holding no result (`Cancel::never()`: uncancellable).
 /// See the module documentation for the contract; the result does not depend on `threads` or
 /// `kernel`.
 pub fn knn(
@@ -146,15 +146,8 @@ pub fn knn(
     let KnnQuery {
         k, exclude_self, ..
     } = query;
-    let search = Search {
-        queries,
-        base,
-        base_name: "X",
-        metric: query.metric,
-        kernel: query.kernel,
-        threads,
-        cancel,
-    };
+    let (metric, kernel) = (query.metric, query.kernel);
+    let search = Search::new((queries, base), "X", metric, kernel, threads, cancel);
     search.check_shapes(exclude_self)?;
     let q = queries.rows();
     let candidates = base.rows() - usize::from(exclude_self && base.rows() > 0);

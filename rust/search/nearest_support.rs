@@ -221,15 +221,8 @@ pub fn nearest_support(
     out: Neighbours<'_>,
     cancel: &Cancel,
 ) -> CoreResult<()> {
-    let search = Search {
-        queries,
-        base,
-        base_name: "base",
-        metric: query.metric,
-        kernel: query.kernel,
-        threads,
-        cancel,
-    };
+    let (metric, kernel) = (query.metric, query.kernel);
+    let search = Search::new((queries, base), "base", metric, kernel, threads, cancel);
     search.check_shapes(false)?;
     if base_votes.rows() != base.rows() {
         return Err(CoreError::Shape(format!(
@@ -241,7 +234,7 @@ pub fn nearest_support(
     let (q, m) = (queries.rows(), base_votes.cols());
     out.check_len(q * m)?;
     let supports = Supports::build("L_base", base_votes, cancel)?;
-    out.scores.fill(query.metric.worst_score());
+    out.scores.fill(metric.worst_score());
     out.indices.fill(-1);
     if q == 0 || m == 0 || supports.columns.is_empty() {
         return Ok(());

@@ -99,17 +99,7 @@ impl<'s> Within<'s> {
     /// the k-th best score.
     fn prune(&mut self, r: usize, k: usize, queries: Option<&QueryTerms>) {
         let metric = self.query.metric;
-        let mut list = std::mem::take(&mut self.candidates[r]);
-        for c in list.iter_mut().filter(|c| c.score.is_nan()) {
-            c.score = self
-                .sweep
-                .canonical(self.first_query + r, c.position as usize);
-        }
-        list.retain(|c| metric.passes(c.score, self.query.radius));
-        if list.len() > k {
-            list.select_nth_unstable_by(k - 1, |a, b| ranking(metric, a, b));
-            list.truncate(k);
-        }
+        let list = self.settled(r, Some(k));
         if let (true, Some(queries)) = (list.len() == k, queries) {
             let worst = list
                 .iter()
@@ -122,9 +112,28 @@ impl<'s> Within<'s> {
         self.candidates[r] = list;
     }
 
+    /// Query `r`'s candidates, taken: every one scored, those outside the radius dropped and,
+    /// with `keep = Some(k)`, all but the k best.
+    fn settled(&mut self, r: usize, keep: Option<usize>) -> Vec<Candidate> {
+        let metric = self.query.metric;
+        let mut list = std::mem::take(&mut self.candidates[r]);
+        for c in list.iter_mut().filter(|c| c.score.is_nan()) {
+            c.score = self
+                .sweep
+                .canonical(self.first_query + r, c.position as usize);
+        }
+        list.retain(|c| metric.passes(c.score, self.query.radius));
+        if let Some(k) = keep {
+            if list.len() > k {
+                list.select_nth_unstable_by(k - 1, |a, b| ranking(metric, a, b));
+                list.truncate(k);
+            }
+        }
+        list
+    }
+
     /// The final rows: exact scores, the radius test on them, the k best, base rows ascending.
     fn finish(mut self) -> RadiusRows {
-        let metric = self.query.metric;
         let mut out = RadiusRows::default();
         // Exact capacity (candidates are at most a few more than the output): no doubling slack.
         let total: usize = self.candidates.iter().map(Vec::len).sum();
@@ -136,19 +145,7 @@ impl<'s> Within<'s> {
         out.indices.reserve_exact(total);
         out.scores.reserve_exact(total);
         for r in 0..self.candidates.len() {
-            let mut list = std::mem::take(&mut self.candidates[r]);
-            for c in list.iter_mut().filter(|c| c.score.is_nan()) {
-                c.score = self
-                    .sweep
-                    .canonical(self.first_query + r, c.position as usize);
-            }
-            list.retain(|c| metric.passes(c.score, self.query.radius));
-            if let Some(k) = self.query.max_neighbors {
-                if list.len() > k {
-                    list.select_nth_unstable_by(k - 1, |a, b| ranking(metric, a, b));
-                    list.truncate(k);
-                }
-            }
+            let mut list = self.settled(r, self.query.max_neighbors);
             list.sort_unstable_by_key(|c| c.position);
             out.lengths.push(list.len() as u32);
             for c in list {
@@ -223,15 +220,8 @@ pub fn radius_neighbors(
     threads: usize,
     cancel: &Cancel,
 ) -> CoreResult<Vec<RadiusRows>> {
-    let search = Search {
-        queries,
-        base,
-        base_name: "X",
-        metric: query.metric,
-        kernel: query.kernel,
-        threads,
-        cancel,
-    };
+    let (metric, kernel) = (query.metric, query.kernel);
+    let search = Search::new((queries, base), "X", metric, kernel, threads, cancel);
     search.check_shapes(query.exclude_self)?;
     if query.radius.is_nan() {
         return Err(CoreError::Value(
@@ -369,13 +359,18 @@ mod tests {
         out
     }
 
+    /// `n` base rows and `q` queries of dimension `d`, from `seed`.
+    fn base_and_queries(seed: u64, n: usize, q: usize, d: usize) -> (Vec<f32>, Vec<f32>) {
+        let mut rng = Rng::new(seed);
+        let base = embeddings(&mut rng, n, d);
+        (base, embeddings(&mut rng, q, d))
+    }
+
     #[test]
     fn matches_brute_force_across_tiles_threads_and_caps() {
         // Sizes cross the tile grid; every third row repeats an earlier one (exact ties).
         let (q, n, d) = (530, 1100, 6);
-        let mut rng = Rng::new(5);
-        let base = embeddings(&mut rng, n, d);
-        let queries = embeddings(&mut rng, q, d);
+        let (base, queries) = base_and_queries(5, n, q, d);
         let bm = Matrix::new("X", &base[..], n, d).unwrap();
         let qm = Matrix::new("queries", &queries[..], q, d).unwrap();
         for (metric, radius) in [
@@ -491,9 +486,7 @@ mod tests {
     #[test]
     fn few_queries_split_columns_without_changing_results() {
         let (q, n, d) = (3, 5000, 5);
-        let mut rng = Rng::new(13);
-        let base = embeddings(&mut rng, n, d);
-        let queries = embeddings(&mut rng, q, d);
+        let (base, queries) = base_and_queries(13, n, q, d);
         let bm = Matrix::new("X", &base[..], n, d).unwrap();
         let qm = Matrix::new("queries", &queries[..], q, d).unwrap();
         for max_neighbors in [None, Some(5)] {
@@ -573,39 +566,25 @@ mod tests {
         assert!((scores[0] - 0.5f32.sqrt()).abs() < 1e-6);
         let zero = [0.0f32, 0.0];
         let zm = Matrix::new("queries", &zero[..], 1, 2).unwrap();
-        let err = radius_neighbors(
-            zm,
-            bm,
-            RadiusQuery {
-                exclude_self: false,
-                ..query
-            },
-            1,
-            Cancel::never(),
-        );
-        assert!(err.unwrap_err().to_string().contains("zero norm"));
-        let err = radius_neighbors(
-            bm,
-            bm,
-            RadiusQuery {
-                max_neighbors: Some(0),
-                kernel: Kernel::Exact,
-                ..query
-            },
-            1,
-            Cancel::never(),
-        );
-        assert!(err.unwrap_err().to_string().contains("max_neighbors"));
-        let err = radius_neighbors(
-            bm,
-            bm,
-            RadiusQuery {
-                radius: f32::NAN,
-                ..query
-            },
-            1,
-            Cancel::never(),
-        );
-        assert!(err.unwrap_err().to_string().contains("radius"));
+        let keep_self = RadiusQuery {
+            exclude_self: false,
+            ..query
+        };
+        let no_neighbours = RadiusQuery {
+            max_neighbors: Some(0),
+            ..query
+        };
+        let nan = RadiusQuery {
+            radius: f32::NAN,
+            ..query
+        };
+        for (queries, bad, expected) in [
+            (zm, keep_self, "zero norm"),
+            (bm, no_neighbours, "max_neighbors"),
+            (bm, nan, "radius"),
+        ] {
+            let err = radius_neighbors(queries, bm, bad, 1, Cancel::never()).unwrap_err();
+            assert!(err.to_string().contains(expected), "{err}");
+        }
     }
 }
