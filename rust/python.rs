@@ -11,15 +11,16 @@
 use std::cell::Cell;
 use std::time::Duration;
 
+use numpy::ndarray::Array2;
 use numpy::{
-    Element, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    Element, IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
     PyUntypedArrayMethods,
 };
-use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::cancel::Cancel;
-use crate::error::{CoreError, CoreResult};
+use crate::error::{try_vec, CoreError, CoreResult};
 use crate::extend::{Extension, VotesOut};
 use crate::matrix::Matrix;
 use crate::metric::Metric;
@@ -41,6 +42,7 @@ fn to_py(err: CoreError) -> PyErr {
     match err {
         // Only `run_interruptible` cancels, and it raises the signal handler's error instead.
         CoreError::Cancelled => PyKeyboardInterrupt::new_err("cancelled"),
+        err @ CoreError::OutOfMemory { .. } => PyMemoryError::new_err(err.to_string()),
         err => PyValueError::new_err(err.to_string()),
     }
 }
@@ -193,12 +195,29 @@ impl VotesArg<'_> {
     }
 }
 
-/// Two fresh `(rows, cols)` output arrays.
-fn outputs<'py>(py: Python<'py>, rows: usize, cols: usize) -> Pair<'py> {
-    (
-        PyArray2::<f32>::zeros(py, [rows, cols], false),
-        PyArray2::<i64>::zeros(py, [rows, cols], false),
-    )
+/// Two fresh zeroed `(rows, cols)` output arrays (scores and indices) of `search`, or a
+/// `MemoryError` naming their size where they cannot be allocated.
+fn outputs<'py>(py: Python<'py>, search: &str, rows: usize, cols: usize) -> PyResult<Pair<'py>> {
+    let count = rows as u128 * cols as u128;
+    let out_of_memory = || {
+        to_py(CoreError::OutOfMemory {
+            what: format!("{search}: the output of {rows} x {cols} scores and indices"),
+            bytes: count * (std::mem::size_of::<f32>() + std::mem::size_of::<i64>()) as u128,
+        })
+    };
+    let count = usize::try_from(count).map_err(|_| out_of_memory())?;
+    let scores = try_vec("", count, 0.0f32).map_err(|_| out_of_memory())?;
+    let indices = try_vec("", count, 0i64).map_err(|_| out_of_memory())?;
+    // Owned by the NumPy arrays without a copy.
+    let shaped = |len| move |err| PyValueError::new_err(format!("outputs of {len}: {err}"));
+    Ok((
+        Array2::from_shape_vec((rows, cols), scores)
+            .map_err(shaped(count))?
+            .into_pyarray(py),
+        Array2::from_shape_vec((rows, cols), indices)
+            .map_err(shaped(count))?
+            .into_pyarray(py),
+    ))
 }
 
 fn parse(metric: &str, kernel: &str) -> PyResult<(Metric, Kernel)> {
@@ -225,7 +244,7 @@ fn nearest_support<'py>(
         matrix("base", &base)?,
         base_votes.votes("L_base")?,
     );
-    let (scores, indices) = outputs(py, queries.rows(), votes.cols());
+    let (scores, indices) = outputs(py, "nearest_support", queries.rows(), votes.cols())?;
     // SAFETY: both outputs were just created here and are not shared with Python code yet.
     let (score_slice, index_slice) = unsafe { (scores.as_slice_mut()?, indices.as_slice_mut()?) };
     run_interruptible(py, threads, |cancel| {
@@ -254,7 +273,7 @@ fn knn<'py>(
 ) -> PyResult<Pair<'py>> {
     let (metric, kernel) = parse(metric, kernel)?;
     let (queries, base) = (matrix("queries", &queries)?, matrix("X", &base)?);
-    let (scores, indices) = outputs(py, queries.rows(), k);
+    let (scores, indices) = outputs(py, "knn", queries.rows(), k)?;
     // SAFETY: both outputs were just created here and are not shared with Python code yet.
     let (score_slice, index_slice) = unsafe { (scores.as_slice_mut()?, indices.as_slice_mut()?) };
     run_interruptible(py, threads, |cancel| {
@@ -366,12 +385,11 @@ fn radius_neighbors<'py>(
         let blocks = radius_neighbors(queries, base, query, threads, cancel)?;
         let nnz: usize = blocks.iter().map(|b| b.indices.len()).sum();
         let narrow = i32::try_from(nnz.max(n)).is_ok();
-        let too_many = || CoreError::Value(format!("radius_neighbors: {nnz} pairs overflow"));
         Ok(if narrow {
-            let (p, i, s) = to_csr::<i32>(blocks).ok_or_else(too_many)?;
+            let (p, i, s) = to_csr::<i32>(blocks)?;
             (Indices::Narrow(p), Indices::Narrow(i), s)
         } else {
-            let (p, i, s) = to_csr::<i64>(blocks).ok_or_else(too_many)?;
+            let (p, i, s) = to_csr::<i64>(blocks)?;
             (Indices::Wide(p), Indices::Wide(i), s)
         })
     })?;

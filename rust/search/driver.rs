@@ -21,10 +21,11 @@ pub struct Neighbours<'o> {
 }
 
 impl Neighbours<'_> {
-    /// Fails unless both outputs hold `expected` entries.
-    pub fn check_len(&self, expected: usize) -> CoreResult<()> {
+    /// Fails unless both outputs hold `rows x width` entries.
+    pub fn check_len(&self, rows: usize, width: usize) -> CoreResult<()> {
+        let expected = rows as u128 * width as u128;
         let (scores, indices) = (self.scores.len(), self.indices.len());
-        if scores != expected || indices != expected {
+        if scores as u128 != expected || indices as u128 != expected {
             return Err(CoreError::Shape(format!(
                 "outputs: expected {expected} entries, got {scores} scores and {indices} indices"
             )));

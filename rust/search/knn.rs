@@ -151,12 +151,23 @@ pub fn knn(
     search.check_shapes(exclude_self)?;
     let q = queries.rows();
     let candidates = base.rows() - usize::from(exclude_self && base.rows() > 0);
+    if candidates == 0 {
+        let least = if exclude_self {
+            "2 rows of X (a row's neighbours are the others)"
+        } else {
+            "1 row of X"
+        };
+        return Err(CoreError::Value(format!(
+            "k: k-NN needs at least {least}, got {} (k={k})",
+            base.rows()
+        )));
+    }
     if k == 0 || k > candidates {
         return Err(CoreError::Value(format!(
             "k: expected 1 <= k <= {candidates} (the number of candidate neighbours), got {k}"
         )));
     }
-    out.check_len(q * k)?;
+    out.check_len(q, k)?;
     if q == 0 {
         return Ok(());
     }
@@ -343,6 +354,40 @@ mod tests {
             });
             assert_eq!(got, Err(CoreError::Cancelled), "{kernel:?}");
         }
+    }
+
+    #[test]
+    fn one_row_is_too_few_for_k_nn_without_self() {
+        let base = [1.0f32, 2.0];
+        let bm = Matrix::new("X", &base[..], 1, 2).unwrap();
+        let err = run(
+            bm,
+            bm,
+            knn_query(1, Metric::Euclidean, true, Kernel::Exact),
+            1,
+            Cancel::never(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("at least 2 rows of X"), "{err}");
+        let empty = Matrix::new("X", &[][..], 0, 2).unwrap();
+        let err = run(
+            bm,
+            empty,
+            knn_query(1, Metric::Euclidean, false, Kernel::Exact),
+            1,
+            Cancel::never(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("at least 1 row of X"), "{err}");
+        // With the queries apart, one row is enough.
+        run(
+            bm,
+            bm,
+            knn_query(1, Metric::Euclidean, false, Kernel::Exact),
+            1,
+            Cancel::never(),
+        )
+        .unwrap();
     }
 
     #[test]
