@@ -34,6 +34,7 @@
 //! residual norms `rho` computed per row in float64 and rounded up.
 
 use crate::metric::Metric;
+use crate::quantize::Quantized;
 
 const U: f64 = 1.0 / (1u64 << 24) as f64;
 
@@ -158,17 +159,15 @@ impl ColumnTerms {
     /// Terms for an int8 screen: `raw = (q~ . b~) / scale_b` exactly up to float32 rounding, for a
     /// column with quantisation step `step`, residual norm `residual` (`|b - b~|`), quantised
     /// norm `quantised` (`|b~|`) and computed norm / squared norm.
-    #[allow(clippy::too_many_arguments)]
     pub fn push_int8(
         &mut self,
         metric: Metric,
         gamma: f64,
-        step: f32,
-        residual: f64,
-        quantised: f64,
+        quantized: &Quantized,
         norm: f32,
         squared: f32,
     ) {
+        let (step, residual, quantised) = (quantized.step, quantized.residual, quantized.quantised);
         if immoderate(norm) {
             return self.keep_always();
         }
@@ -327,7 +326,7 @@ mod tests {
                 let (mut cq, mut cb) = (vec![0i8; d], vec![0i8; d]);
                 let sq = quantize_row(&q, &mut cq);
                 let sb = quantize_row(&b, &mut cb);
-                cols.push_int8(metric, g, sb.step, sb.residual, sb.quantised, bn, bsq);
+                cols.push_int8(metric, g, &sb, bn, bsq);
                 qt.push(
                     metric,
                     g,

@@ -22,47 +22,39 @@ pub enum VotesOut<'a> {
     I64(&'a mut [i64]),
 }
 
+/// What one extension call works on.
+pub struct Extension<'a, 'v> {
+    /// The queries' own votes `L` (`q x m`).
+    pub votes: &'a Votes<'v>,
+    /// Per query and LF: the nearest support point's score and base row (-1 for none).
+    pub scores: Matrix<'a, f32>,
+    pub indices: Matrix<'a, i64>,
+    /// The base rows' votes `L_base` (`n x m`).
+    pub base_votes: &'a Votes<'v>,
+    /// Per LF: how close the support point must be (NaN: never extend this LF).
+    pub thresholds: &'a [f32],
+    pub metric: Metric,
+}
+
 /// `out[i, j] = votes[i, j]` if it is not -1, else `base_votes[indices[i, j], j]` when
 /// `indices[i, j] >= 0` and `scores[i, j]` passes `thresholds[j]` under `metric`, else -1.
 /// A NaN threshold means "never extend this LF". Fails if a vote does not fit the output dtype.
-#[allow(clippy::too_many_arguments)]
+/// Stops early with `CoreError::Cancelled` once `cancel` is set (checked per block of rows; the
+/// output then holds no result; pass `Cancel::never()` for a call nobody cancels).
 pub fn extend_votes(
-    votes: &Votes<'_>,
-    scores: Matrix<'_, f32>,
-    indices: Matrix<'_, i64>,
-    base_votes: &Votes<'_>,
-    thresholds: &[f32],
-    metric: Metric,
+    job: &Extension<'_, '_>,
     threads: usize,
     out: VotesOut<'_>,
+    cancel: &Cancel,
 ) -> CoreResult<()> {
-    extend_votes_cancellable(
+    let Extension {
         votes,
         scores,
         indices,
         base_votes,
         thresholds,
-        metric,
-        threads,
-        out,
-        Cancel::never(),
-    )
-}
-
-/// `extend_votes` that stops early with `CoreError::Cancelled` once `cancel` is set (checked per
-/// block of rows; the output then holds no result). With `cancel` never set, the same output.
-#[allow(clippy::too_many_arguments)]
-pub fn extend_votes_cancellable(
-    votes: &Votes<'_>,
-    scores: Matrix<'_, f32>,
-    indices: Matrix<'_, i64>,
-    base_votes: &Votes<'_>,
-    thresholds: &[f32],
-    metric: Metric,
-    threads: usize,
-    out: VotesOut<'_>,
-    cancel: &Cancel,
-) -> CoreResult<()> {
+        ..
+    } = *job;
     let (q, m) = (votes.rows(), votes.cols());
     for (name, matrix_rows, matrix_cols) in [
         ("scores", scores.rows(), scores.cols()),
@@ -102,31 +94,12 @@ pub fn extend_votes_cancellable(
     if m == 0 {
         return Ok(());
     }
-    let job = Extension {
-        votes,
-        scores,
-        indices,
-        base_votes,
-        thresholds,
-        metric,
-        cancel,
-    };
     run_in_pool(threads, || match out {
-        VotesOut::I8(o) => job.fill(o),
-        VotesOut::I16(o) => job.fill(o),
-        VotesOut::I32(o) => job.fill(o),
-        VotesOut::I64(o) => job.fill(o),
+        VotesOut::I8(o) => job.fill(o, cancel),
+        VotesOut::I16(o) => job.fill(o, cancel),
+        VotesOut::I32(o) => job.fill(o, cancel),
+        VotesOut::I64(o) => job.fill(o, cancel),
     })
-}
-
-struct Extension<'a, 'v> {
-    votes: &'a Votes<'v>,
-    scores: Matrix<'a, f32>,
-    indices: Matrix<'a, i64>,
-    base_votes: &'a Votes<'v>,
-    thresholds: &'a [f32],
-    metric: Metric,
-    cancel: &'a Cancel,
 }
 
 impl Extension<'_, '_> {
@@ -146,12 +119,16 @@ impl Extension<'_, '_> {
         }
     }
 
-    fn fill<T: Copy + Send + TryFrom<i64>>(&self, out: &mut [T]) -> CoreResult<()> {
+    fn fill<T: Copy + Send + TryFrom<i64>>(
+        &self,
+        out: &mut [T],
+        cancel: &Cancel,
+    ) -> CoreResult<()> {
         let m = self.votes.cols();
         out.par_chunks_mut(ROWS_PER_TASK * m)
             .enumerate()
             .try_for_each(|(task, chunk)| {
-                self.cancel.check()?;
+                cancel.check()?;
                 let first = task * ROWS_PER_TASK;
                 for (r, out_row) in chunk.chunks_exact_mut(m).enumerate() {
                     for (j, slot) in out_row.iter_mut().enumerate() {
@@ -181,14 +158,17 @@ mod tests {
         let thresholds = [0.5f32, f32::NAN];
         let mut out = vec![0i64; 4];
         extend_votes(
-            &Votes::dense("L", &votes[..], 2, 2).unwrap(),
-            Matrix::new("scores", &scores[..], 2, 2).unwrap(),
-            Matrix::new("indices", &indices[..], 2, 2).unwrap(),
-            &Votes::dense("L_base", &base_votes[..], 2, 2).unwrap(),
-            &thresholds,
-            Metric::Cosine,
+            &Extension {
+                votes: &Votes::dense("L", &votes[..], 2, 2).unwrap(),
+                scores: Matrix::new("scores", &scores[..], 2, 2).unwrap(),
+                indices: Matrix::new("indices", &indices[..], 2, 2).unwrap(),
+                base_votes: &Votes::dense("L_base", &base_votes[..], 2, 2).unwrap(),
+                thresholds: &thresholds,
+                metric: Metric::Cosine,
+            },
             2,
             VotesOut::I64(&mut out),
+            Cancel::never(),
         )
         .unwrap();
         // [0,0]: extended from base row 0; [0,1]: own vote kept; [1,0]: below threshold; [1,1]: none.
@@ -208,68 +188,56 @@ mod tests {
         let thresholds = [0.3f32, 0.8, f32::NAN];
         let extend = |cancel: &Cancel| {
             let mut out = vec![0i16; q * m];
-            extend_votes_cancellable(
-                &Votes::dense("L", &votes[..], q, m).unwrap(),
-                Matrix::new("scores", &scores[..], q, m).unwrap(),
-                Matrix::new("indices", &indices[..], q, m).unwrap(),
-                &Votes::dense("L_base", &base_votes[..], n, m).unwrap(),
-                &thresholds,
-                Metric::Euclidean,
+            extend_votes(
+                &Extension {
+                    votes: &Votes::dense("L", &votes[..], q, m).unwrap(),
+                    scores: Matrix::new("scores", &scores[..], q, m).unwrap(),
+                    indices: Matrix::new("indices", &indices[..], q, m).unwrap(),
+                    base_votes: &Votes::dense("L_base", &base_votes[..], n, m).unwrap(),
+                    thresholds: &thresholds,
+                    metric: Metric::Euclidean,
+                },
                 2,
                 VotesOut::I16(&mut out),
                 cancel,
             )
             .map(|()| out)
         };
-        let mut plain = vec![0i16; q * m];
-        extend_votes(
-            &Votes::dense("L", &votes[..], q, m).unwrap(),
-            Matrix::new("scores", &scores[..], q, m).unwrap(),
-            Matrix::new("indices", &indices[..], q, m).unwrap(),
-            &Votes::dense("L_base", &base_votes[..], n, m).unwrap(),
-            &thresholds,
-            Metric::Euclidean,
-            2,
-            VotesOut::I16(&mut plain),
-        )
-        .unwrap();
+        let plain = extend(Cancel::never()).unwrap();
         assert_eq!(extend(&Cancel::new()).unwrap(), plain);
         let set = Cancel::new();
         set.cancel();
         assert_eq!(extend(&set).unwrap_err(), CoreError::Cancelled);
     }
 
+    /// Extends the one abstention of `L = [[-1]]` (score 1, threshold 0.5) from row `index` of
+    /// `L_base = [[base_vote]]` into `out`.
+    fn extend_one(index: i64, base_vote: i64, out: VotesOut<'_>) -> CoreResult<()> {
+        let (indices, base_votes) = ([index], [base_vote]);
+        let job = Extension {
+            votes: &Votes::dense("L", &[-1i64][..], 1, 1)?,
+            scores: Matrix::new("scores", &[1.0f32][..], 1, 1)?,
+            indices: Matrix::new("indices", &indices[..], 1, 1)?,
+            base_votes: &Votes::dense("L_base", &base_votes[..], 1, 1)?,
+            thresholds: &[0.5],
+            metric: Metric::Cosine,
+        };
+        extend_votes(&job, 1, out, Cancel::never())
+    }
+
     #[test]
     fn out_of_range_index_is_an_error() {
         let mut out = vec![0i64; 1];
-        let err = extend_votes(
-            &Votes::dense("L", &[-1i64][..], 1, 1).unwrap(),
-            Matrix::new("scores", &[1.0f32][..], 1, 1).unwrap(),
-            Matrix::new("indices", &[5i64][..], 1, 1).unwrap(),
-            &Votes::dense("L_base", &[0i64][..], 1, 1).unwrap(),
-            &[0.0],
-            Metric::Cosine,
-            1,
-            VotesOut::I64(&mut out),
-        )
-        .unwrap_err();
+        let err = extend_one(5, 0, VotesOut::I64(&mut out)).unwrap_err();
         assert!(err.to_string().contains("indices"));
+        extend_one(0, 0, VotesOut::I64(&mut out)).unwrap();
+        assert_eq!(out, [0]);
     }
 
     #[test]
     fn a_vote_that_does_not_fit_the_output_is_an_error() {
         let mut out = vec![0i8; 1];
-        let err = extend_votes(
-            &Votes::dense("L", &[-1i8][..], 1, 1).unwrap(),
-            Matrix::new("scores", &[1.0f32][..], 1, 1).unwrap(),
-            Matrix::new("indices", &[0i64][..], 1, 1).unwrap(),
-            &Votes::dense("L_base", &[300i64][..], 1, 1).unwrap(),
-            &[0.5],
-            Metric::Cosine,
-            1,
-            VotesOut::I8(&mut out),
-        )
-        .unwrap_err();
+        let err = extend_one(0, 300, VotesOut::I8(&mut out)).unwrap_err();
         assert!(err.to_string().contains("300"), "{err}");
     }
 }

@@ -6,10 +6,23 @@
 //! its safe methods may use the instructions. Consumers are generic over the backend and compiled
 //! inside a `#[target_feature]` function for the AVX-512 one, where these helpers inline.
 
-use crate::sweep::TileView;
+use crate::tile::TileView;
 
 /// Queries per comparison.
 pub const LANES: usize = 16;
+
+impl TileView<'_> {
+    /// Bit `l` set for the lanes of `start..start + LANES` inside the view.
+    #[inline(always)]
+    pub fn valid_lanes(&self, start: usize) -> u16 {
+        let n = (self.width - start).min(LANES);
+        if n == LANES {
+            u16::MAX
+        } else {
+            (1u16 << n) - 1
+        }
+    }
+}
 
 /// The 16-lane operations a consumer needs.
 pub trait Lanes: Copy {

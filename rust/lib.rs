@@ -5,19 +5,19 @@
 
 pub mod bounds;
 pub mod cancel;
+pub mod consumer;
 pub mod error;
 pub mod extend;
 pub mod kernel_int8;
-pub mod knn;
 pub mod lanes;
 pub mod matrix;
 pub mod metric;
-pub mod nearest_support;
 pub mod quantize;
-pub mod radius;
+pub mod search;
 pub mod supports;
 pub mod sweep;
 pub mod threads;
+pub mod tile;
 pub mod validate;
 pub mod votes;
 
@@ -29,12 +29,13 @@ pub const ABSTAIN: i64 = -1;
 
 pub use cancel::Cancel;
 pub use error::{CoreError, CoreResult};
-pub use extend::{extend_votes, extend_votes_cancellable, VotesOut};
-pub use knn::{knn, knn_cancellable};
+pub use extend::{extend_votes, Extension, VotesOut};
 pub use matrix::Matrix;
 pub use metric::Metric;
-pub use nearest_support::{nearest_support, nearest_support_cancellable};
-pub use radius::{radius_neighbors, radius_neighbors_cancellable, RadiusQuery, RadiusRows};
+pub use search::driver::Neighbours;
+pub use search::knn::{knn, KnnQuery};
+pub use search::nearest_support::{nearest_support, SupportQuery};
+pub use search::radius::{radius_neighbors, RadiusQuery, RadiusRows};
 pub use sweep::Kernel;
 pub use votes::{IntSlice, Votes};
 

@@ -11,18 +11,22 @@
 use std::cell::Cell;
 use std::time::Duration;
 
+use numpy::ndarray::Array2;
 use numpy::{
-    Element, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    Element, IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
     PyUntypedArrayMethods,
 };
-use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::cancel::Cancel;
-use crate::error::{CoreError, CoreResult};
-use crate::extend::VotesOut;
+use crate::error::{try_vec, CoreError, CoreResult};
+use crate::extend::{Extension, VotesOut};
 use crate::matrix::Matrix;
 use crate::metric::Metric;
+use crate::search::driver::Neighbours;
+use crate::search::knn::KnnQuery;
+use crate::search::nearest_support::SupportQuery;
 use crate::sweep::{Engine, Kernel};
 use crate::votes::{IntSlice, Votes};
 
@@ -38,6 +42,7 @@ fn to_py(err: CoreError) -> PyErr {
     match err {
         // Only `run_interruptible` cancels, and it raises the signal handler's error instead.
         CoreError::Cancelled => PyKeyboardInterrupt::new_err("cancelled"),
+        err @ CoreError::OutOfMemory { .. } => PyMemoryError::new_err(err.to_string()),
         err => PyValueError::new_err(err.to_string()),
     }
 }
@@ -190,12 +195,29 @@ impl VotesArg<'_> {
     }
 }
 
-/// Two fresh `(rows, cols)` output arrays.
-fn outputs<'py>(py: Python<'py>, rows: usize, cols: usize) -> Pair<'py> {
-    (
-        PyArray2::<f32>::zeros(py, [rows, cols], false),
-        PyArray2::<i64>::zeros(py, [rows, cols], false),
-    )
+/// Two fresh zeroed `(rows, cols)` output arrays (scores and indices) of `search`, or a
+/// `MemoryError` naming their size where they cannot be allocated.
+fn outputs<'py>(py: Python<'py>, search: &str, rows: usize, cols: usize) -> PyResult<Pair<'py>> {
+    let count = rows as u128 * cols as u128;
+    let out_of_memory = || {
+        to_py(CoreError::OutOfMemory {
+            what: format!("{search}: the output of {rows} x {cols} scores and indices"),
+            bytes: count * (std::mem::size_of::<f32>() + std::mem::size_of::<i64>()) as u128,
+        })
+    };
+    let count = usize::try_from(count).map_err(|_| out_of_memory())?;
+    let scores = try_vec("", count, 0.0f32).map_err(|_| out_of_memory())?;
+    let indices = try_vec("", count, 0i64).map_err(|_| out_of_memory())?;
+    // Owned by the NumPy arrays without a copy.
+    let shaped = |len| move |err| PyValueError::new_err(format!("outputs of {len}: {err}"));
+    Ok((
+        Array2::from_shape_vec((rows, cols), scores)
+            .map_err(shaped(count))?
+            .into_pyarray(py),
+        Array2::from_shape_vec((rows, cols), indices)
+            .map_err(shaped(count))?
+            .into_pyarray(py),
+    ))
 }
 
 fn parse(metric: &str, kernel: &str) -> PyResult<(Metric, Kernel)> {
@@ -222,21 +244,16 @@ fn nearest_support<'py>(
         matrix("base", &base)?,
         base_votes.votes("L_base")?,
     );
-    let (scores, indices) = outputs(py, queries.rows(), votes.cols());
+    let (scores, indices) = outputs(py, "nearest_support", queries.rows(), votes.cols())?;
     // SAFETY: both outputs were just created here and are not shared with Python code yet.
     let (score_slice, index_slice) = unsafe { (scores.as_slice_mut()?, indices.as_slice_mut()?) };
     run_interruptible(py, threads, |cancel| {
-        crate::nearest_support_cancellable(
-            queries,
-            base,
-            &votes,
-            metric,
-            kernel,
-            threads,
-            score_slice,
-            index_slice,
-            cancel,
-        )
+        let out = Neighbours {
+            scores: score_slice,
+            indices: index_slice,
+        };
+        let query = SupportQuery { metric, kernel };
+        crate::nearest_support(queries, base, &votes, query, threads, out, cancel)
     })?;
     Ok((scores, indices))
 }
@@ -256,22 +273,21 @@ fn knn<'py>(
 ) -> PyResult<Pair<'py>> {
     let (metric, kernel) = parse(metric, kernel)?;
     let (queries, base) = (matrix("queries", &queries)?, matrix("X", &base)?);
-    let (scores, indices) = outputs(py, queries.rows(), k);
+    let (scores, indices) = outputs(py, "knn", queries.rows(), k)?;
     // SAFETY: both outputs were just created here and are not shared with Python code yet.
     let (score_slice, index_slice) = unsafe { (scores.as_slice_mut()?, indices.as_slice_mut()?) };
     run_interruptible(py, threads, |cancel| {
-        crate::knn_cancellable(
-            queries,
-            base,
+        let out = Neighbours {
+            scores: score_slice,
+            indices: index_slice,
+        };
+        let query = KnnQuery {
             k,
             metric,
             exclude_self,
             kernel,
-            threads,
-            score_slice,
-            index_slice,
-            cancel,
-        )
+        };
+        crate::knn(queries, base, query, threads, out, cancel)
     })?;
     Ok((scores, indices))
 }
@@ -301,23 +317,21 @@ fn extend_votes<'py>(
         .as_slice()
         .map_err(|_| PyValueError::new_err("thresholds: expected a C-contiguous array"))?;
     let shape = [votes.rows(), votes.cols()];
+    let job = Extension {
+        votes: &votes,
+        scores,
+        indices,
+        base_votes: &base_votes,
+        thresholds,
+        metric,
+    };
     macro_rules! run {
         ($t:ty, $variant:ident) => {{
             let out = PyArray2::<$t>::zeros(py, shape, false);
             // SAFETY: `out` was just created here and is not shared with Python code yet.
             let slice = unsafe { out.as_slice_mut()? };
             run_interruptible(py, threads, |cancel| {
-                crate::extend_votes_cancellable(
-                    &votes,
-                    scores,
-                    indices,
-                    &base_votes,
-                    thresholds,
-                    metric,
-                    threads,
-                    VotesOut::$variant(slice),
-                    cancel,
-                )
+                crate::extend_votes(&job, threads, VotesOut::$variant(slice), cancel)
             })?;
             out.into_any()
         }};
@@ -357,7 +371,7 @@ fn radius_neighbors<'py>(
     threads: usize,
     kernel: &str,
 ) -> PyResult<Csr<'py>> {
-    use crate::radius::{radius_neighbors_cancellable, to_csr, RadiusQuery};
+    use crate::search::radius::{radius_neighbors, to_csr, RadiusQuery};
     let query = RadiusQuery {
         radius,
         metric: Metric::parse(metric).map_err(to_py)?,
@@ -368,15 +382,14 @@ fn radius_neighbors<'py>(
     let (queries, base) = (matrix("queries", &queries)?, matrix("X", &base)?);
     let n = base.rows();
     let (indptr, indices, scores) = run_interruptible(py, threads, |cancel| {
-        let blocks = radius_neighbors_cancellable(queries, base, query, threads, cancel)?;
+        let blocks = radius_neighbors(queries, base, query, threads, cancel)?;
         let nnz: usize = blocks.iter().map(|b| b.indices.len()).sum();
         let narrow = i32::try_from(nnz.max(n)).is_ok();
-        let too_many = || CoreError::Value(format!("radius_neighbors: {nnz} pairs overflow"));
         Ok(if narrow {
-            let (p, i, s) = to_csr::<i32>(blocks).ok_or_else(too_many)?;
+            let (p, i, s) = to_csr::<i32>(blocks)?;
             (Indices::Narrow(p), Indices::Narrow(i), s)
         } else {
-            let (p, i, s) = to_csr::<i64>(blocks).ok_or_else(too_many)?;
+            let (p, i, s) = to_csr::<i64>(blocks)?;
             (Indices::Wide(p), Indices::Wide(i), s)
         })
     })?;
@@ -411,7 +424,7 @@ fn first_non_finite(
 ) -> PyResult<i64> {
     let data = matrix("array", &array)?.data();
     let found = run_interruptible(py, threads, |cancel| {
-        crate::validate::first_non_finite_cancellable(data, threads, cancel)
+        crate::validate::first_non_finite(data, threads, cancel)
     })?;
     Ok(found.map_or(-1, |i| i as i64))
 }

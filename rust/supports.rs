@@ -41,16 +41,8 @@ pub struct Supports {
 
 impl Supports {
     /// Reads the supports from `votes`; fails on a vote below -1 (`name` is used in the message).
-    pub fn build(name: &str, votes: &Votes<'_>) -> CoreResult<Supports> {
-        Self::build_cancellable(name, votes, Cancel::never())
-    }
-
-    /// `build` that stops with `CoreError::Cancelled` once `cancel` is set.
-    pub fn build_cancellable(
-        name: &str,
-        votes: &Votes<'_>,
-        cancel: &Cancel,
-    ) -> CoreResult<Supports> {
+    /// Stops with `CoreError::Cancelled` once `cancel` is set.
+    pub fn build(name: &str, votes: &Votes<'_>, cancel: &Cancel) -> CoreResult<Supports> {
         let (n, m) = (votes.rows(), votes.cols());
         // Pass 1: each LF's support size and an order-independent hash of it.
         let mut counts = vec![0usize; m];
@@ -226,10 +218,13 @@ mod tests {
         let v = Votes::dense("L", &data[..], CANCEL_ROWS, 3).unwrap();
         let set = Cancel::new();
         set.cancel();
-        let err = Supports::build_cancellable("L", &v, &set).unwrap_err();
+        let err = Supports::build("L", &v, &set).unwrap_err();
         assert_eq!(err, crate::error::CoreError::Cancelled);
-        let built = Supports::build_cancellable("L", &v, &Cancel::new()).unwrap();
-        assert_eq!(built.columns, Supports::build("L", &v).unwrap().columns);
+        let built = Supports::build("L", &v, &Cancel::new()).unwrap();
+        assert_eq!(
+            built.columns,
+            Supports::build("L", &v, Cancel::never()).unwrap().columns
+        );
     }
 
     #[test]
@@ -237,7 +232,7 @@ mod tests {
         // LF 0 and 2 vote on rows 0 and 2 (different classes); LF 1 on row 1; LF 3 never.
         let votes = [0i64, -1, 1, -1, -1, 0, -1, -1, 1, -1, 0, -1];
         let v = Votes::dense("L", &votes[..], 3, 4).unwrap();
-        let s = Supports::build("L", &v).unwrap();
+        let s = Supports::build("L", &v, Cancel::never()).unwrap();
         assert_eq!(s.columns, vec![0, 1, 2]);
         assert_eq!(s.lf_slot, vec![0, 1, 0, NO_SLOT]);
         assert_eq!(s.slot_sizes, vec![2, 1]);
@@ -257,7 +252,7 @@ mod tests {
         }
         votes[5 * 2 + 1] = 1;
         let v = Votes::dense("L", &votes[..], 40, 2).unwrap();
-        let s = Supports::build("L", &v).unwrap();
+        let s = Supports::build("L", &v, Cancel::never()).unwrap();
         assert_eq!(s.dense, vec![true, false]);
         assert_eq!(s.of(5), &[1, 0]);
         assert_eq!(s.sparse_of(5), &[1]);
@@ -268,7 +263,7 @@ mod tests {
     fn same_size_different_supports_stay_apart() {
         let votes = [0i64, -1, -1, 0];
         let v = Votes::dense("L", &votes[..], 2, 2).unwrap();
-        let s = Supports::build("L", &v).unwrap();
+        let s = Supports::build("L", &v, Cancel::never()).unwrap();
         assert_eq!(s.lf_slot, vec![0, 1]);
         // A forced collision: the exact check rejects the grouping.
         let never = Cancel::never();

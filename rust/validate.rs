@@ -8,14 +8,10 @@ use crate::threads::run_in_pool;
 
 const CHUNK: usize = 1 << 16;
 
-/// Flat index of the first NaN or infinite value, if any.
-pub fn first_non_finite(data: &[f32], threads: usize) -> Option<usize> {
-    first_non_finite_cancellable(data, threads, Cancel::never()).unwrap_or(None)
-}
-
-/// `first_non_finite` that stops with `CoreError::Cancelled` once `cancel` is set (checked per
-/// chunk of 64k values; the scan reads the whole array, seconds for tens of GB).
-pub fn first_non_finite_cancellable(
+/// Flat index of the first NaN or infinite value, if any. Stops with `CoreError::Cancelled` once
+/// `cancel` is set (checked per chunk of 64k values; the scan reads the whole array, seconds for
+/// tens of GB).
+pub fn first_non_finite(
     data: &[f32],
     threads: usize,
     cancel: &Cancel,
@@ -50,16 +46,19 @@ mod tests {
     #[test]
     fn finds_first_bad_value() {
         let mut data = vec![1.0f32; 3 * CHUNK + 5];
-        assert_eq!(first_non_finite(&data, 2), None);
+        assert_eq!(first_non_finite(&data, 2, Cancel::never()).unwrap(), None);
         data[CHUNK + 7] = f32::INFINITY;
         data[2 * CHUNK] = f32::NAN;
-        assert_eq!(first_non_finite(&data, 2), Some(CHUNK + 7));
-        assert_eq!(first_non_finite(&[], 1), None);
-        let unset = first_non_finite_cancellable(&data, 2, &Cancel::new());
+        assert_eq!(
+            first_non_finite(&data, 2, Cancel::never()).unwrap(),
+            Some(CHUNK + 7)
+        );
+        assert_eq!(first_non_finite(&[], 1, Cancel::never()).unwrap(), None);
+        let unset = first_non_finite(&data, 2, &Cancel::new());
         assert_eq!(unset, Ok(Some(CHUNK + 7)));
         let set = Cancel::new();
         set.cancel();
-        let cancelled = first_non_finite_cancellable(&data, 2, &set);
+        let cancelled = first_non_finite(&data, 2, &set);
         assert_eq!(cancelled, Err(crate::error::CoreError::Cancelled));
     }
 }

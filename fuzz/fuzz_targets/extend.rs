@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use liger_core::{extend_votes, Matrix, VotesOut};
+use liger_core::{extend_votes, Cancel, Extension, Matrix, VotesOut};
 use liger_fuzz::input::{Source, VoteCase, Width};
 use liger_fuzz::reference::{self, check};
 
@@ -118,17 +118,15 @@ fuzz_target!(|bytes: &[u8]| {
         Width::I32 => VotesOut::I32(&mut o32),
         Width::I64 => VotesOut::I64(&mut o64),
     };
-    let got = extend_votes(
-        &built,
-        scores_m,
-        indices_m,
-        &built_base,
-        &thresholds,
+    let job = Extension {
+        votes: &built,
+        scores: scores_m,
+        indices: indices_m,
+        base_votes: &built_base,
+        thresholds: &thresholds,
         metric,
-        threads,
-        out,
-    )
-    .map(|()| match out_width {
+    };
+    let got = extend_votes(&job, threads, out, Cancel::never()).map(|()| match out_width {
         Width::I8 => o8.iter().map(|&v| i64::from(v)).collect(),
         Width::I16 => o16.iter().map(|&v| i64::from(v)).collect(),
         Width::I32 => o32.iter().map(|&v| i64::from(v)).collect(),

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use liger_core::{knn, radius_neighbors, Matrix, RadiusQuery};
+use liger_core::{knn, radius_neighbors, Cancel, KnnQuery, Matrix, Neighbours, RadiusQuery};
 use liger_fuzz::input::{embeddings, Source, KERNELS};
 use liger_fuzz::reference::{self, check, Dense};
 
@@ -69,18 +69,18 @@ fuzz_target!(|bytes: &[u8]| {
         // k = usize::MAX must fail before any output is looked at.
         let size = if k <= n + 1 { q * k } else { 0 };
         let (mut scores, mut indices) = (vec![0.0f32; size], vec![0i64; size]);
-        let got = knn(
-            queries_m,
-            base_m,
+        let query = KnnQuery {
             k,
             metric,
             exclude_self,
             kernel,
-            threads,
-            &mut scores,
-            &mut indices,
-        )
-        .map(|()| (scores.iter().map(|s| s.to_bits()).collect(), indices));
+        };
+        let out = Neighbours {
+            scores: &mut scores,
+            indices: &mut indices,
+        };
+        let got = knn(queries_m, base_m, query, threads, out, Cancel::never())
+            .map(|()| (scores.iter().map(|s| s.to_bits()).collect(), indices));
         check(&expected, got, &|| {
             context(&format!("knn k={k}"), kernel, threads)
         });
@@ -114,15 +114,16 @@ fuzz_target!(|bytes: &[u8]| {
             max_neighbors,
             kernel,
         };
-        let got = radius_neighbors(queries_m, base_m, query, threads).map(|blocks| {
-            let mut flat = (Vec::new(), Vec::new(), Vec::new());
-            for block in blocks {
-                flat.0.extend(block.lengths);
-                flat.1.extend(block.indices);
-                flat.2.extend(block.scores.iter().map(|s| s.to_bits()));
-            }
-            flat
-        });
+        let got =
+            radius_neighbors(queries_m, base_m, query, threads, Cancel::never()).map(|blocks| {
+                let mut flat = (Vec::new(), Vec::new(), Vec::new());
+                for block in blocks {
+                    flat.0.extend(block.lengths);
+                    flat.1.extend(block.indices);
+                    flat.2.extend(block.scores.iter().map(|s| s.to_bits()));
+                }
+                flat
+            });
         let what = format!("radius r={radius} max={max_neighbors:?}");
         check(&expected, got, &|| context(&what, kernel, threads));
     }

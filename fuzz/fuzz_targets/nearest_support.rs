@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use liger_core::{nearest_support, Matrix};
+use liger_core::{nearest_support, Cancel, Matrix, Neighbours, SupportQuery};
 use liger_fuzz::input::{embeddings, Source, VoteCase, KERNELS};
 use liger_fuzz::reference::{self, check, Dense};
 
@@ -76,17 +76,14 @@ fuzz_target!(|bytes: &[u8]| {
         let threads = src.threads();
         let mut scores = vec![0.0f32; q * m];
         let mut indices = vec![0i64; q * m];
-        let got = nearest_support(
-            queries_m,
-            base_m,
-            &built,
-            metric,
-            kernel,
-            threads,
-            &mut scores,
-            &mut indices,
-        )
-        .map(|()| (scores.iter().map(|s| s.to_bits()).collect(), indices));
+        let out = Neighbours {
+            scores: &mut scores,
+            indices: &mut indices,
+        };
+        let query = SupportQuery { metric, kernel };
+        let never = Cancel::never();
+        let got = nearest_support(queries_m, base_m, &built, query, threads, out, never)
+            .map(|()| (scores.iter().map(|s| s.to_bits()).collect(), indices));
         let context = || {
             format!(
                 "q={q} n={n} d={d} dq={dq} m={m} {metric:?} {kernel:?} threads={threads} dense={}",

@@ -1,6 +1,8 @@
 """Type stubs of the compiled core. Call the public wrappers in ``liger`` instead: they validate
 and canonicalise arguments (these functions expect C-contiguous float32 embeddings and int8/16/32/64
-votes, dense or as CSR parts)."""
+votes, dense or as CSR parts). Errors: ``ValueError`` for bad input, ``MemoryError`` (naming the
+output and its size in bytes) where an output cannot be allocated, ``KeyboardInterrupt`` on
+Ctrl-C."""
 
 import numpy as np
 import numpy.typing as npt

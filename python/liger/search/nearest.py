@@ -172,6 +172,9 @@ def knn_graph(
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"k: expected an int, got {type(k).__name__}")
     candidates = X.shape[0] - int(exclude_self)
+    if candidates < 1:
+        need = "2 rows of X (a row's neighbours are the others)" if exclude_self else "1 row of X"
+        raise ValueError(f"k: k-NN needs at least {need}, got {X.shape[0]} (k={k})")
     if not 1 <= k <= candidates:
         raise ValueError(
             f"k: expected 1 <= k <= {candidates} (rows of X"

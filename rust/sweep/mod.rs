@@ -22,18 +22,26 @@
 //! whatever the dimension. A sweep that stopped early leaves its consumer incomplete: callers
 //! check the token after the sweep and return `CoreError::Cancelled` instead of a result.
 
+mod gemm;
+mod kernel;
+mod micro;
+
 use std::ops::Range;
+
+use rayon::prelude::*;
 
 use crate::bounds::{gamma, ColumnTerms, QueryTerms, Screen};
 use crate::cancel::Cancel;
-use crate::error::{CoreError, CoreResult};
-use crate::kernel_int8::{self, MicroTile, MAX_DIM};
+use crate::consumer::{consume, TileConsumer};
 #[cfg(target_arch = "x86_64")]
 use crate::lanes::Avx512;
-use crate::lanes::{Lanes, Portable, LANES};
 use crate::matrix::Matrix;
 use crate::metric::{column_norms, Metric};
 use crate::quantize::{pack_column, pack_query_group, padded, quantize_row, PANEL, QUERY_GROUP};
+use crate::tile::TileView;
+use gemm::{tile_rows, transposed_product};
+pub use kernel::{Engine, Kernel};
+use micro::Int8Tile;
 
 /// Queries per float32 GEMM block.
 pub const QUERY_BLOCK: usize = 512;
@@ -43,127 +51,6 @@ pub const COLUMN_TILE: usize = 1024;
 const MAX_BLOCKS_PER_TASK: usize = 8;
 /// The same for the int8 screen, whose tiles cost a quantisation (its per-task state is small).
 const MAX_BLOCKS_PER_INT8_TASK: usize = 32;
-/// `Kernel::Auto` screens in int8 from this dimension on (below it the quantisation error is large
-/// relative to the work saved).
-const AUTO_INT8_MIN_DIM: usize = 16;
-
-/// Which screen a search uses (the results are the same for all).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kernel {
-    /// Int8 with AVX-512 VNNI where the CPU has it, else float32.
-    Auto,
-    /// Float32 GEMM screen.
-    Exact,
-    /// Int8 screen (the portable kernel where the CPU lacks AVX-512 VNNI).
-    Screened,
-    /// Int8 screen with the portable kernel (tests compare it with the VNNI one).
-    ScreenedPortable,
-}
-
-/// The screen a sweep runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
-    F32,
-    Int8Portable,
-    Int8Vnni,
-}
-
-impl Kernel {
-    pub fn parse(name: &str) -> CoreResult<Kernel> {
-        match name {
-            "auto" => Ok(Kernel::Auto),
-            "exact" => Ok(Kernel::Exact),
-            "screened" => Ok(Kernel::Screened),
-            other => Err(CoreError::Value(format!(
-                "kernel: expected one of 'auto', 'exact', 'screened', got {other:?}"
-            ))),
-        }
-    }
-
-    /// The engine for dimension `d` on this CPU. Int8 needs `d <= MAX_DIM` (i32 accumulators).
-    pub fn engine(self, d: usize) -> Engine {
-        let vnni = kernel_int8::vnni_available();
-        match self {
-            _ if d > MAX_DIM => Engine::F32,
-            Kernel::Exact => Engine::F32,
-            Kernel::Auto if vnni && d >= AUTO_INT8_MIN_DIM => Engine::Int8Vnni,
-            Kernel::Auto => Engine::F32,
-            Kernel::Screened if vnni => Engine::Int8Vnni,
-            Kernel::Screened | Kernel::ScreenedPortable => Engine::Int8Portable,
-        }
-    }
-}
-
-/// Screen values of some columns x some queries of a task, with what turns them into bounds.
-pub struct TileView<'t> {
-    /// Position (in the sweep's column list) of the view's first column.
-    pub first_column: usize,
-    /// Number of columns in the view.
-    pub columns: usize,
-    /// Offset of the view's first query within the task's query range.
-    pub query_offset: usize,
-    /// Number of queries in the view.
-    pub width: usize,
-    /// Column `p`, query `i` is `values[p * stride + i]`.
-    pub stride: usize,
-    pub values: &'t [f32],
-    /// Per column of the view (`bounds::ColumnTerms`).
-    pub scale: &'t [f32],
-    pub add: &'t [f32],
-    pub e1: &'t [f32],
-    pub e2: &'t [f32],
-    /// The task's per-query terms (index `query_offset + i`).
-    pub queries: &'t QueryTerms,
-}
-
-impl TileView<'_> {
-    /// Bit `l` set for the lanes of `start..start + LANES` inside the view.
-    #[inline(always)]
-    pub fn valid_lanes(&self, start: usize) -> u16 {
-        let n = (self.width - start).min(LANES);
-        if n == LANES {
-            u16::MAX
-        } else {
-            (1u16 << n) - 1
-        }
-    }
-}
-
-/// Folds views into per-query state, with the 16-lane operations of backend `S` (`lanes.rs`).
-/// `consume` should be `#[inline(always)]` so that the engines compile it for the CPU's widest
-/// vector unit.
-pub trait TileConsumer {
-    fn consume<S: Lanes>(&mut self, lanes: S, tile: &TileView<'_>);
-}
-
-/// Calls the consumer compiled for AVX-512 (or AVX2) when the CPU has it (runtime dispatch keeps
-/// the wheel portable to any x86-64).
-fn consume<C: TileConsumer>(consumer: &mut C, tile: &TileView<'_>) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if let Some(avx512) = Avx512::detect() {
-            // SAFETY: the token proves the CPU supports AVX-512F.
-            return unsafe { consume_avx512(consumer, avx512, tile) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { consume_avx2(consumer, tile) };
-        }
-    }
-    consumer.consume(Portable, tile)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn consume_avx512<C: TileConsumer>(consumer: &mut C, lanes: Avx512, tile: &TileView<'_>) {
-    consumer.consume(lanes, tile)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn consume_avx2<C: TileConsumer>(consumer: &mut C, tile: &TileView<'_>) {
-    consumer.consume(Portable, tile)
-}
 
 /// How the work is split into parallel tasks. Only the split changes with the thread count.
 #[derive(Debug, Clone, Copy)]
@@ -174,7 +61,16 @@ pub struct Plan {
     pub column_chunks: usize,
 }
 
-/// The searched base rows, their norms, and the screen.
+/// A row with a zero norm under cosine (cosine similarity is undefined for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZeroNorm {
+    /// The first such searched base row.
+    Base(usize),
+    /// The first such query row.
+    Query(usize),
+}
+
+/// The searched base rows, their norms, the queries' norms, and the screen.
 pub struct Sweep<'a> {
     queries: Matrix<'a, f32>,
     base: Matrix<'a, f32>,
@@ -184,6 +80,10 @@ pub struct Sweep<'a> {
     /// `column_norms` of the searched rows.
     norms: Vec<f32>,
     squared: Vec<f32>,
+    /// `column_norms` of every query row (computed once: the bars, the screens and the canonical
+    /// scores all read these).
+    query_norms: Vec<f32>,
+    query_squared: Vec<f32>,
     engine: Engine,
     gamma: f64,
     /// The float32 screen's column terms (empty for int8 engines, which make them per tile).
@@ -192,8 +92,9 @@ pub struct Sweep<'a> {
 }
 
 impl<'a> Sweep<'a> {
-    /// `columns` must be ascending base-row indices. Returns the first base row with a zero norm
-    /// under cosine as `Err(row)`. `run` stops early once `cancel` is set.
+    /// `columns` must be ascending base-row indices. Under cosine, fails on the first searched
+    /// base row with a zero norm, then on the first such query row. `run` stops early once
+    /// `cancel` is set.
     pub fn new(
         queries: Matrix<'a, f32>,
         base: Matrix<'a, f32>,
@@ -201,16 +102,14 @@ impl<'a> Sweep<'a> {
         columns: Vec<u32>,
         kernel: Kernel,
         cancel: &'a Cancel,
-    ) -> Result<Self, usize> {
-        use rayon::prelude::*;
-        let (norms, squared): (Vec<f32>, Vec<f32>) = columns
-            .par_iter()
-            .map(|&row| column_norms(base.row(row as usize)))
-            .unzip();
-        if metric == Metric::Cosine {
-            if let Some(p) = squared.iter().position(|&s| s == 0.0) {
-                return Err(columns[p] as usize);
-            }
+    ) -> Result<Self, ZeroNorm> {
+        let (norms, squared) = row_norms(columns.len(), |p| base.row(columns[p] as usize));
+        if let Some(p) = first_zero(metric, &squared) {
+            return Err(ZeroNorm::Base(columns[p] as usize));
+        }
+        let (query_norms, query_squared) = row_norms(queries.rows(), |i| queries.row(i));
+        if let Some(i) = first_zero(metric, &query_squared) {
+            return Err(ZeroNorm::Query(i));
         }
         let d = base.cols();
         let engine = kernel.engine(d);
@@ -229,11 +128,18 @@ impl<'a> Sweep<'a> {
             columns,
             norms,
             squared,
+            query_norms,
+            query_squared,
             engine,
             gamma,
             f32_terms,
             cancel,
         })
+    }
+
+    /// The number of query rows.
+    pub fn query_count(&self) -> usize {
+        self.queries.rows()
     }
 
     pub fn columns(&self) -> &[u32] {
@@ -254,11 +160,11 @@ impl<'a> Sweep<'a> {
 
     /// The canonical score of query row `query` against the searched row at `position`.
     #[inline]
-    pub fn canonical(&self, query: usize, query_norm: f32, position: usize) -> f32 {
+    pub fn canonical(&self, query: usize, position: usize) -> f32 {
         self.metric.canonical_score(
             self.queries.row(query),
             self.base.row(self.columns[position] as usize),
-            query_norm,
+            self.query_norms[query],
             self.norms[position],
         )
     }
@@ -338,7 +244,7 @@ impl<'a> Sweep<'a> {
         let d = self.queries.cols();
         let mut terms = QueryTerms::with_capacity(rows.len());
         for (k, i) in rows.enumerate() {
-            let (norm, squared) = column_norms(self.queries.row(i));
+            let (norm, squared) = (self.query_norms[i], self.query_squared[i]);
             let screen = match residuals {
                 None => Screen::F32,
                 Some(r) => Screen::Int8 { residual: r[k] },
@@ -347,6 +253,18 @@ impl<'a> Sweep<'a> {
         }
         terms
     }
+}
+
+/// `column_norms` of `n` rows, in parallel.
+fn row_norms<'r>(n: usize, row: impl Fn(usize) -> &'r [f32] + Sync) -> (Vec<f32>, Vec<f32>) {
+    (0..n).into_par_iter().map(|i| column_norms(row(i))).unzip()
+}
+
+/// The first zero squared norm, where the metric is cosine.
+fn first_zero(metric: Metric, squared: &[f32]) -> Option<usize> {
+    (metric == Metric::Cosine)
+        .then(|| squared.iter().position(|&s| s == 0.0))
+        .flatten()
 }
 
 enum TaskScreen {
@@ -516,9 +434,7 @@ impl Int8Task {
             self.tile_terms.push_int8(
                 sweep.metric,
                 sweep.gamma,
-                q.step,
-                q.residual,
-                q.quantised,
+                &q,
                 sweep.norms[position],
                 sweep.squared[position],
             );
@@ -534,139 +450,10 @@ impl Int8Task {
     }
 }
 
-/// One quantised tile against all query groups of a task.
-struct Int8Tile<'t> {
-    first_column: usize,
-    count: usize,
-    dp: usize,
-    rows: usize,
-    packed_queries: &'t [u8],
-    steps: &'t [f32],
-    packed_tile: &'t [i8],
-    code_sums: &'t [i32],
-    terms: &'t ColumnTerms,
-    queries: &'t QueryTerms,
-    cancel: &'t Cancel,
-}
-
-impl Int8Tile<'_> {
-    /// Query group by query group (each stays in L1), panel by panel: micro-kernel, then the
-    /// consumer on the micro-tile.
-    #[inline(always)]
-    fn run<C: TileConsumer, S: Lanes>(
-        &self,
-        consumer: &mut C,
-        lanes: S,
-        kernel: impl Fn(&[u8], &[i8], &[i32; PANEL], &[f32; QUERY_GROUP], &mut MicroTile),
-    ) {
-        let dp = self.dp;
-        let mut micro: MicroTile = [0.0; PANEL * QUERY_GROUP];
-        for g in 0..self.rows.div_ceil(QUERY_GROUP) {
-            if self.cancel.is_cancelled() {
-                return;
-            }
-            let queries = &self.packed_queries[g * QUERY_GROUP * dp..(g + 1) * QUERY_GROUP * dp];
-            let steps: &[f32; QUERY_GROUP] = self.steps[g * QUERY_GROUP..(g + 1) * QUERY_GROUP]
-                .try_into()
-                .expect("whole query groups");
-            let width = (self.rows - g * QUERY_GROUP).min(QUERY_GROUP);
-            for panel in 0..self.count.div_ceil(PANEL) {
-                let sums: &[i32; PANEL] = self.code_sums[panel * PANEL..(panel + 1) * PANEL]
-                    .try_into()
-                    .expect("whole panels");
-                let packed = &self.packed_tile[panel * PANEL * dp..(panel + 1) * PANEL * dp];
-                kernel(queries, packed, sums, steps, &mut micro);
-                let first = panel * PANEL;
-                let columns = (self.count - first).min(PANEL);
-                consumer.consume(
-                    lanes,
-                    &TileView {
-                        first_column: self.first_column + first,
-                        columns,
-                        query_offset: g * QUERY_GROUP,
-                        width,
-                        stride: QUERY_GROUP,
-                        values: &micro,
-                        scale: &self.terms.scale[first..first + columns],
-                        add: &self.terms.add[first..first + columns],
-                        e1: &self.terms.e1[first..first + columns],
-                        e2: &self.terms.e2[first..first + columns],
-                        queries: self.queries,
-                    },
-                );
-            }
-        }
-    }
-
-    fn run_portable<C: TileConsumer>(&self, consumer: &mut C) {
-        let dp = self.dp;
-        self.run(consumer, Portable, |q, b, sums, steps, out| {
-            kernel_int8::micro_tile_portable(q, b, dp, sums, steps, out)
-        })
-    }
-
-    /// # Safety
-    /// The CPU must support AVX-512F, AVX-512BW and AVX-512 VNNI.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-    unsafe fn run_vnni<C: TileConsumer>(&self, consumer: &mut C, lanes: Avx512) {
-        let dp = self.dp;
-        self.run(consumer, lanes, |q, b, sums, steps, out| {
-            // SAFETY: this function only runs on CPUs with the required features.
-            unsafe { kernel_int8::micro_tile_vnni(q, b, dp, sums, steps, out) }
-        })
-    }
-}
-
-/// The tile's rows as one contiguous slice: borrowed when they are consecutive, else gathered.
-fn tile_rows<'s>(base: Matrix<'s, f32>, rows: &[u32], gathered: &'s mut Vec<f32>) -> &'s [f32] {
-    let d = base.cols();
-    let (first, last) = (rows[0] as usize, rows[rows.len() - 1] as usize);
-    if last - first + 1 == rows.len() {
-        return &base.data()[first * d..(last + 1) * d];
-    }
-    gathered.clear();
-    for &row in rows {
-        gathered.extend_from_slice(base.row(row as usize));
-    }
-    gathered
-}
-
-/// `out (rows x width) = tile (rows x d) * block (width x d)^T`, both inputs row-major.
-fn transposed_product(
-    tile: &[f32],
-    rows: usize,
-    block: &[f32],
-    width: usize,
-    d: usize,
-    out: &mut [f32],
-) {
-    assert!(tile.len() >= rows * d && block.len() >= width * d && out.len() >= rows * width);
-    // SAFETY: the pointers and strides describe in-bounds matrices (checked above); `out` does not
-    // alias the inputs, and beta = 0 means it is written, never read.
-    unsafe {
-        matrixmultiply::sgemm(
-            rows,
-            d,
-            width,
-            1.0,
-            tile.as_ptr(),
-            d as isize,
-            1,
-            block.as_ptr(),
-            1,
-            d as isize,
-            0.0,
-            out.as_mut_ptr(),
-            width as isize,
-            1,
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lanes::Lanes;
     use crate::testutil::{embeddings, Rng};
 
     /// Counts the views it is given and sets the token during view number `cancel_at`.
@@ -677,11 +464,21 @@ mod tests {
     }
 
     impl TileConsumer for CancelAt<'_> {
-        fn consume<S: Lanes>(&mut self, _lanes: S, _tile: &TileView<'_>) {
+        fn begin_view(&mut self, _tile: &TileView<'_>) {
             self.views += 1;
             if self.views == self.cancel_at {
                 self.cancel.cancel();
             }
+        }
+
+        fn reach<S: Lanes>(&self, _lanes: S, _position: usize, _at: usize, _h: S::V) -> u16 {
+            0
+        }
+
+        fn event(&mut self, _tile: &TileView<'_>, _position: usize, _r: usize, _h: f32) {}
+
+        fn merge(self, _other: Self) -> Self {
+            self
         }
     }
 

@@ -6,16 +6,31 @@
 //! screen only decides which candidates are scored (`bounds.rs`): a column is looked at for a
 //! query when its upper bound reaches the query's k-th best so far.
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use crate::cancel::Cancel;
+use crate::consumer::TileConsumer;
 use crate::error::{CoreError, CoreResult};
 use crate::lanes::{Lanes, LANES};
 use crate::matrix::Matrix;
 use crate::metric::Metric;
-use crate::nearest_support::check_query_norms;
-use crate::sweep::{Kernel, Sweep, TileConsumer, TileView};
-use crate::threads::run_in_pool;
+use crate::search::driver::{tasks, Neighbours, Search};
+use crate::sweep::{Kernel, Sweep};
+use crate::tile::TileView;
+
+/// What one k-NN call asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct KnnQuery {
+    /// Neighbours per query.
+    pub k: usize,
+    pub metric: Metric,
+    /// The queries are the base rows themselves and row i is never its own neighbour.
+    pub exclude_self: bool,
+    /// How candidates are screened (the result is the same for every kernel).
+    pub kernel: Kernel,
+}
 
 /// The k best (canonical score, column position) per query of one task, each list sorted best
 /// first.
@@ -35,17 +50,12 @@ struct TopK<'s> {
 }
 
 impl<'s> TopK<'s> {
-    fn new(
-        sweep: &'s Sweep<'s>,
-        k: usize,
-        first_query: usize,
-        rows: usize,
-        exclude_self: bool,
-    ) -> Self {
+    fn new(sweep: &'s Sweep<'s>, k: usize, queries: Range<usize>, exclude_self: bool) -> Self {
+        let rows = queries.len();
         TopK {
             sweep,
             k,
-            first_query,
+            first_query: queries.start,
             exclude_self,
             score: vec![f32::NAN; k * rows],
             position: vec![u32::MAX; k * rows],
@@ -76,6 +86,36 @@ impl<'s> TopK<'s> {
         true
     }
 
+    /// The task's lists into its rows of the outputs.
+    fn write(&self, scores: &mut [f32], indices: &mut [i64]) {
+        for (slot, (s, i)) in scores.iter_mut().zip(indices).enumerate() {
+            *s = self.score[slot];
+            *i = self.position[slot] as i64;
+        }
+    }
+}
+
+impl TileConsumer for TopK<'_> {
+    #[inline(always)]
+    fn reach<S: Lanes>(&self, lanes: S, _position: usize, at: usize, h: S::V) -> u16 {
+        lanes.reach_mask(h, &self.bar[at..])
+    }
+
+    /// Query `r` (task-relative) passed its bar at column `position`.
+    #[inline(never)]
+    fn event(&mut self, tile: &TileView<'_>, position: usize, r: usize, _h: f32) {
+        let sweep = self.sweep;
+        // Every base row is a column here, so the position is the base row.
+        if self.exclude_self && self.first_query + r == position {
+            return;
+        }
+        let s = sweep.canonical(self.first_query + r, position);
+        if self.insert(r, s, position as u32) && self.filled[r] as usize == self.k {
+            let kth = self.score[r * self.k + self.k - 1];
+            self.bar[r] = tile.queries.bar(sweep.metric(), sweep.gamma(), r, kth);
+        }
+    }
+
     /// Merges partial lists from disjoint column ranges (used only when queries are few).
     fn merge(mut self, other: Self) -> Self {
         let k = self.k;
@@ -86,164 +126,60 @@ impl<'s> TopK<'s> {
         }
         self
     }
-
-    /// Query `r` (task-relative) passed its bar at column `position`.
-    #[inline(never)]
-    fn event(&mut self, tile: &TileView<'_>, position: usize, r: usize) {
-        let sweep = self.sweep;
-        // Every base row is a column here, so the position is the base row.
-        if self.exclude_self && self.first_query + r == position {
-            return;
-        }
-        let s = sweep.canonical(self.first_query + r, tile.queries.norm[r], position);
-        if self.insert(r, s, position as u32) && self.filled[r] as usize == self.k {
-            let kth = self.score[r * self.k + self.k - 1];
-            self.bar[r] = tile.queries.bar(sweep.metric(), sweep.gamma(), r, kth);
-        }
-    }
-}
-
-impl TileConsumer for TopK<'_> {
-    #[inline(always)]
-    fn consume<S: Lanes>(&mut self, lanes: S, tile: &TileView<'_>) {
-        // Column by column (the view's values are contiguous per column), 16 queries at a time.
-        for p in 0..tile.columns {
-            for start in (0..tile.width).step_by(LANES) {
-                let at = tile.query_offset + start;
-                let valid = tile.valid_lanes(start);
-                let terms = lanes.query_terms(tile, start);
-                let h = lanes.upper_bounds(tile, p, start, terms);
-                // Branch-free test first; most columns reach no query's bar.
-                let mut mask = lanes.reach_mask(h, &self.bar[at..]) & valid;
-                while mask != 0 {
-                    let l = mask.trailing_zeros() as usize;
-                    mask &= mask - 1;
-                    self.event(tile, tile.first_column + p, at + l);
-                }
-            }
-        }
-    }
 }
 
 /// Exact k nearest neighbours of each query among the base rows, best first.
 ///
-/// With `exclude_self`, `queries` must be `base` itself and row i is never its own neighbour.
-/// `scores` and `indices` are `queries.rows() x k`. See the module documentation for the
-/// contract; the result does not depend on `threads` or `kernel`.
-#[allow(clippy::too_many_arguments)]
+/// With `query.exclude_self`, `queries` must be `base` itself and row i is never its own
+/// neighbour. `out` is `queries.rows() x k`. A set `cancel` token stops the search early with
+/// `CoreError::Cancelled`, the outputs then holding no result (`Cancel::never()`: uncancellable).
+/// See the module documentation for the contract; the result does not depend on `threads` or
+/// `kernel`.
 pub fn knn(
     queries: Matrix<'_, f32>,
     base: Matrix<'_, f32>,
-    k: usize,
-    metric: Metric,
-    exclude_self: bool,
-    kernel: Kernel,
+    query: KnnQuery,
     threads: usize,
-    scores: &mut [f32],
-    indices: &mut [i64],
-) -> CoreResult<()> {
-    knn_cancellable(
-        queries,
-        base,
-        k,
-        metric,
-        exclude_self,
-        kernel,
-        threads,
-        scores,
-        indices,
-        Cancel::never(),
-    )
-}
-
-/// `knn` that stops early with `CoreError::Cancelled` once `cancel` is set (the outputs then hold
-/// no result). With `cancel` never set, the results are the same bits.
-#[allow(clippy::too_many_arguments)]
-pub fn knn_cancellable(
-    queries: Matrix<'_, f32>,
-    base: Matrix<'_, f32>,
-    k: usize,
-    metric: Metric,
-    exclude_self: bool,
-    kernel: Kernel,
-    threads: usize,
-    scores: &mut [f32],
-    indices: &mut [i64],
+    out: Neighbours<'_>,
     cancel: &Cancel,
 ) -> CoreResult<()> {
+    let KnnQuery {
+        k, exclude_self, ..
+    } = query;
+    let (metric, kernel) = (query.metric, query.kernel);
+    let search = Search::new((queries, base), "X", metric, kernel, threads, cancel);
+    search.check_shapes(exclude_self)?;
     let q = queries.rows();
     let candidates = base.rows() - usize::from(exclude_self && base.rows() > 0);
-    if queries.cols() != base.cols() {
-        return Err(CoreError::Shape(format!(
-            "queries and X: expected the same number of columns, got {} and {}",
-            queries.cols(),
-            base.cols()
+    if candidates == 0 {
+        let least = if exclude_self {
+            "2 rows of X (a row's neighbours are the others)"
+        } else {
+            "1 row of X"
+        };
+        return Err(CoreError::Value(format!(
+            "k: k-NN needs at least {least}, got {} (k={k})",
+            base.rows()
         )));
-    }
-    if exclude_self && q != base.rows() {
-        return Err(CoreError::Shape(
-            "exclude_self needs the queries to be the base rows".into(),
-        ));
     }
     if k == 0 || k > candidates {
         return Err(CoreError::Value(format!(
             "k: expected 1 <= k <= {candidates} (the number of candidate neighbours), got {k}"
         )));
     }
-    if scores.len() != q * k || indices.len() != q * k {
-        return Err(CoreError::Shape(format!(
-            "outputs: expected {} entries, got {} scores and {} indices",
-            q * k,
-            scores.len(),
-            indices.len()
-        )));
-    }
+    out.check_len(q, k)?;
     if q == 0 {
         return Ok(());
     }
     let columns: Vec<u32> = (0..base.rows() as u32).collect();
-    run_in_pool(threads, || {
-        let sweep = Sweep::new(queries, base, metric, columns, kernel, cancel).map_err(|row| {
-            CoreError::Value(format!(
-                "X: row {row} has zero norm; cosine similarity is undefined for it"
-            ))
-        })?;
-        check_query_norms(queries, metric)?;
-        let plan = sweep.plan(threads);
+    search.run(columns, |sweep, plan| {
         let chunk = plan.block_rows * k;
-        let sweep = &sweep;
-        scores
-            .par_chunks_mut(chunk)
-            .zip(indices.par_chunks_mut(chunk))
-            .enumerate()
-            .for_each(|(task, (task_scores, task_indices))| {
-                let first = task * plan.block_rows;
-                let rows = task_scores.len() / k;
-                let partial = |chunk_id: usize| {
-                    let mut top = TopK::new(sweep, k, first, rows, exclude_self);
-                    sweep.run(
-                        first..first + rows,
-                        sweep.chunk_tiles(chunk_id, plan.column_chunks),
-                        &mut top,
-                    );
-                    top
-                };
-                let top = if plan.column_chunks == 1 {
-                    partial(0)
-                } else {
-                    (0..plan.column_chunks)
-                        .into_par_iter()
-                        .map(partial)
-                        .reduce_with(TopK::merge)
-                        .expect("at least one column chunk")
-                };
-                for (slot, (s, i)) in task_scores.iter_mut().zip(task_indices).enumerate() {
-                    *s = top.score[slot];
-                    *i = top.position[slot] as i64;
-                }
-            });
-        // A sweep stopped by the token left its results incomplete.
-        cancel.check()
+        tasks(sweep, plan, |rows, _| {
+            TopK::new(sweep, k, rows, exclude_self)
+        })
+        .zip(out.scores.par_chunks_mut(chunk))
+        .zip(out.indices.par_chunks_mut(chunk))
+        .for_each(|((top, scores), indices)| top.write(scores, indices));
     })
 }
 
@@ -255,6 +191,32 @@ mod tests {
 
     const KERNELS: [Kernel; 3] = [Kernel::Exact, Kernel::ScreenedPortable, Kernel::Screened];
 
+    /// `knn` into fresh outputs.
+    fn run(
+        queries: Matrix<'_, f32>,
+        base: Matrix<'_, f32>,
+        query: KnnQuery,
+        threads: usize,
+        cancel: &Cancel,
+    ) -> CoreResult<(Vec<f32>, Vec<i64>)> {
+        let len = queries.rows() * query.k;
+        let (mut scores, mut indices) = (vec![0.0; len], vec![0; len]);
+        let out = Neighbours {
+            scores: &mut scores,
+            indices: &mut indices,
+        };
+        knn(queries, base, query, threads, out, cancel).map(|()| (scores, indices))
+    }
+
+    fn knn_query(k: usize, metric: Metric, exclude_self: bool, kernel: Kernel) -> KnnQuery {
+        KnnQuery {
+            k,
+            metric,
+            exclude_self,
+            kernel,
+        }
+    }
+
     #[test]
     fn matches_brute_force_with_and_without_self() {
         let (n, d, k) = (1300, 20, 5);
@@ -265,20 +227,9 @@ mod tests {
             let mut reference = None;
             for kernel in KERNELS {
                 for threads in [1, 2, 5] {
-                    let mut scores = vec![0.0; n * k];
-                    let mut indices = vec![0; n * k];
-                    knn(
-                        bm,
-                        bm,
-                        k,
-                        metric,
-                        true,
-                        kernel,
-                        threads,
-                        &mut scores,
-                        &mut indices,
-                    )
-                    .unwrap();
+                    let never = Cancel::never();
+                    let (scores, indices) =
+                        run(bm, bm, knn_query(k, metric, true, kernel), threads, never).unwrap();
                     if let Some((s, i)) = &reference {
                         assert_eq!(i, &indices, "{metric:?} {kernel:?} {threads}");
                         let bits = |v: &Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
@@ -324,8 +275,14 @@ mod tests {
             let bm = Matrix::new("X", base, n, d).unwrap();
             let qm = Matrix::new("queries", query, 1, d).unwrap();
             for kernel in KERNELS {
-                let (mut s, mut i) = (vec![0.0; 1], vec![0; 1]);
-                knn(qm, bm, 1, metric, false, kernel, 1, &mut s, &mut i).unwrap();
+                let (s, i) = run(
+                    qm,
+                    bm,
+                    knn_query(1, metric, false, kernel),
+                    1,
+                    Cancel::never(),
+                )
+                .unwrap();
                 assert_eq!(i, [winner], "{metric:?} {kernel:?}");
                 let best = bm.row(winner as usize);
                 let (qn, bn) = (column_norms(query).0, column_norms(best).0);
@@ -365,20 +322,13 @@ mod tests {
     fn a_cancelled_search_returns_cancelled_and_an_unset_token_changes_nothing() {
         let search = |base: &[f32], (n, d, k): (usize, usize, usize), kernel, cancel: &Cancel| {
             let bm = Matrix::new("X", base, n, d)?;
-            let (mut scores, mut indices) = (vec![0.0; n * k], vec![0; n * k]);
-            knn_cancellable(
+            run(
                 bm,
                 bm,
-                k,
-                Metric::Euclidean,
-                true,
-                kernel,
+                knn_query(k, Metric::Euclidean, true, kernel),
                 2,
-                &mut scores,
-                &mut indices,
                 cancel,
             )
-            .map(|()| (scores, indices))
         };
         let (n, d, k) = (1100, 16, 4);
         let base = embeddings(&mut Rng::new(8), n, d);
@@ -386,20 +336,8 @@ mod tests {
         set.cancel();
         for kernel in KERNELS {
             let bm = Matrix::new("X", &base[..], n, d).unwrap();
-            let (mut scores, mut indices) = (vec![0.0; n * k], vec![0; n * k]);
-            let metric = Metric::Euclidean;
-            knn(
-                bm,
-                bm,
-                k,
-                metric,
-                true,
-                kernel,
-                2,
-                &mut scores,
-                &mut indices,
-            )
-            .unwrap();
+            let euclidean = knn_query(k, Metric::Euclidean, true, kernel);
+            let (scores, indices) = run(bm, bm, euclidean, 2, Cancel::never()).unwrap();
             let got = search(&base, (n, d, k), kernel, &Cancel::new()).unwrap();
             assert_eq!(indices, got.1, "{kernel:?}");
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
@@ -419,23 +357,45 @@ mod tests {
     }
 
     #[test]
+    fn one_row_is_too_few_for_k_nn_without_self() {
+        let base = [1.0f32, 2.0];
+        let bm = Matrix::new("X", &base[..], 1, 2).unwrap();
+        let err = run(
+            bm,
+            bm,
+            knn_query(1, Metric::Euclidean, true, Kernel::Exact),
+            1,
+            Cancel::never(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("at least 2 rows of X"), "{err}");
+        let empty = Matrix::new("X", &[][..], 0, 2).unwrap();
+        let err = run(
+            bm,
+            empty,
+            knn_query(1, Metric::Euclidean, false, Kernel::Exact),
+            1,
+            Cancel::never(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("at least 1 row of X"), "{err}");
+        // With the queries apart, one row is enough.
+        run(
+            bm,
+            bm,
+            knn_query(1, Metric::Euclidean, false, Kernel::Exact),
+            1,
+            Cancel::never(),
+        )
+        .unwrap();
+    }
+
+    #[test]
     fn k_out_of_range_is_an_error() {
         let base = [1.0f32, 0.0, 0.0, 1.0];
         let bm = Matrix::new("X", &base[..], 2, 2).unwrap();
-        let (mut s, mut i) = (vec![0.0; 4], vec![0; 4]);
-        let exact = Kernel::Exact;
-        assert!(knn(bm, bm, 2, Metric::Cosine, true, exact, 1, &mut s, &mut i).is_err());
-        assert!(knn(
-            bm,
-            bm,
-            0,
-            Metric::Cosine,
-            false,
-            exact,
-            1,
-            &mut s[..0],
-            &mut i[..0]
-        )
-        .is_err());
+        let (exact, never) = (Kernel::Exact, Cancel::never());
+        assert!(run(bm, bm, knn_query(2, Metric::Cosine, true, exact), 1, never).is_err());
+        assert!(run(bm, bm, knn_query(0, Metric::Cosine, false, exact), 1, never).is_err());
     }
 }
