@@ -29,6 +29,7 @@ previous penalty (33-42), youtube, one LF removed.
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -50,7 +51,9 @@ from ._estimator import ParamsMixin, SaveMixin
 from .metrics import compute
 
 DEFAULT_PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1)
-DEFAULT_TRAIN_WEIGHTS = (0.0, 0.1, 1.0)
+# inf: the weak labels alone (dev rows get weight 0); 0: the dev labels alone (the probe). Listed
+# in order of preference: ties go to learning from the weak labels.
+DEFAULT_TRAIN_WEIGHTS = (float("inf"), 1.0, 0.1, 0.0)
 CV_METRICS = ("accuracy", "f1", "macro_f1")
 # L-BFGS history (SciPy's default is 10): the weak-penalty fits are ill-conditioned, and 20 pairs
 # took 12 % fewer iterations on youtube and 9 % on sms, same tolerance, same cv_scores_.
@@ -66,6 +69,10 @@ def _lbfgs(loss_and_grad, start: np.ndarray, max_iter: int):
         method="L-BFGS-B",
         options={"maxiter": max_iter, "maxcor": LBFGS_MEMORY},
     )
+
+
+class EndModelWarning(UserWarning):
+    """The end model did something a user should know about (e.g. it ignored the weak labels)."""
 
 
 def _softmax(Z: np.ndarray) -> np.ndarray:
@@ -194,8 +201,11 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
     ----------
     penalties : sequence of float, default=(1e-4, 1e-3, 1e-2, 1e-1)
         Candidate L2 penalties (on the mean loss).
-    train_weights : sequence of float, default=(0.0, 0.1, 1.0)
-        Candidate weights of one fully confident train row relative to one dev row.
+    train_weights : sequence of float, default=(inf, 1.0, 0.1, 0.0)
+        Candidate weights of one fully confident train row relative to one dev row: ``inf``
+        learns from the weak (train) labels alone, ``0`` from the dev labels alone (the linear
+        probe; a warning says so when it is chosen). Ties in the cross-validation go to the
+        candidate listed first.
     n_folds : int, default=3
         Folds of the dev split for that choice, stratified by class.
     cv_metric : {"accuracy", "f1", "macro_f1"}, default="accuracy"
@@ -224,6 +234,9 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
         the order of ``penalties`` sorted from the strongest to the weakest.
     n_iter_ : int
         L-BFGS iterations of the last :meth:`fit`, over all its fits.
+    weak_rows_, dev_rows_ : int
+        How many weak-labelled train rows (those with a confident label) and dev rows the final
+        fit learned from.
     """
 
     def __init__(
@@ -272,8 +285,8 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
             return self._fit(X_train, proba_train, X_dev, y_dev)
 
     def _check_hyperparameters(self) -> None:
-        for name in ("penalties", "train_weights"):
-            _check_grid(name, getattr(self, name))
+        _check_grid("penalties", self.penalties)
+        _check_grid("train_weights", self.train_weights, allow_inf=True)
         check_int("n_folds", self.n_folds, 2)
         check_int("max_iter", self.max_iter, 1)
         check_random_state(self.random_state)
@@ -329,6 +342,7 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
                 )
                 W = solve(X, T, w, self.penalty_, start)
             self.coef_, self.intercept_ = W[:-1], W[-1]
+            self._set_learned_from(X_kept.shape[0], X_dev)
             return self
         penalties = sorted(self.penalties, reverse=True)  # strongest first: warm-start path
         if X_dev is None:
@@ -346,12 +360,17 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
             solutions = {}
             # Out-of-fold predictions of every candidate, scored with the metric at the end
             # (F1 and macro-F1 are not averages over folds).
-            predictions = np.zeros((len(self.train_weights), len(penalties), len(y_dev)), int)
-            for a, train_weight in enumerate(self.train_weights):
+            # No confident train row: only the dev labels can teach (the probe).
+            weights = list(self.train_weights) if X_kept.shape[0] else [0.0]
+            predictions = np.zeros((len(weights), len(penalties), len(y_dev)), int)
+            for a, train_weight in enumerate(weights):
                 for fold in fold_ids:
                     held = folds == fold
                     dev_weight = (~held).astype(np.float64)
-                    if train_weight > 0:
+                    if np.isinf(train_weight):
+                        X, T = X_all, T_all
+                        w = np.concatenate([c_kept, np.zeros(len(y_dev))])
+                    elif train_weight > 0:
                         X, T = X_all, T_all
                         w = np.concatenate([c_kept * train_weight, dev_weight])
                     else:
@@ -367,17 +386,33 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
                 ]
             )
             self.cv_scores_ = scores
-            # Ties go to the strongest penalty and the smallest train weight (simplest models).
+            # Ties go to the strongest penalty and the train weight listed first.
             a, p = np.unravel_index(np.argmax(scores), scores.shape)
-            self.train_weight_ = float(self.train_weights[a])
+            self.train_weight_ = float(weights[a])
             self.penalty_ = float(penalties[p])
             X, T, w = _final_rows(X_kept, T_kept, c_kept, X_dev, dev_targets, self.train_weight_)
             # The final rows are the union of every fold's: start from their mean solution.
             start = np.mean([solutions[a, fold, p] for fold in fold_ids], axis=0)
             W = solve(X, T, w, self.penalty_, start)
+            if self.train_weight_ == 0 and X_kept.shape[0] > 0:
+                warnings.warn(
+                    f"EndModel learned from the {len(y_dev)} dev labels alone and ignored the "
+                    f"weak labels of {X_kept.shape[0]} train rows: the dev-label probe scored "
+                    f"best in cross-validation ({self.cv_metric} {scores.max():.3f}); the weak "
+                    "labels are likely worse than the dev labels here (check the LFs, or pass "
+                    "more train rows)",
+                    EndModelWarning,
+                    stacklevel=3,
+                )
         self.coef_, self.intercept_ = W[:-1], W[-1]
         self.n_classes_ = K
+        self._set_learned_from(X_kept.shape[0], X_dev)
         return self
+
+    def _set_learned_from(self, n_weak: int, X_dev) -> None:
+        """``weak_rows_`` / ``dev_rows_``: how many rows of each kind the final fit learned from."""
+        self.weak_rows_ = int(n_weak) if self.train_weight_ > 0 else 0
+        self.dev_rows_ = 0 if X_dev is None or np.isinf(self.train_weight_) else len(X_dev)
 
     def _can_refit(self, d: int, K: int, has_dev: bool) -> bool:
         if not self.warm_start or not hasattr(self, "coef_"):
@@ -400,21 +435,26 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
         return np.argmax(self.predict_proba(X), axis=1)
 
 
-def _check_grid(name: str, values: Any) -> None:
-    """A non-empty 1-D sequence of finite numbers >= 0 (penalties, train weights)."""
+def _check_grid(name: str, values: Any, allow_inf: bool = False) -> None:
+    """A non-empty 1-D sequence of finite numbers >= 0 (penalties, train weights; these may be
+    ``inf`` when ``allow_inf``)."""
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{name}: expected a sequence of numbers, got {values!r}") from None
     if array.ndim != 1 or array.size == 0:
         raise ValueError(f"{name}: expected a non-empty sequence of numbers, got {values!r}")
-    if not np.isfinite(array).all() or (array < 0).any():
-        raise ValueError(f"{name}: expected finite numbers >= 0, got {values!r}")
+    valid = ~np.isnan(array) & ((array < np.inf) | allow_inf)
+    if not valid.all() or (array < 0).any():
+        what = "numbers >= 0 (or inf)" if allow_inf else "finite numbers >= 0"
+        raise ValueError(f"{name}: expected {what}, got {values!r}")
 
 
 def _final_rows(X_kept, T_kept, c_kept, X_dev, dev_targets, train_weight):
     """Rows, targets and weights of the final fit: the kept train rows (unless the train weight
-    is 0) and every dev row with weight 1."""
+    is 0) and every dev row with weight 1 (unless the train weight is inf)."""
+    if np.isinf(train_weight):
+        return X_kept, T_kept, c_kept
     dev_weight = np.ones(len(X_dev))
     if train_weight > 0:
         return (

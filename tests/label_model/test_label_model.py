@@ -40,11 +40,16 @@ def true_accuracies(table: np.ndarray, balance: np.ndarray) -> np.ndarray:
     return correct / (1 - table[:, 0, :] @ balance)
 
 
-def brute_force_posterior(table: np.ndarray, balance: np.ndarray, L: np.ndarray) -> np.ndarray:
+def brute_force_posterior(
+    table: np.ndarray, balance: np.ndarray, L: np.ndarray, abstention_weights=None
+) -> np.ndarray:
     """Bayes' rule written out with Python loops; a vote with probability 0 under every class
-    (never cast in fit) is skipped, i.e. carries no evidence."""
+    (never cast in fit) is skipped, i.e. carries no evidence. ``abstention_weights`` (m,): the
+    power each LF's abstention probability is raised to (a fitted model's
+    ``abstention_weights_``: how much abstention evidence it earned); None: 1."""
     n, m = L.shape
     K = balance.size
+    weights = np.ones(m) if abstention_weights is None else abstention_weights
     out = np.zeros((n, K))
     for i in range(n):
         joint = []
@@ -53,7 +58,8 @@ def brute_force_posterior(table: np.ndarray, balance: np.ndarray, L: np.ndarray)
             for j in range(m):
                 column = table[j, L[i, j] + 1]
                 if column.max() > 0:
-                    value *= float(column[c])
+                    power = float(weights[j]) if L[i, j] == -1 else 1.0
+                    value *= float(column[c]) ** power
             joint.append(value)
         out[i] = np.array(joint) / sum(joint)
     return out
@@ -197,7 +203,9 @@ def test_posterior_of_fitted_model_matches_brute_force(binary_data, multi_data, 
     K = 2 if which == "binary" else 4
     model = LabelModel(K).fit(L[:20_000])
     rows = L[20_000:20_300]
-    expected = brute_force_posterior(model.cond_probs_, model.class_balance_, rows)
+    expected = brute_force_posterior(
+        model.cond_probs_, model.class_balance_, rows, model.abstention_weights_
+    )
     assert np.allclose(model.predict_proba(rows), expected, rtol=0, atol=1e-12)
 
 
@@ -327,7 +335,9 @@ def test_unipolar_lfs_put_no_mass_on_votes_they_never_cast(binary_data):
     # At predict time an unseen vote counts as no evidence at all, never as NaN.
     row = L[:1].copy()
     row[0, 6] = 0
-    expected = brute_force_posterior(model.cond_probs_, model.class_balance_, row)
+    expected = brute_force_posterior(
+        model.cond_probs_, model.class_balance_, row, model.abstention_weights_
+    )
     assert np.allclose(model.predict_proba(row), expected)
 
 

@@ -185,10 +185,14 @@ def _reference_cv_scores(X_train, proba, X_dev, y_dev, model):
             predictions = np.zeros(len(y_dev), int)
             for fold in np.unique(folds):
                 held = folds == fold
-                keep = confidence * train_weight > 0
-                X = np.vstack([X_train[keep], X_dev[~held]])
-                T = np.vstack([proba[keep], np.eye(K)[y_dev[~held]]])
-                w = np.concatenate([confidence[keep] * train_weight, np.ones((~held).sum())])
+                # inf: the train rows alone (each at its confidence); 0: the dev rows alone.
+                weak_only = np.isinf(train_weight)
+                keep = confidence * (1.0 if weak_only else train_weight) > 0
+                dev_rows = np.zeros(len(y_dev), bool) if weak_only else ~held
+                X = np.vstack([X_train[keep], X_dev[dev_rows]])
+                T = np.vstack([proba[keep], np.eye(K)[y_dev[dev_rows]]])
+                scale = 1.0 if weak_only else train_weight
+                w = np.concatenate([confidence[keep] * scale, np.ones(dev_rows.sum())])
                 W = fit_softmax_regression(X, T, w, penalty, max_iter=2000)
                 predictions[held] = np.argmax(X_dev[held] @ W[:-1] + W[-1], axis=1)
             scores[a, p] = (predictions == y_dev).mean()

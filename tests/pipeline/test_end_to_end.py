@@ -8,24 +8,28 @@ import warnings
 import numpy as np
 import pytest
 
-from liger import EndModel, Liger, load_wrench
+from liger import EndModel, Liger, MajorityVoter, load_wrench
 from liger.cli import main
 from liger.metrics import compute
 from liger.splits import resolve_tune_metric
 
-# Measured (README), task metric on test: liger / label model without extension / liger + end
-# model / linear probe on the dev labels. youtube accuracy 0.872 / 0.868 / 0.948 / 0.944,
-# sms F1 0.896 / 0.381 / 0.911 / 0.893, trec macro-F1 0.580 / 0.515 / 0.738 / 0.745.
-FLOORS = {"youtube": 0.86, "sms": 0.85, "trec": 0.54}
-END_MODEL_FLOORS = {"youtube": 0.92, "sms": 0.88, "trec": 0.70}
+# Measured (benches/bench_quality.py), task metric on test: liger / label model without extension /
+# liger + end model / linear probe on the dev labels: youtube accuracy 0.868 / 0.868 / 0.936 /
+# 0.944, sms F1 0.843 / 0.381 / 0.893 / 0.893, trec macro-F1 0.582 / 0.539 / 0.796 / 0.745,
+# hausa macro-F1 0.492 / 0.486 / 0.525 / 0.573, imdb accuracy 0.725 / 0.721 / 0.709 / 0.709.
+# Regression floors of the default Liger (test split, tuned on valid). sms: 0.896 under the
+# in-sample tuning of earlier versions, 0.843 under the cross-validated selection, which keeps
+# majority vote with per-LF extension there (within one standard error of the best candidate).
+FLOORS = {"youtube": 0.86, "sms": 0.83, "trec": 0.54, "hausa": 0.47, "imdb": 0.70}
+END_MODEL_FLOORS = {"youtube": 0.92, "sms": 0.88, "trec": 0.70, "hausa": 0.50, "imdb": 0.69}
+# Snorkel 0.10's LabelModel on the test splits (seed 0, default epochs, argmax of its
+# probabilities), measured by benches/bench_quality.py: Snorkel is no test dependency.
+SNORKEL = {"youtube": 0.836, "sms": 0.395, "trec": 0.472, "hausa": 0.478, "imdb": 0.716}
 
 
 def _metric(dataset):
-    return (
-        "accuracy"
-        if dataset.name == "youtube"
-        else ("f1" if dataset.n_classes == 2 else "macro_f1")
-    )
+    """The dev objective ``tune_metric="auto"`` stands for (accuracy for youtube and imdb)."""
+    return resolve_tune_metric("auto", dataset.n_classes, dataset.valid.y)
 
 
 def _fit_and_score(dataset, **params):
@@ -77,6 +81,23 @@ def test_liger_quality_on_shared_data(scores, name):
     liger_score, baseline = scores[name]
     assert liger_score >= FLOORS[name], f"{name}: {liger_score:.3f} < {FLOORS[name]}"
     assert liger_score >= baseline - 0.005, "extension must not lose to the plain label model"
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_liger_never_far_below_majority_vote_or_snorkel(datasets, scores, name):
+    """The labels hold on every shared dataset: at most one point below the better of majority
+    vote (live) and Snorkel's label model (measured)."""
+    dataset = datasets[name]
+    K = dataset.n_classes
+    voter = MajorityVoter(cardinality=K, class_balance="dev").fit(
+        dataset.train.L, y_dev=dataset.valid.y
+    )
+    metric = _metric(dataset)
+    majority = compute(
+        metric, dataset.test.y, voter.predict(dataset.test.L, tie_break_policy="lowest"), K
+    )[metric]
+    liger_score, _ = scores[name]
+    assert liger_score >= max(majority, SNORKEL[name]) - 0.01, (liger_score, majority)
 
 
 def test_extension_gains_three_points_on_average(scores):

@@ -31,12 +31,14 @@ LIGER_PARAMS = ("metric", "label_model", "class_balance", "tune_metric", "min_ga
 
 
 def assert_matches_from_scratch(session, problem, thresholds=None, **params):
-    """The session's every output equals a fresh Liger fitted on the session's current votes."""
+    """The session's every output equals a fresh Liger fitted on the session's current votes
+    (by the in-sample rule a Session applies, ``model_selection="dev"``)."""
     (_, X, _), (_, X_dev, _), (_, X_test, _) = problem
     L = session.votes("train")
     L_dev, L_test = session.votes("dev"), session.votes("test")
     y_dev = session._splits["dev"].y
     setting = session.thresholds_ if thresholds is None else thresholds
+    params = {"model_selection": "dev", **params}
     model = Liger(thresholds=setting, **params).fit(L, X, L_dev, X_dev, y_dev)
     np.testing.assert_array_equal(model.thresholds_, session.thresholds_)
     if isinstance(setting, str):
@@ -384,7 +386,9 @@ def test_multiclass_and_youtube_edit_match_from_scratch():
         names=ds.lf_names,
         retune=None,
     )
-    model = Liger().fit(ds.train.L, ds.train.X, ds.valid.L, ds.valid.X, ds.valid.y)
+    model = Liger(model_selection="dev").fit(
+        ds.train.L, ds.train.X, ds.valid.L, ds.valid.X, ds.valid.y
+    )
     np.testing.assert_array_equal(model.thresholds_, session.thresholds_)
     L = ds.train.L.copy()
     L[::2, 4] = -1  # halve one LF's support

@@ -40,6 +40,8 @@ moments; ``w = 0`` when ``E = 0`` (nothing identifies ``p``: the reference is us
 *Refusal.* For K = 2 the profile is also checked for identification: with fixed tables the
 mixture log-likelihood is concave in ``p``, so a profile with more than two local maxima on the
 17-point grid says the votes do not pin the balance down (the tables, not the mixture, shape it).
+Maxima in the lower half of the profile's range (``MODE_DEPTH``) are not counted: they are no
+rival to the maximum.
 Then ``w = 0``: the likelihood estimate is refused and the reference used. Healthy profiles
 (simulated regimes with dense or moderately sparse LFs, youtube, sms) have one or two maxima; the
 failing sparse ones three to seven.
@@ -77,6 +79,12 @@ BALANCE_PRIOR_ROWS = 0.0
 LITTLE_EVIDENCE_ROWS = 25.0
 # A K = 2 profile with more local maxima than this on the coarse grid is not identified.
 MAX_PROFILE_MODES = 2
+# Local maxima of the coarse profile that lie further below its maximum than this fraction of
+# the profile's range (max - min) are not counted as modes: with dense votes the profile is sharp
+# (10 LFs, 10000 rows: thousands of nats between p = 0.5 and p = 0.3), and the wiggles near
+# p = 0.01 or 0.99, where the re-derived tables hit their clipping thousands of nats down, are no
+# rival explanation of the votes (counting them refused a sharp estimate for a biased reference).
+MODE_DEPTH = 0.5
 # Floor of a class in the majority estimate, so that the posterior can still reach it.
 MAJORITY_FLOOR = 1e-3
 LOWEST, HIGHEST = 0.01, 0.99
@@ -326,7 +334,9 @@ def _binary_posterior_mean(log_likelihoods: Callable[[np.ndarray], np.ndarray]):
         profile = log_likelihoods(np.stack([1 - grid, grid], axis=1))
         if modes is None:
             rising = np.diff(profile)
-            modes = int(np.sum(np.r_[True, rising > 0] & np.r_[rising < 0, True]))
+            peaks = np.r_[True, rising > 0] & np.r_[rising < 0, True]
+            deep = profile < profile.max() - MODE_DEPTH * (profile.max() - profile.min())
+            modes = int(np.sum(peaks & ~deep))
         posterior = np.exp(profile - profile.max())
         step = grid[1] - grid[0]
         mass = grid[posterior > 1e-4]

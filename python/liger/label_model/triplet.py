@@ -115,6 +115,8 @@ from .statistics import VoteStatistics
 
 AGGREGATIONS = ("median", "mean")
 METHODS = ("triplet",)
+# How an abstention enters the posterior (see "Abstentions" in the module docstring).
+ABSTENTION_MODES = ("earned", "full", "ignore")
 DEFAULT_PRIOR_ACCURACY = 0.7
 
 
@@ -193,11 +195,39 @@ def _tables(
     table[:, lf, cls + 1, :] = beta[:, :, None]
     table[:, lf, cls + 1, cls] = alpha
     np.clip(table, eps, 1 - eps, out=table)
-    # Abstention takes what the votes leave, at least eps; then renormalise over cast votes only.
+    # Abstention takes what the votes leave, at least eps.
     table[:, :, 0, :] = np.maximum(1 - table[:, :, 1:, :].sum(axis=2), eps)
+    # Smoothing by evidence: a probability estimated from about n p_c rows of class c is never
+    # 0 or 1 (a noisy keyword LF whose moments say it always fires on class 0 must not make
+    # every row where it abstains impossible for class 0): it is pulled towards the LF's
+    # marginal rate of that vote with one pseudo-row per class. Negligible where n p_c is large.
+    rates = np.zeros((m, K + 1))
+    rates[lf, cls + 1] = mu
+    rates[:, 0] = np.maximum(1 - rates[:, 1:].sum(axis=1), 0.0)
+    rows = tri.n * p[:, None, None, :]
+    table = (rows * table + rates[None, :, :, None]) / (rows + 1)
+    # Renormalise over the votes actually cast.
     table *= emitted[None, :, :, None]
     table /= table.sum(axis=2, keepdims=True)
     return table, identified, prior
+
+
+def _abstention_weights(mode: str, tri: _Triplets, prior_strength: float) -> np.ndarray:
+    """(m,) weight of each LF's abstention log-probabilities in the posterior.
+
+    ``"full"``: 1 (the exact naive-Bayes answer if every LF was applied to every row and its
+    abstention depends on the class). ``"ignore"``: 0 (votes-only posterior). ``"earned"``:
+    ``s / (s + prior_strength)``, with ``s`` the rows on which the LF votes together with
+    another LF (the evidence its parameters rest on): an annotator-LF that voted on a handful
+    of rows cannot outvote the cast votes of a row through its silence, while a frequent
+    unipolar LF keeps (nearly) all of what its abstention says.
+    """
+    if mode == "full":
+        return np.ones(tri.m)
+    if mode == "ignore":
+        return np.zeros(tri.m)
+    support = np.bincount(tri.lf, weights=tri.support, minlength=tri.m)
+    return support / (support + prior_strength) if prior_strength > 0 else np.ones(tri.m)
 
 
 def _few(indices: np.ndarray) -> str:
@@ -212,14 +242,20 @@ def _skill_of(accuracy: float, cardinality: int) -> float:
 
 
 def _log_tables(
-    table: np.ndarray, emitted: np.ndarray, weights: np.ndarray | None = None
+    table: np.ndarray,
+    emitted: np.ndarray,
+    weights: np.ndarray | None = None,
+    abstention_weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Class-major flat log tables: (..., m, K + 1, K) -> (..., K, m * (K + 1)); unseen votes get
     0 (no evidence). ``weights`` (m,) scale each LF's log-probabilities (1 / size of its
-    duplicate group)."""
+    duplicate group); ``abstention_weights`` (m,) scale the abstention entries only (how much
+    of its abstention evidence each LF has earned; 0: abstaining says nothing)."""
     m, width, K = table.shape[-3:]
     with np.errstate(divide="ignore"):
         logs = np.where(emitted[:, :, None], np.log(table), 0.0)
+    if abstention_weights is not None:
+        logs[..., 0, :] *= abstention_weights[:, None]
     if weights is not None:
         logs = logs * weights[:, None, None]
     logs = np.moveaxis(logs, -1, -3)
@@ -311,6 +347,7 @@ class LabelModel(VoteModel, saveable=True):
         min_expected: float = 20.0,
         max_pairs: int = 2000,
         eps: float = 1e-4,
+        abstentions: str = "earned",
         chunk_size: int = 65536,
     ) -> None:
         self.cardinality = cardinality
@@ -323,6 +360,7 @@ class LabelModel(VoteModel, saveable=True):
         self.min_expected = min_expected
         self.max_pairs = max_pairs
         self.eps = eps
+        self.abstentions = abstentions
         self.chunk_size = chunk_size
 
     # ----------------------------------------------------------------------------------------
@@ -359,6 +397,10 @@ class LabelModel(VoteModel, saveable=True):
         ):
             raise ValueError(f"max_pairs: expected a positive int, got {self.max_pairs!r}")
         check_chunk_size(self.chunk_size)
+        if not isinstance(self.abstentions, str) or self.abstentions not in ABSTENTION_MODES:
+            raise ValueError(
+                f"abstentions: expected one of {ABSTENTION_MODES}, got {self.abstentions!r}"
+            )
         return K
 
     def fit(self, L: Any, y: Any = None, *, y_dev: Any = None) -> LabelModel:
@@ -490,6 +532,9 @@ class LabelModel(VoteModel, saveable=True):
         ident[tri.lf, tri.cls] = identified
         self.identified_ = ident
         self.coverage_ = 1.0 - counts[:, 0] / n
+        self.abstention_weights_ = _abstention_weights(
+            self.abstentions, tri, float(self.prior_strength)
+        )
         self._set_derived()
         # An LF that never voted has no accuracy to measure: report the prior's (never NaN).
         self.accuracies_[never] = 1.0 / K + prior_skill * (1 - 1.0 / K)
@@ -521,7 +566,12 @@ class LabelModel(VoteModel, saveable=True):
     def _set_derived(self) -> None:
         table, p = self.cond_probs_, self.class_balance_
         K = p.size
-        self._log_flat = _log_tables(table, self.emitted_, getattr(self, "lf_weights_", None))
+        self._log_flat = _log_tables(
+            table,
+            self.emitted_,
+            getattr(self, "lf_weights_", None),
+            getattr(self, "abstention_weights_", None),
+        )
         # P(L_j = Y, L_j != -1) = sum_c p_c P(L_j = c | Y = c); coverage under the model.
         correct = np.einsum("c,jc->j", p, table[:, 1:, :].diagonal(axis1=1, axis2=2))
         voted = 1.0 - table[:, 0, :] @ p
@@ -567,6 +617,8 @@ class LabelModel(VoteModel, saveable=True):
         model.coverage_ = 1.0 - table[:, 0, :] @ p
         model.lf_groups_ = np.arange(m)
         model.lf_weights_ = np.ones(m)
+        # Given parameters are taken as true: abstentions count in full unless told to ignore them.
+        model.abstention_weights_ = np.full(m, 0.0 if model.abstentions == "ignore" else 1.0)
         model._set_derived()
         return model
 

@@ -10,9 +10,9 @@ import numpy as np
 from .._checks.labels import check_class_names, check_labels
 from .._checks.settings import check_front_end_settings
 from .._checks.validation import (
+    ABSTAIN,
     as_dense_votes,
     as_embeddings,
-    as_thresholds,
     check_bool,
     check_dims,
     check_lfs,
@@ -28,13 +28,11 @@ from ..end_model import EndModel
 from ..extension.tuning import (
     DEFAULT_LEVELS,
     NearestVotes,
-    choose_thresholds,
 )
-from ..extension.votes import RADIUS_MAX_NEIGHBORS, RadiusVotes
-from ..label_model.guard import fall_back_to_majority
 from ..label_model.labeling import PART_BALANCE_PSEUDO_COUNT, LabelRecipe  # noqa: F401 (re-exported)
 from ..search.core import nearest_support_of_checked
 from ..search.nearest import search_nearest
+from ..selection import select_pipeline
 from ..splits import (
     TUNE_METRICS,
     check_dev_split,
@@ -44,14 +42,13 @@ from ..splits import (
     is_int,
     resolve_tune_metric,
 )
+from .in_sample import InSampleChoices
 from .output import SetOutputMixin, column_names, index_of
 from .output import frame as pandas_frame
-from .partition import assign, spherical_kmeans
-
-PARTITION_CANDIDATES = (1, 2, 3, 4)
+from .partition import assign
 
 
-class Liger(ParamsMixin, SetOutputMixin, SaveMixin, saveable=True):
+class Liger(InSampleChoices, ParamsMixin, SetOutputMixin, SaveMixin, saveable=True):
     """Weak supervision with embeddings (Liger / Epoxy), scikit-learn style.
 
     Every LF is extended from the train points where it voted (its support) to points where it
@@ -114,6 +111,17 @@ of shape (K,), default=None
         label model's posteriors on train (weighted by confidence) and the gold dev labels, its
         penalty chosen by cross-validation on dev (:class:`liger.EndModel`). It generalises past
         the LFs' coverage; :meth:`predict_proba` then comes from it.
+    model_selection : {"cv", "dev"}, default="cv"
+        How the choices a fit makes from the dev labels are made. ``"cv"``: by repeated
+        stratified k-fold cross-validation on dev (:mod:`liger.selection`): extension or not,
+        one global level or one per LF (``threshold_search`` caps it), majority vote or the label
+        model, the class balance from the dev labels or from the votes, abstentions as earned
+        evidence or ignored; the simplest candidate within one standard error of the best is
+        kept, and ``cv_score_`` is the out-of-fold score of that whole procedure. It applies to
+        the default settings it covers (``extension="nearest"``, ``n_partitions=1``,
+        ``fit_on="original"``, ``class_balance=None``, tuned thresholds); other settings keep
+        ``"dev"``. ``"dev"``: the in-sample rule of earlier versions (thresholds by coordinate
+        ascent on all dev items, then the dev guard), which the interactive ``Session`` uses.
     warm_start : bool, default=False
         With ``end_model="logreg"``: a refit keeps the end model of the previous :meth:`fit` and
         its cross-validated penalty and train weight, and retrains it from its coefficients (one
@@ -155,8 +163,14 @@ of shape (K,), default=None
         votes, same objective) and majority vote is used when it is better beyond the dev noise
         (one-sided paired bootstrap, :mod:`liger.label_model.guard`); a warning says so.
     guard_ : DevComparison or None
-        The dev comparison behind ``fallback_`` (None without a dev split or with
-        ``label_model="majority"``).
+        The dev comparison behind ``fallback_`` (None without a dev split, with
+        ``label_model="majority"`` or when the cross-validation chose).
+    selection_ : Selection or None
+        What the cross-validation on dev compared and chose (``selection_.table()`` prints it);
+        None when it did not run.
+    cv_score_, cv_se_ : float or None
+        Out-of-fold dev score (``tune_metric_``) of the whole selection procedure and its
+        standard error: the honest estimate of the test score, unlike ``dev_score_`` (in-sample).
     fit_time_ : float
         Seconds spent in :meth:`fit`.
     """
@@ -175,6 +189,7 @@ of shape (K,), default=None
         class_balance: Any = None,
         extension: str = "nearest",
         end_model: str | None = None,
+        model_selection: str = "cv",
         warm_start: bool = False,
         cardinality: int | None = None,
         random_state: int | None = None,
@@ -192,6 +207,7 @@ of shape (K,), default=None
         self.class_balance = class_balance
         self.extension = extension
         self.end_model = end_model
+        self.model_selection = model_selection
         self.warm_start = warm_start
         self.cardinality = cardinality
         self.random_state = random_state
@@ -292,6 +308,10 @@ of shape (K,), default=None
         )
         if self.fit_on not in ("original", "extended"):
             raise ValueError(f"fit_on: expected 'original' or 'extended', got {self.fit_on!r}")
+        if self.model_selection not in ("cv", "dev"):
+            raise ValueError(
+                f"model_selection: expected 'cv' or 'dev', got {self.model_selection!r}"
+            )
         if self.extension not in ("nearest", "radius", "tune"):
             raise ValueError(
                 f"extension: expected 'nearest', 'radius' or 'tune', got {self.extension!r}"
@@ -347,7 +367,54 @@ of shape (K,), default=None
         finally:
             del self._dev_labels
 
+    def _selects_by_cv(self, dev) -> bool:
+        """Whether this fit makes its choices by cross-validation on dev (:mod:`liger.selection`):
+        with a dev split and ``model_selection="cv"``, for the settings the selection covers
+        (nearest extension with tuned thresholds, one part, the label model fitted on the votes
+        as cast, the class balance left to the fit)."""
+        return (
+            dev is not None
+            and self.model_selection == "cv"
+            and isinstance(self.thresholds, str)
+            and self.extension == "nearest"
+            and self.n_partitions == 1
+            and self.fit_on == "original"
+            and self.class_balance is None
+        )
+
+    def _fit_selected(self, train, X_train, dev, dev_votes) -> None:
+        """Every choice by repeated stratified k-fold CV on dev (:mod:`liger.selection`)."""
+        chosen = select_pipeline(
+            train,
+            dev_votes,
+            dev[2],
+            self.n_classes_,
+            self.tune_metric_,
+            levels=DEFAULT_LEVELS,
+            threshold_search=self.threshold_search,
+            label_model=self.label_model,
+            random_state=self.random_state,
+        )
+        self._log("model selection by cross-validation on dev:\n" + chosen.selection.table())
+        self.selection_ = chosen.selection
+        self.cv_score_, self.cv_se_ = chosen.selection.cv_score, chosen.selection.cv_se
+        self.extension_ = "nearest"
+        self.thresholds_, self.levels_ = chosen.thresholds, chosen.levels
+        self.partitions_, self.centroids_ = 1, None
+        self.global_label_model_, self.label_models_ = chosen.model, [chosen.model]
+        L_dev_ext = dev_votes.extend(self.thresholds_)
+        self.dev_score_ = self._score_dev(dev, L_dev_ext)
+        self._coverage_train = (train.coverage(None), train.coverage(self.thresholds_))
+        self._dev_for_summary = (dev[0], L_dev_ext, dev[2])
+        self.fallback_ = chosen.fallback
+        self.guard_ = None
+        self.end_model_ = self._fit_end_model(X_train, train, dev)
+
     def _fit_stages(self, train, X_train, dev, dev_votes) -> None:
+        self.selection_ = self.cv_score_ = self.cv_se_ = None
+        if self._selects_by_cv(dev):
+            self._fit_selected(train, X_train, dev, dev_votes)
+            return
         # The partitions (and their models) are set first with one part: tuning scores candidate
         # thresholds against them; with fit_on="extended" it refits them per candidate.
         self._set_partitions(1, X_train, train, None)
@@ -366,27 +433,16 @@ of shape (K,), default=None
         )
         self.end_model_ = self._fit_end_model(X_train, train, dev)
 
-    def _guard_against_majority(self, train, fit_thresholds, dev, L_dev_ext):
-        """Fall back to majority vote when the label model loses to it on dev beyond the noise
-        (:func:`liger.label_model.guard.fall_back_to_majority`, shared with the Session)."""
-        if dev is None or self._recipe.kind != "triplet":
-            return None, None
-        statistics = train.statistics(self.n_classes_, fit_thresholds, pairwise=False)
-        model_pred = np.argmax(self._proba_extended(L_dev_ext, dev[1]), axis=1)
-        voter, comparison = fall_back_to_majority(
-            self._recipe, statistics, dev[2], model_pred, L_dev_ext, self.tune_metric_
-        )
-        if voter is None:
-            return None, comparison
-        self.partitions_, self.centroids_ = 1, None
-        self.global_label_model_, self.label_models_ = voter, [voter]
-        self.dev_score_ = comparison.majority
-        return "majority", comparison
-
     def _fit_end_model(self, X_train, train, dev):
         if self.end_model is None:
             return None
-        proba = self._proba_extended(train.extend(self.thresholds_), X_train)
+        L_ext = train.extend(self.thresholds_)
+        proba = self._proba_extended(L_ext, X_train)
+        # Rows without a vote (after extension) carry only the prior: the end model must not
+        # learn from them as if they were labelled.
+        evidence = (L_ext != ABSTAIN).any(axis=1)
+        if not evidence.all():
+            X_train, proba = X_train[evidence], proba[evidence]
         X_dev, y_dev = (None, None) if dev is None else (dev[1], dev[2])
         previous = getattr(self, "end_model_", None)
         if self.warm_start and isinstance(previous, EndModel):
@@ -407,133 +463,6 @@ of shape (K,), default=None
 
     def _infer_cardinality(self, L_train, dev) -> int:
         return infer_cardinality(self.cardinality, L_train, dev)
-
-    def _choose_extension(self, train, X_train, dev_votes, dev):
-        """The extension rule and its thresholds: ``(rule, train votes, dev votes, (thresholds,
-        levels, dev score))``; with ``extension="tune"``, "radius" only if it gains ``min_gain``."""
-        best = None
-        for rule in ("nearest", "radius") if self.extension == "tune" else (self.extension,):
-            rule_train, rule_dev = train, dev_votes
-            if rule == "radius":
-                candidates = self._threshold_candidates(train)
-                if self.fit_on == "extended":
-                    rule_train = self._radius_votes(
-                        train.L, self._X_support, candidates, train.scores
-                    )
-                if dev is not None:
-                    rule_dev = self._radius_votes(dev_votes.L, dev[1], candidates, dev_votes.scores)
-            chosen = self._choose_thresholds(rule_train, rule_dev, dev)
-            self._log(f"extension {rule!r}: dev {chosen[2]}")
-            # "radius" (tried second) must gain min_gain on dev over "nearest", the simpler rule,
-            # like every more complex setting here.
-            if best is None or (chosen[2] is not None and chosen[2] >= best[3][2] + self.min_gain):
-                best = (rule, rule_train, rule_dev, chosen)
-        rule, rule_train, rule_dev, chosen = best
-        if rule == "radius" and not isinstance(rule_train, RadiusVotes):
-            # Tuning on votes as cast never needed the train split's radius votes: they are
-            # searched once, for the chosen thresholds only.
-            thresholds = chosen[0]
-            rule_train = self._radius_votes(train.L, X_train, thresholds[:, None], train.scores)
-        return rule, rule_train, rule_dev, chosen
-
-    def _threshold_candidates(self, train) -> np.ndarray:
-        """(m, G) thresholds the tuning may try: the level grid, or the fixed thresholds."""
-        if isinstance(self.thresholds, str):
-            return train.grid(DEFAULT_LEVELS)
-        return as_thresholds(self.thresholds, train.L.shape[1])[:, None]
-
-    def _radius_votes(self, L, X, candidates, scores=None) -> RadiusVotes:
-        return RadiusVotes(
-            L,
-            X,
-            self._L_support,
-            self._X_support,
-            candidates,
-            metric=self.metric,
-            max_neighbors=RADIUS_MAX_NEIGHBORS,
-            scores=scores,
-            n_jobs=self.n_jobs,
-        )
-
-    def _choose_thresholds(self, train, dev_votes, dev):
-        result = choose_thresholds(
-            self.thresholds,
-            train,
-            lambda thresholds: self._dev_score(train, dev_votes, dev, thresholds),
-            has_dev=dev is not None,
-            threshold_search=self.threshold_search,
-            min_gain=self.min_gain,
-        )
-        if isinstance(self.thresholds, str):
-            self._log(
-                f"thresholds: global level {result.global_level}, dev {self.tune_metric_} "
-                f"{result.dev_score:.4f} after {result.evaluations} evaluations"
-            )
-        return result.thresholds, result.levels, result.dev_score
-
-    def _dev_score(self, train, dev_votes, dev, thresholds) -> float:
-        """Dev score of a threshold vector. With fit_on="original" the label model is fixed, so a
-        candidate costs one vectorised extension and one posterior of the dev split."""
-        if self.fit_on == "extended":
-            self._set_partitions(1, None, train, thresholds)
-        L_dev_ext = dev_votes.extend(thresholds)
-        return self._score_dev(dev, L_dev_ext)
-
-    def _score_dev(self, dev, L_dev_ext) -> float:
-        proba = self._proba_extended(L_dev_ext, dev[1])
-        return dev_score(self.tune_metric_, dev[2], np.argmax(proba, axis=1), self.n_classes_)
-
-    def _choose_partitions(self, X_train, train, fit_thresholds, dev, L_dev_ext):
-        s = self.n_partitions
-        if isinstance(s, str):  # "tune" (checked by _check_settings)
-            self._set_partitions(1, X_train, train, fit_thresholds)
-            best, chosen = self._score_dev(dev, L_dev_ext), self._partition_state()
-            for candidate in PARTITION_CANDIDATES[1:]:
-                if candidate > X_train.shape[0]:
-                    break
-                self._set_partitions(candidate, X_train, train, fit_thresholds)
-                score = self._score_dev(dev, L_dev_ext)
-                self._log(f"partitions: {candidate} parts, dev {self.tune_metric_} {score:.4f}")
-                # More parts must earn their keep on dev (guards against fitting dev noise).
-                if score >= best + self.min_gain:
-                    best, chosen = score, self._partition_state()
-            self.partitions_, self.centroids_, self.label_models_, self.global_label_model_ = chosen
-            self.dev_score_ = best
-            return
-        if s > 1 and X_train is not None and s > X_train.shape[0]:
-            raise ValueError(
-                f"n_partitions: expected at most {X_train.shape[0]} parts (the train points), "
-                f"got {s}"
-            )
-        self._set_partitions(int(s), X_train, train, fit_thresholds)
-
-    def _set_partitions(self, s, X_train, train, fit_thresholds):
-        """``s`` parts with a label model each, fitted on the train votes extended with
-        ``fit_thresholds`` (None: the votes as cast)."""
-        y_dev = None if self._dev_labels is None else self._dev_labels[1]
-        pairwise = self._recipe.kind != "majority"  # majority vote needs no co-occurrences
-        statistics = train.statistics(self.n_classes_, fit_thresholds, pairwise)
-        self.global_label_model_ = self._fit_label_model(statistics, y_dev, None)
-        if s == 1:
-            self.partitions_, self.centroids_ = 1, None
-            self.label_models_ = [self.global_label_model_]
-            return
-        L_fit = train.L if fit_thresholds is None else train.extend(fit_thresholds)
-        centroids, labels = spherical_kmeans(X_train, s, random_state=self.random_state)
-        dev_part = None if y_dev is None else assign(self._dev_labels[0], centroids)
-        global_balance = self.global_label_model_.class_balance_
-        models = []
-        for part in range(s):
-            rows = L_fit[labels == part]
-            # A part needs enough points for its moments; otherwise it uses the global model.
-            enough = rows.shape[0] >= MIN_PART_SIZE
-            y_part = None if dev_part is None else y_dev[dev_part == part]
-            if enough:
-                statistics = self._recipe.statistics(rows)
-                models.append(self._fit_label_model(statistics, y_part, global_balance))
-            else:
-                models.append(None)
-        self.partitions_, self.centroids_, self.label_models_ = s, centroids, models
 
     def _fit_label_model(self, statistics, y_dev, shrink_towards, kind=None):
         """A label model fitted on the vote ``statistics`` by the shared recipe
@@ -685,6 +614,3 @@ of shape (K,), default=None
             if rows.any():
                 proba[rows] = (model or self.global_label_model_).predict_proba(L_ext[rows])
         return proba
-
-
-MIN_PART_SIZE = 100

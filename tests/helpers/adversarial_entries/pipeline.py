@@ -294,7 +294,8 @@ END_MODEL_ENTRIES = [
                 "train_weights": anything(
                     empty=reject([]),
                     negative=reject([-1.0]),
-                    inf=reject([np.inf]),
+                    nan=reject([np.nan]),
+                    inf=works([np.inf]),
                     zero_only=works([0.0]),
                 ),
                 "n_folds": integer(low=2),
