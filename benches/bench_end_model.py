@@ -52,11 +52,11 @@ def main() -> None:
         times["bare"].append(time.perf_counter() - started)
         model = EndModel(cv_metric=metric, random_state=0, warm_start=True)
         started = time.perf_counter()
-        model.fit(tr.X, proba, dv.X, dv.y)
+        model._fit_weak(tr.X, proba, dv.X, dv.y)
         times["cv"].append(time.perf_counter() - started)
         iterations["cv"] = model.n_iter_
         started = time.perf_counter()
-        model.fit(tr.X, proba_edit, dv.X, dv.y)
+        model._fit_weak(tr.X, proba_edit, dv.X, dv.y)
         times["refit"].append(time.perf_counter() - started)
         iterations["refit"] = model.n_iter_
     print(f"{ds.name}: n_train={tr.n}, n_dev={dv.n}, d={tr.X.shape[1]}, K={ds.n_classes}; ")
@@ -64,7 +64,7 @@ def main() -> None:
     rows = [
         ("Liger(end_model='logreg').fit", "full", ""),
         ("Liger().fit (no end model)", "bare", ""),
-        ("EndModel.fit (cross-validated)", "cv", f"{iterations['cv']} L-BFGS iterations"),
+        ("EndModel._fit_weak (cross-validated)", "cv", f"{iterations['cv']} L-BFGS iterations"),
         ("EndModel refit after an edit", "refit", f"{iterations['refit']} L-BFGS iterations"),
     ]
     for label, key, note in rows:

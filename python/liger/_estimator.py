@@ -4,12 +4,19 @@
 Estimators store their constructor arguments unchanged as attributes of the same name and do
 nothing else in ``__init__``; learned state goes in attributes ending in ``_``. This mixin then
 gives ``get_params`` / ``set_params`` (so ``sklearn.base.clone`` and grid searches work when
-scikit-learn is installed) and a ``repr`` that lists the parameters differing from their defaults.
+scikit-learn is installed), a ``repr`` that lists the parameters differing from their defaults,
+``__sklearn_is_fitted__`` (for ``sklearn.utils.validation.check_is_fitted``) and the estimator
+tags (``__sklearn_tags__``, and the older ``_more_tags``), built from class attributes.
+
+scikit-learn stays optional: nothing here imports it at module level. ``__sklearn_tags__`` imports
+it when scikit-learn itself asks for the tags, and :class:`NotFittedError` becomes catchable as
+``sklearn.exceptions.NotFittedError`` whenever scikit-learn has been imported (see there).
 """
 
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import Any
 
 import numpy as np
@@ -22,12 +29,97 @@ class NotFittedError(ValueError, AttributeError):
     """Raised when a method that needs a fitted estimator is called before ``fit``.
 
     Subclasses both ``ValueError`` and ``AttributeError``, like scikit-learn's exception of the same
-    name, so ``except ValueError`` keeps working.
+    name, so ``except ValueError`` keeps working. When scikit-learn has been imported (it has, if
+    the caller can name ``sklearn.exceptions.NotFittedError``), the exception raised is an instance
+    of a subclass of both this class and scikit-learn's, so ``except
+    sklearn.exceptions.NotFittedError`` catches it too; without scikit-learn nothing imports it.
+    (``except`` compares real base classes, so an ABC-style registration would not do.)
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any):
+        if cls is NotFittedError:
+            cls = _sklearn_compatible_error() or cls
+        return super().__new__(cls, *args, **kwargs)
+
+
+def _sklearn_compatible_error() -> type | None:
+    """The subclass of :class:`NotFittedError` and scikit-learn's ``NotFittedError`` (made once),
+    or None while scikit-learn is not imported."""
+    global SklearnNotFittedError
+    if SklearnNotFittedError is None:
+        if "sklearn" not in sys.modules:
+            return None
+        from sklearn.exceptions import NotFittedError as SklearnError
+
+        class SklearnNotFittedError(NotFittedError, SklearnError):
+            """:class:`NotFittedError` that is also scikit-learn's ``NotFittedError``."""
+
+        SklearnNotFittedError.__module__ = __name__
+        SklearnNotFittedError.__qualname__ = "SklearnNotFittedError"
+    return SklearnNotFittedError
+
+
+#: Set by :func:`_sklearn_compatible_error` (a module attribute so that the class pickles).
+SklearnNotFittedError: type | None = None
+
+
+def _sklearn_tags(estimator: Any, input_kind: str, estimator_type: str | None) -> Any:
+    """scikit-learn ``Tags`` for an estimator of liger (imports scikit-learn: only scikit-learn
+    asks for them).
+
+    ``input_kind``: ``"embeddings"`` (float features ``X``, a supervised ``fit(X, y)``),
+    ``"votes"`` (an integer vote matrix ``L``, -1 = abstain, dense or sparse; ``fit(L)`` needs no
+    ``y``: categorical input, not float features) or ``"votes+embeddings"`` (``Liger``: a vote
+    matrix and embeddings together, which no generic scikit-learn check can build, so the
+    checks skip it).
+    """
+    from sklearn.utils import ClassifierTags, InputTags, Tags, TargetTags
+
+    supervised = input_kind == "embeddings"
+    return Tags(
+        estimator_type=estimator_type,
+        target_tags=TargetTags(required=supervised, two_d_labels=supervised),
+        classifier_tags=ClassifierTags() if estimator_type == "classifier" else None,
+        input_tags=InputTags(
+            two_d_array=True,
+            sparse=input_kind == "votes",
+            categorical=input_kind != "embeddings",
+            allow_nan=False,
+        ),
+        requires_fit=True,
+        _skip_test=input_kind != "embeddings",
+    )
 
 
 class ParamsMixin:
-    """``get_params`` / ``set_params`` / ``__repr__`` from the ``__init__`` signature."""
+    """``get_params`` / ``set_params`` / ``__repr__`` from the ``__init__`` signature; the
+    scikit-learn fitted check and tags from ``_FITTED`` and ``_INPUT_KIND``."""
+
+    #: An attribute that exists once fitted (what ``_check_fitted`` and
+    #: ``__sklearn_is_fitted__`` look for).
+    _FITTED: str | None = None
+    #: What ``fit`` reads, for the scikit-learn tags: see :func:`_sklearn_tags`.
+    _INPUT_KIND = "votes+embeddings"
+    #: scikit-learn's ``estimator_type`` ("classifier", ...) or None.
+    _ESTIMATOR_TYPE: str | None = None
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Whether ``fit`` has run (``sklearn.utils.validation.check_is_fitted`` asks this)."""
+        return self._FITTED is not None and hasattr(self, self._FITTED)
+
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's estimator tags (``sklearn.utils.get_tags``); imports scikit-learn."""
+        return _sklearn_tags(self, self._INPUT_KIND, self._ESTIMATOR_TYPE)
+
+    def _more_tags(self) -> dict[str, Any]:
+        """The same tags in scikit-learn's pre-1.6 dictionary form."""
+        supervised = self._INPUT_KIND == "embeddings"
+        return {
+            "X_types": ["2darray"] if supervised else ["categorical"],
+            "requires_y": supervised,
+            "allow_nan": False,
+            "_skip_test": not supervised,
+        }
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -102,8 +194,8 @@ class ParamsMixin:
                 shown.append(f"{name}={value!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
 
-    def _check_fitted(self, attribute: str) -> None:
-        if not hasattr(self, attribute):
+    def _check_fitted(self, attribute: str | None = None) -> None:
+        if not hasattr(self, attribute or self._FITTED):
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet: call fit(L) before using it"
             )

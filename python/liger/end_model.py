@@ -1,6 +1,27 @@
 """The end model: a multinomial logistic regression on the embeddings, trained on probabilistic
 labels (the label model's posteriors on train) together with gold dev labels.
 
+Two ways to fit it:
+
+- ``fit(X, y, sample_weight=None)``: scikit-learn's classifier convention. ``y`` holds hard
+  labels of shape (n,) (any labels: ``classes_`` are their sorted values) or soft labels of shape
+  (n, K) (``classes_`` = ``0..K-1``); the penalty is a documented default, no search: the second
+  strongest of ``penalties`` (1e-2 by default), the rule the weak fit uses without dev labels.
+  ``predict_proba(X)`` / ``predict(X)`` / ``score(X, y)`` read X alone. It passes
+  ``sklearn.utils.estimator_checks.check_estimator`` but for the checks documented in
+  ``tests/pipeline/test_sklearn_conventions.py``.
+- ``_fit_weak(X_train, proba_train, X_dev=None, y_dev=None)``: what :class:`liger.Liger` and
+  :class:`liger.Session` call (weak train labels weighted by confidence, gold dev labels, train
+  weight and penalty chosen by cross-validation over dev), described below. ``train_weights``,
+  ``n_folds`` and ``cv_metric`` are its parameters.
+
+scikit-learn stays an optional dependency (``import liger`` needs NumPy, SciPy and threadpoolctl
+only): the tags, ``__sklearn_is_fitted__`` and the parameter protocol are plain methods
+(:mod:`liger._estimator`), scikit-learn is imported only when scikit-learn asks for the tags, and
+:class:`~liger._estimator.NotFittedError` is scikit-learn's too once scikit-learn is imported. So
+``clone``, ``check_is_fitted``, pipelines and grid searches work with it installed, and nothing
+requires it otherwise: liger's own stages never need it at run time.
+
 NumPy + SciPy's L-BFGS (no scikit-learn at run time). The loss is the soft cross-entropy
 ``-sum_i w_i sum_k t_ik log p_ik`` with an L2 penalty on the weights (not the biases); train
 rows are weighted by their label's confidence, so near-uniform posteriors teach little. The
@@ -37,6 +58,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
+from ._checks.fit_inputs import as_features, check_sample_weight, check_targets
 from ._checks.labels import check_labels
 from ._checks.validation import (
     as_embeddings,
@@ -190,12 +212,18 @@ def _fit_binary(X, targets, weights, penalty, init, max_iter):
 
 
 class EndModel(ParamsMixin, SaveMixin, saveable=True):
-    """Softmax regression on embeddings from soft train labels and gold dev labels.
+    """Softmax regression on embeddings; a scikit-learn classifier.
 
-    How much the train rows' probabilistic labels count against the dev rows' gold labels, and the
-    penalty, are chosen together by cross-validation on dev. A train weight of 0 is among the
-    candidates: then the model is the linear probe on the dev labels alone, so on average the end
-    model cannot do worse than either signal by more than the noise of that choice.
+    :meth:`fit` ``(X, y, sample_weight=None)`` follows scikit-learn: hard labels (n,) or soft
+    labels (n, K), optional row weights, penalty the second strongest of ``penalties``.
+
+    :meth:`_fit_weak` ``(X_train, proba_train, X_dev, y_dev)`` is the fit of the weak supervision
+    pipeline (:class:`liger.Liger`, :class:`liger.Session`), from soft train labels and gold dev
+    labels. How much the train rows' probabilistic labels count against the dev rows' gold
+    labels, and the penalty, are chosen together by cross-validation on dev. A train weight of 0
+    is among the candidates: then the model is the linear probe on the dev labels alone, so on
+    average the end model cannot do worse than either signal by more than the noise of that
+    choice.
 
     Parameters
     ----------
@@ -224,6 +252,10 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
 
     Attributes
     ----------
+    classes_ : ndarray of shape (K,)
+        The class labels (``0..K-1`` unless :meth:`fit` was given hard labels of other values).
+    n_features_in_ : int
+        The embedding dimension d.
     coef_ : ndarray of shape (d, K)
     intercept_ : ndarray of shape (K,)
     penalty_ : float
@@ -238,6 +270,10 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
         How many weak-labelled train rows (those with a confident label) and dev rows the final
         fit learned from.
     """
+
+    _FITTED = "coef_"
+    _INPUT_KIND = "embeddings"  # scikit-learn tags: float features, fit(X, y) needs y
+    _ESTIMATOR_TYPE = "classifier"
 
     def __init__(
         self,
@@ -258,14 +294,69 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
         self.max_iter = max_iter
         self.warm_start = warm_start
 
-    def fit(
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> EndModel:
+        """Fit on labelled rows (scikit-learn's classifier convention).
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d)
+            Features (embeddings); float32 internally.
+        y : array-like of shape (n,) or (n, K)
+            Hard labels (any sortable values; at least 2 distinct), or soft labels: rows of K >= 2
+            class probabilities summing to 1 (then ``classes_`` is ``0..K-1``).
+        sample_weight : array-like of shape (n,), optional
+            Non-negative row weights (a weight of 0 is the row's absence); default all 1.
+
+        Returns
+        -------
+        self : EndModel
+
+        Notes
+        -----
+        The loss is the weighted soft cross-entropy (mean over the weight) plus the L2 penalty
+        ``penalty / 2 * ||coef_||^2``, with ``penalty`` the second strongest of ``penalties``
+        (no search: deterministic, and integer weights are exactly repeated rows).
+        ``warm_start=True`` starts from the previous coefficients when their shape fits (the
+        problem is strictly convex: same optimum). ``train_weights``, ``n_folds`` and
+        ``cv_metric`` are not used here (they are :meth:`_fit_weak`'s).
+        """
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            return self._fit_labelled(X, y, sample_weight)
+
+    def _fit_labelled(self, X, y, sample_weight) -> EndModel:
+        self._check_hyperparameters()
+        X = as_features("X", X)
+        classes, targets = check_targets("y", y, X.shape[0])
+        weights = check_sample_weight(sample_weight, X.shape[0])
+        K = targets.shape[1]
+        self._check_cv_metric(K)
+        keep = weights > 0  # a zero-weight row adds nothing: dropped
+        start = None
+        if self.warm_start and getattr(self, "coef_", np.empty(0)).shape == (X.shape[1], K):
+            start = np.vstack([self.coef_, self.intercept_])
+        penalty = self._default_penalty()
+        W, self.n_iter_ = fit_softmax_regression(
+            X[keep], targets[keep], weights[keep], penalty, start, self.max_iter, True
+        )
+        self.penalty_, self.train_weight_, self.cv_scores_ = penalty, 1.0, None
+        self.coef_, self.intercept_ = W[:-1], W[-1]
+        self.n_classes_, self.classes_ = K, classes
+        return self
+
+    def _default_penalty(self) -> float:
+        """The penalty without labels to choose by: the second strongest (the only one if so)."""
+        penalties = sorted(self.penalties, reverse=True)
+        return float(penalties[min(1, len(penalties) - 1)])
+
+    def _fit_weak(
         self,
         X_train: np.ndarray,
         proba_train: np.ndarray,
         X_dev: np.ndarray | None = None,
         y_dev: np.ndarray | None = None,
     ) -> EndModel:
-        """Fit on soft train labels (and gold dev labels when given).
+        """Fit on soft train labels (and gold dev labels when given): the weak supervision fit
+        :class:`liger.Liger` and :class:`liger.Session` make.
 
         Parameters
         ----------
@@ -284,6 +375,17 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
         with _blas_controller().limit(limits=1, user_api="blas"):
             return self._fit(X_train, proba_train, X_dev, y_dev)
 
+    def _check_cv_metric(self, K: int) -> None:
+        if (
+            not isinstance(self.cv_metric, str)
+            or self.cv_metric not in CV_METRICS
+            or (self.cv_metric == "f1" and K != 2)
+        ):
+            raise ValueError(
+                f"cv_metric: expected one of {CV_METRICS} ('f1' for binary tasks only), got "
+                f"{self.cv_metric!r} with K={K}"
+            )
+
     def _check_hyperparameters(self) -> None:
         _check_grid("penalties", self.penalties)
         _check_grid("train_weights", self.train_weights, allow_inf=True)
@@ -299,15 +401,7 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
         proba_train = as_probabilities("proba_train", proba_train, allow_empty_rows=True)
         check_rows("X_train", X_train, "proba_train", proba_train)
         K = proba_train.shape[1]
-        if (
-            not isinstance(self.cv_metric, str)
-            or self.cv_metric not in CV_METRICS
-            or (self.cv_metric == "f1" and K != 2)
-        ):
-            raise ValueError(
-                f"cv_metric: expected one of {CV_METRICS} ('f1' for binary tasks only), got "
-                f"{self.cv_metric!r} with K={K}"
-            )
+        self._check_cv_metric(K)
         if (X_dev is None) != (y_dev is None):
             raise ValueError("X_dev and y_dev: expected both (a labelled dev split) or neither")
         if X_dev is not None:
@@ -405,7 +499,7 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
                     stacklevel=3,
                 )
         self.coef_, self.intercept_ = W[:-1], W[-1]
-        self.n_classes_ = K
+        self.n_classes_, self.classes_ = K, np.arange(K)
         self._set_learned_from(X_kept.shape[0], X_dev)
         return self
 
@@ -419,20 +513,57 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
             return False
         return self.coef_.shape == (d, K) and (self.cv_scores_ is not None) == has_dev
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """``P(y | x)``, shape (n, K)."""
-        self._check_fitted("coef_")
-        X = as_embeddings("X", X)
+    @property
+    def n_features_in_(self) -> int:
+        """The embedding dimension seen in ``fit`` (AttributeError before it)."""
+        return self.coef_.shape[0]
+
+    def _after_load(self) -> None:
+        # Files saved before ``classes_`` existed: the weak fit's classes 0..K-1.
+        if "classes_" not in vars(self) and hasattr(self, "coef_"):
+            self.classes_ = np.arange(self.coef_.shape[1])
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """``P(y | x)``, shape (n, K): columns in the order of ``classes_``."""
+        self._check_fitted()
+        X = as_features("X", X)
         if X.shape[1] != self.coef_.shape[0]:
             raise ValueError(
-                f"X: expected {self.coef_.shape[0]} columns (the embedding dimension of fit), "
-                f"got {X.shape[1]}"
+                f"X has {X.shape[1]} features, but EndModel is expecting {self.coef_.shape[0]} "
+                "features as input (the embedding dimension of fit)"
             )
         return _softmax(X.astype(np.float64) @ self.coef_ + self.intercept_)
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        """Most probable class, shape (n,)."""
-        return np.argmax(self.predict_proba(X), axis=1)
+    def predict(self, X: Any) -> np.ndarray:
+        """Most probable class (an element of ``classes_``; ties to the first), shape (n,)."""
+        best = np.argmax(self.predict_proba(X), axis=1)  # NotFittedError first
+        return self.classes_[best]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy of :meth:`predict` against labels ``y`` (weighted by ``sample_weight``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d)
+        y : array-like of shape (n,)
+            Labels (elements of ``classes_``; others count as wrong).
+        sample_weight : array-like of shape (n,), optional
+
+        Returns
+        -------
+        float
+        """
+        predictions = self.predict(X)
+        if y is None:
+            raise ValueError("y: expected an array of labels, got None")
+        y = np.asarray(y)
+        if y.shape != predictions.shape:
+            raise ValueError(
+                f"X and y: expected {predictions.shape[0]} labels of shape (n,), got shape "
+                f"{y.shape}"
+            )
+        weights = check_sample_weight(sample_weight, y.shape[0])
+        return float(np.average(predictions == y, weights=weights))
 
 
 def _check_grid(name: str, values: Any, allow_inf: bool = False) -> None:

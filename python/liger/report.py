@@ -101,7 +101,7 @@ def evaluate(
     d = dev.X.shape[1]
     # Chosen by the same dev objective as Liger's tuning, so the two compare like for like.
     cv_metric = resolve_tune_metric("auto", K, dev.y)
-    probe = EndModel(cv_metric=cv_metric, random_state=random_state).fit(
+    probe = EndModel(cv_metric=cv_metric, random_state=random_state)._fit_weak(
         np.empty((0, d), dtype=np.float32), np.empty((0, K)), dev.X, dev.y
     )
     record("linear probe", probe.predict(test.X), 1.0, time.perf_counter() - started)

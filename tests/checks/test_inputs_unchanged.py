@@ -103,7 +103,10 @@ def test_estimators(layout):
     call_keeping_inputs(model.score, test_votes, test_embeddings, test_labels, metric="macro_f1")
     proba = LabelModel(cardinality=3).fit(L).predict_proba(L)
     end = call_keeping_inputs(
-        EndModel(penalties=(1e-2,), train_weights=(1.0,)).fit, embeddings, make(proba), *dev[1:]
+        EndModel(penalties=(1e-2,), train_weights=(1.0,))._fit_weak,
+        embeddings,
+        make(proba),
+        *dev[1:],
     )
     call_keeping_inputs(end.predict_proba, test_embeddings)
 

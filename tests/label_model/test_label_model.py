@@ -163,8 +163,8 @@ def test_multiclass_default_balance_is_the_majority_estimate(multi_data):
 
 def test_model_beats_majority_vote_on_its_own_data(binary_data, multi_data):
     for (L, y), K in ((binary_data, 2), (multi_data, 4)):
-        model_acc = LabelModel(K).fit(L).score(L, y, tie_break_policy="lowest")["accuracy"]
-        mv_acc = MajorityVoter(K).fit(L).score(L, y, tie_break_policy="lowest")["accuracy"]
+        model_acc = LabelModel(K).fit(L).score(L, y, tie_break_policy="lowest")
+        mv_acc = MajorityVoter(K).fit(L).score(L, y, tie_break_policy="lowest")
         assert model_acc > mv_acc + 0.01
 
 
@@ -442,10 +442,16 @@ def test_score_returns_requested_metrics(binary_data, multi_data):
         "f1": metrics.f1(y[:2000], pred),
         "macro_f1": metrics.macro_f1(y[:2000], pred, 2),
     }
-    assert list(model.score(L[:10], y[:10])) == ["accuracy"]
+    # One metric by name: a float (scikit-learn's score); a list of names: a dict.
+    accuracy = model.score(L[:10], y[:10])
+    assert type(accuracy) is float
+    assert accuracy == metrics.accuracy(y[:10], model.predict(L[:10]))
+    assert model.score(L[:10], y[:10], metrics=["accuracy"]) == {"accuracy": accuracy}
     L4, y4 = multi_data
     model4 = LabelModel(4).fit(L4[:20_000])
-    assert set(model4.score(L4[:500], y4[:500], metrics="macro_f1")) == {"macro_f1"}
+    macro = model4.score(L4[:500], y4[:500], metrics="macro_f1")
+    assert macro == metrics.macro_f1(y4[:500], model4.predict(L4[:500]), 4)
+    assert set(model4.score(L4[:500], y4[:500], metrics=("macro_f1",))) == {"macro_f1"}
     with pytest.raises(ValueError, match="'f1' is the binary F1"):
         model4.score(L4[:500], y4[:500], metrics=["f1"])
 
@@ -558,12 +564,12 @@ def test_triplet_beats_majority_vote_on_real_data(data_dir):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", LabelModelWarning)
             model = LabelModel(K).fit(L_train)
-        model_acc[name] = model.score(L_eval, y_eval, tie_break_policy="lowest")["accuracy"]
+        model_acc[name] = model.score(L_eval, y_eval, tie_break_policy="lowest")
         # MV as in the data README: ties to the lowest class, uncovered rows to the most frequent
         # dev class (tennis has no uncovered rows, and its valid labels are the scored ones).
         dev = {"class_balance": "dev"} if name != "tennis" else {}
         voter = MajorityVoter(K, **dev).fit(L_train, y_dev=y_valid if dev else None)
-        mv_acc[name] = voter.score(L_eval, y_eval, tie_break_policy="lowest")["accuracy"]
+        mv_acc[name] = voter.score(L_eval, y_eval, tie_break_policy="lowest")
         assert model_acc[name] >= TRIPLET_FLOORS[name], (name, model_acc[name])
     assert np.mean(list(model_acc.values())) >= np.mean(list(mv_acc.values())) + 0.01, (
         model_acc,
@@ -582,8 +588,8 @@ def test_dev_class_balance_on_real_data(data_dir):
         assert np.allclose(model.class_balance_, smoothed)
         voter = MajorityVoter(K, class_balance="dev").fit(L_train, y_dev=y_valid)
         gains.append(
-            model.score(L_eval, y_eval, tie_break_policy="lowest")["accuracy"]
-            - voter.score(L_eval, y_eval, tie_break_policy="lowest")["accuracy"]
+            model.score(L_eval, y_eval, tie_break_policy="lowest")
+            - voter.score(L_eval, y_eval, tie_break_policy="lowest")
         )
     # Dev balances are noisy (120-500 items; trec's test balance differs from its dev's): the
     # mode must not lose to majority vote on average, and today gains +0.003 (see the bench).

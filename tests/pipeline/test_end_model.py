@@ -46,7 +46,7 @@ def test_learns_from_soft_labels_and_dev():
     X_test, y_test = _blobs(300, 3)
     noisy = np.full((600, 3), 0.1)
     noisy[np.arange(600), y] = 0.8
-    model = EndModel(random_state=0).fit(X, noisy, X_dev, y_dev)
+    model = EndModel(random_state=0)._fit_weak(X, noisy, X_dev, y_dev)
     assert (model.predict(X_test) == y_test).mean() > 0.9
     assert model.penalty_ in model.penalties
     assert model.cv_scores_.shape == (len(model.train_weights), len(model.penalties))
@@ -113,7 +113,7 @@ def test_cv_scores_are_the_chosen_metric_of_out_of_fold_predictions(cv_metric, m
         return original(name, y_true, y_pred, K)
 
     monkeypatch.setattr(end_model_module, "compute", spy)
-    model = EndModel(cv_metric=cv_metric, random_state=0).fit(X, soft, X_dev, y_dev)
+    model = EndModel(cv_metric=cv_metric, random_state=0)._fit_weak(X, soft, X_dev, y_dev)
     n_candidates = len(model.train_weights) * len(model.penalties)
     assert scored == [(cv_metric, 60)] * n_candidates
     assert (
@@ -128,9 +128,9 @@ def test_cv_scores_are_the_chosen_metric_of_out_of_fold_predictions(cv_metric, m
 def test_cv_metric_is_checked():
     X, y = _blobs(50, 3)
     with pytest.raises(ValueError, match="cv_metric: expected one of"):
-        EndModel(cv_metric="auc").fit(X, np.eye(3)[y], X[:20], y[:20])
+        EndModel(cv_metric="auc")._fit_weak(X, np.eye(3)[y], X[:20], y[:20])
     with pytest.raises(ValueError, match="'f1' for binary tasks only"):
-        EndModel(cv_metric="f1").fit(X, np.eye(3)[y], X[:20], y[:20])
+        EndModel(cv_metric="f1")._fit_weak(X, np.eye(3)[y], X[:20], y[:20])
 
 
 def _reference_softmax(X, T, w, penalty):
@@ -205,7 +205,7 @@ def test_cv_scores_match_a_plain_reference(K):
     X_dev, y_dev = _blobs(45, 8, K=K)
     rng = np.random.default_rng(0)
     noisy = softmax(3 * np.eye(K)[np.where(rng.random(200) < 0.8, y, (y + 1) % K)], axis=1)
-    model = EndModel(random_state=0).fit(X, noisy, X_dev, y_dev)
+    model = EndModel(random_state=0)._fit_weak(X, noisy, X_dev, y_dev)
     with end_model_module._blas_controller().limit(limits=1, user_api="blas"):
         reference = _reference_cv_scores(X, noisy, X_dev, y_dev, model)
     np.testing.assert_array_equal(model.cv_scores_, reference)
@@ -216,19 +216,19 @@ def test_warm_start_refits_with_the_chosen_hyperparameters():
     X_dev, y_dev = _blobs(60, 12, K=2)
     rng = np.random.default_rng(3)
     soft = softmax(2 * np.eye(2)[y] + rng.standard_normal((400, 2)), axis=1)
-    model = EndModel(random_state=0, warm_start=True).fit(X, soft, X_dev, y_dev)
+    model = EndModel(random_state=0, warm_start=True)._fit_weak(X, soft, X_dev, y_dev)
     chosen, cv_scores, cold_iterations = (
         (model.penalty_, model.train_weight_),
         model.cv_scores_,
         model.n_iter_,
     )
     # The same data again: the previous coefficients are already optimal.
-    model.fit(X, soft, X_dev, y_dev)
+    model._fit_weak(X, soft, X_dev, y_dev)
     assert model.n_iter_ <= 2
     # An edit moves some train labels: one fit from the previous solution, same hyperparameters.
     edited = soft.copy()
     edited[:40] = edited[:40, ::-1]
-    model.fit(X, edited, X_dev, y_dev)
+    model._fit_weak(X, edited, X_dev, y_dev)
     assert (model.penalty_, model.train_weight_) == chosen
     assert model.cv_scores_ is cv_scores
     assert model.n_iter_ < cold_iterations / 5
@@ -241,11 +241,11 @@ def test_warm_start_refits_with_the_chosen_hyperparameters():
     reference = fit_softmax_regression(X_final, T_final, w_final, chosen[0], max_iter=2000)
     np.testing.assert_allclose(model.coef_, reference[:-1], atol=5e-3)
     # warm_start=False chooses again (the full cross-validation).
-    model.set_params(warm_start=False).fit(X, edited, X_dev, y_dev)
+    model.set_params(warm_start=False)._fit_weak(X, edited, X_dev, y_dev)
     assert model.cv_scores_ is not cv_scores and model.n_iter_ > cold_iterations / 5
     # A different embedding dimension cannot reuse anything.
-    warm = EndModel(random_state=0, warm_start=True).fit(X, soft, X_dev, y_dev)
-    warm.fit(X[:, :4], soft, X_dev[:, :4], y_dev)
+    warm = EndModel(random_state=0, warm_start=True)._fit_weak(X, soft, X_dev, y_dev)
+    warm._fit_weak(X[:, :4], soft, X_dev[:, :4], y_dev)
     assert warm.coef_.shape == (4, 2) and warm.cv_scores_ is not None
 
 

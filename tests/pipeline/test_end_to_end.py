@@ -62,7 +62,7 @@ def end_model_scores(datasets):
     table = {}
     for name, dataset in datasets.items():
         cv_metric = resolve_tune_metric("auto", dataset.n_classes, dataset.valid.y)
-        probe = EndModel(cv_metric=cv_metric, random_state=0).fit(
+        probe = EndModel(cv_metric=cv_metric, random_state=0)._fit_weak(
             np.empty((0, dataset.valid.X.shape[1]), dtype=np.float32),
             np.empty((0, dataset.n_classes)),
             dataset.valid.X,

@@ -171,6 +171,8 @@ class DaskLiger(ParamsMixin):
         Seconds spent in :meth:`fit`.
     """
 
+    _FITTED = "estimator_"  # check_is_fitted; scikit-learn tags: votes and embeddings
+
     def __init__(
         self,
         estimator: Liger | None = None,

@@ -98,6 +98,7 @@ class VoteModel(ParamsMixin, SaveMixin):
     fitted) and implement ``fit`` and ``predict_proba``."""
 
     _FITTED = "class_balance_"
+    _INPUT_KIND = "votes"  # scikit-learn tags: an integer vote matrix, fit(L) needs no y
     # Whether predict_proba reads EncodedVotes (the label model's posterior lookups) as votes.
     _READS_ENCODED = False
 
@@ -150,14 +151,19 @@ class VoteModel(ParamsMixin, SaveMixin):
             )
         return break_ties(self.predict_proba(L), tie_break_policy, random_state)
 
+    @property
+    def n_features_in_(self) -> int:
+        """Number of LFs (columns of ``L``) seen in ``fit``: scikit-learn's name for it."""
+        return self.n_lfs_
+
     def score(
         self,
         L: Any,
         y: Any,
-        metrics: Any = ("accuracy",),
+        metrics: Any = "accuracy",
         tie_break_policy: str = "abstain",
         random_state: Any = None,
-    ) -> dict:
+    ) -> Any:
         """Evaluate predictions against gold labels.
 
         Parameters
@@ -166,15 +172,17 @@ class VoteModel(ParamsMixin, SaveMixin):
             Votes.
         y : array-like of int, shape (n,)
             Gold labels in ``0..K-1`` (dev or test labels — this never fits anything).
-        metrics : str or sequence of str, default=("accuracy",)
-            Among ``"accuracy"``, ``"f1"`` (binary, class 1 positive) and ``"macro_f1"``.
+        metrics : str or sequence of str, default="accuracy"
+            Among ``"accuracy"``, ``"f1"`` (binary, class 1 positive) and ``"macro_f1"``. One
+            name gives its value (a float, scikit-learn's ``score`` convention); a list or tuple
+            of names gives a dict of them.
         tie_break_policy, random_state
             As in :meth:`predict`; abstentions count as wrong.
 
         Returns
         -------
-        dict
-            ``{metric name: value}``.
+        float or dict
+            The metric's value, or ``{metric name: value}`` when ``metrics`` is a sequence.
         """
         self._check_fitted(self._FITTED)
         y = check_labels("y", y, self._cardinality)
@@ -184,4 +192,5 @@ class VoteModel(ParamsMixin, SaveMixin):
                 f"L and y: expected the same number of rows, got {votes.shape[0]} and {y.shape[0]}"
             )
         pred = self.predict(votes, tie_break_policy, random_state)
-        return compute_metrics(metrics, y, pred, self._cardinality)
+        values = compute_metrics(metrics, y, pred, self._cardinality)
+        return values[metrics] if isinstance(metrics, str) else values

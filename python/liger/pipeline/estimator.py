@@ -175,6 +175,8 @@ of shape (K,), default=None
         Seconds spent in :meth:`fit`.
     """
 
+    _FITTED = "thresholds_"  # check_is_fitted; scikit-learn tags: votes and embeddings
+
     def __init__(
         self,
         *,
@@ -453,7 +455,7 @@ of shape (K,), default=None
                 random_state=self.random_state,
                 warm_start=self.warm_start,
             )
-        return model.fit(X_train, proba, X_dev, y_dev)
+        return model._fit_weak(X_train, proba, X_dev, y_dev)
 
     def _check_dev(self, L_train, X_train, L_dev, X_dev, y_dev, threads):
         needs_dev = isinstance(self.thresholds, str) or isinstance(self.n_partitions, str)

@@ -65,7 +65,7 @@ class _SessionViews:
                 model = EndModel(
                     cv_metric=self.tune_metric_, random_state=self.random_state, warm_start=True
                 )
-            self.end_model_ = model.fit(
+            self.end_model_ = model._fit_weak(
                 self._X_train, self._splits[TRAIN].proba, X_dev, None if dev is None else dev.y
             )
             self._end_model_stale = self._end_model_cold = False

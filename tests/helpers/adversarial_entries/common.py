@@ -136,7 +136,7 @@ def end_model() -> EndModel:
 @quiet
 def fitted_end_model() -> EndModel:
     X, X_dev, y_dev = data("X", "X_dev", "y_dev")
-    return end_model().fit(X, np.array(proba_train()), X_dev, y_dev)
+    return end_model()._fit_weak(X, np.array(proba_train()), X_dev, y_dev)
 
 
 @quiet

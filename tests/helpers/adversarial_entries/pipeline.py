@@ -11,6 +11,7 @@ from liger import EndModel, Liger
 from ..adversarial import (
     Reject,
     Role,
+    Same,
     Works,
     anything,
     choice,
@@ -19,7 +20,6 @@ from ..adversarial import (
     labels,
     n_jobs,
     number,
-    probabilities,
     reject,
     votes,
     works,
@@ -272,14 +272,59 @@ LIGER_ENTRIES = [
 
 
 def _end_fit_args():
+    """Arguments of the weak supervision fit (``EndModel._fit_weak``, what Liger calls)."""
     X, X_dev, y_dev = data("X", "X_dev", "y_dev")
     return {"X_train": X, "proba_train": np.array(proba_train()), "X_dev": X_dev, "y_dev": y_dev}
+
+
+def _fit_weak(model):
+    return model._fit_weak(**_end_fit_args())
+
+
+def _labelled_args():
+    """Arguments of the scikit-learn fit ``EndModel.fit(X, y, sample_weight)``."""
+    X_dev, y_dev = data("X_dev", "y_dev")
+    return {"X": X_dev, "y": y_dev, "sample_weight": np.ones(len(y_dev))}
+
+
+#: scikit-learn's conversions of features: an object array of numbers is numbers.
+_FEATURES = {"object": lambda new: Same(new.astype(np.float32))}
+
+_TARGETS = anything(
+    soft=lambda a, ctx: (np.eye(K)[a], Works()),
+    strings=lambda a, ctx: (a.astype(str), Works()),
+    integral_floats=lambda a, ctx: (a.astype(np.float64), Works()),
+    column_vector=lambda a, ctx: (a[:, None], Works()),
+    python_list=lambda a, ctx: (a.tolist(), Works()),
+    none=reject(None),
+    continuous=lambda a, ctx: (a + 0.5, Reject()),
+    nan=lambda a, ctx: (with_value(a.astype(np.float64), 0, np.nan), Reject()),
+    one_class=lambda a, ctx: (np.zeros_like(a), Reject()),
+    one_label_fewer=lambda a, ctx: (a[:-1], Reject()),
+    three_d=lambda a, ctx: (a[None, :, None], Reject()),
+    soft_rows_not_summing_to_1=lambda a, ctx: (2 * np.eye(K)[a], Reject()),
+    soft_one_row_fewer=lambda a, ctx: (np.eye(K)[a][:-1], Reject()),
+)
+
+_SAMPLE_WEIGHT = anything(
+    none=works(None),
+    scalar=works(2.0),
+    python_list=lambda a, ctx: (a.tolist(), Works()),
+    integers=lambda a, ctx: (a.astype(np.int64), Works()),
+    some_zero=lambda a, ctx: (with_value(a, 0, 0.0), Works()),
+    all_zero=lambda a, ctx: (a * 0, Reject()),
+    negative=lambda a, ctx: (with_value(a, 0, -1.0), Reject()),
+    nan=lambda a, ctx: (with_value(a, 0, np.nan), Reject()),
+    one_fewer=lambda a, ctx: (a[:-1], Reject()),
+    two_d=lambda a, ctx: (a[:, None], Reject()),
+    strings=lambda a, ctx: (a.astype(str), Reject()),
+)
 
 
 END_MODEL_ENTRIES = [
     Entry(
         "liger.EndModel",
-        quiet(lambda **params: EndModel(**params).fit(**_end_fit_args())),
+        quiet(lambda **params: _fit_weak(EndModel(**params))),
         lambda: end_model().get_params(),
         roles=constructor_roles(
             {
@@ -310,27 +355,58 @@ END_MODEL_ENTRIES = [
     Entry(
         "liger.EndModel.fit",
         quiet(lambda **kw: end_model().fit(**kw)),
-        _end_fit_args,
+        _labelled_args,
         roles={
-            "X_train": embeddings(dims_sibling=True).expecting({"zero rows": Reject()}),
-            "proba_train": probabilities(),
-            "X_dev": embeddings().expecting({"None": Reject(mention="X_dev and y_dev")}),
-            "y_dev": labels(K=K).expecting({"None": Reject(mention="X_dev and y_dev")}),
+            "X": embeddings(dims_sibling=False).expecting({"zero rows": Reject(), **_FEATURES}),
+            "y": _TARGETS,
+            "sample_weight": _SAMPLE_WEIGHT,
         },
         check=is_fitted,
         specials={
-            "no train rows: the linear probe": Special(
+            "the weak fit without train rows: the linear probe": Special(
                 lambda ctx: (
-                    end_model().fit,
+                    end_model()._fit_weak,
                     _end_fit_args()
                     | {"X_train": np.zeros((0, 6), np.float32), "proba_train": np.zeros((0, K))},
                 ),
                 Works(),
             ),
-            "no dev split": Special(
-                lambda ctx: (end_model().fit, _end_fit_args() | {"X_dev": None, "y_dev": None}),
+            "the weak fit without a dev split": Special(
+                lambda ctx: (
+                    end_model()._fit_weak,
+                    _end_fit_args() | {"X_dev": None, "y_dev": None},
+                ),
                 Works(),
             ),
+            "the weak fit with X_dev but no y_dev": Special(
+                lambda ctx: (end_model()._fit_weak, _end_fit_args() | {"y_dev": None}),
+                Reject(mention="X_dev and y_dev"),
+            ),
+        },
+    ),
+    Entry(
+        "liger.EndModel.score",
+        lambda **kw: fitted_end_model().score(**kw),
+        lambda: {"X": data("X_test")[0], "y": data("y_test")[0], "sample_weight": None},
+        roles={
+            "X": embeddings().expecting({"zero rows": Reject(), **_FEATURES}),
+            "y": anything(
+                none=reject(None),
+                one_fewer=lambda a, ctx: (a[:-1], Reject()),
+                two_d=lambda a, ctx: (a[:, None], Reject()),
+                unseen_label=lambda a, ctx: (a + K, Works()),
+            ),
+            "sample_weight": anything(
+                ones=lambda a, ctx: (np.ones(len(data("y_test")[0])), Works()),
+                negative=lambda a, ctx: (-np.ones(len(data("y_test")[0])), Reject()),
+            ),
+        },
+        check=check_score,
+        state=fitted_end_model,
+        specials={
+            "before fit": not_fitted(
+                end_model, "score", X=lambda: data("X_test")[0], y=lambda: data("y_test")[0]
+            )
         },
     ),
     *[
@@ -340,7 +416,9 @@ END_MODEL_ENTRIES = [
                 lambda method, **kw: getattr(fitted_end_model(), method)(**kw), method
             ),
             lambda: {"X": data("X_test")[0]},
-            roles={"X": embeddings(rows_sibling=False).expecting({"zero rows": Reject()})},
+            roles={
+                "X": embeddings(rows_sibling=False).expecting({"zero rows": Reject(), **_FEATURES})
+            },
             check=check,
             state=fitted_end_model,
             specials={"before fit": not_fitted(end_model, method, X=lambda: data("X_test")[0])},
@@ -350,8 +428,6 @@ END_MODEL_ENTRIES = [
             ("predict", lambda r, kw: check_labels(r, kw, low=0)),
         ]
     ],
-    *_params_entries(
-        "liger.EndModel", end_model, "n_folds", 1, quiet(lambda model: model.fit(**_end_fit_args()))
-    ),
+    *_params_entries("liger.EndModel", end_model, "n_folds", 1, quiet(_fit_weak)),
     _save_entry("liger.EndModel", fitted_end_model, end_model),
 ]
