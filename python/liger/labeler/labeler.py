@@ -27,7 +27,7 @@ from .._checks.validation import check_bool, check_int
 from .._estimator import NotFittedError, ParamsMixin, SaveMixin
 from ..io.codec import _fspath
 from ..io.codec import load as load_file
-from ..io.registry import REGISTERED_CLASSES
+from ..io.registry import registered
 from ..lf.appliers import LFApplier, _as_lfs
 from ..pipeline.estimator import Liger
 from .encoders import encode
@@ -149,7 +149,7 @@ class Labeler(ParamsMixin, SaveMixin, saveable=True):
         if encoder is None:
             encoder = getattr(self, "_saved_encoder", None)
         self.encoder_ = encoder
-        self._saved_encoder = encoder if type(encoder) in REGISTERED_CLASSES else None
+        self._saved_encoder = encoder if type(encoder) in registered().values() else None
         self.applier_ = applier or LFApplier(cardinality=self.n_classes_)
 
     def _check_same_lfs(self, names: list, prints: list) -> None:
