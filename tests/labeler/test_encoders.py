@@ -57,6 +57,8 @@ def test_sentence_transformer_encoder_names_the_extra_when_missing():
     with pytest.raises(ImportError, match=r"liger\[embed\]"):
         SentenceTransformerEncoder("all-MiniLM-L6-v2")
     # import liger never imports it
-    code = "import sys, liger, liger.labeler.encoders; print('sentence_transformers' in sys.modules)"
+    code = (
+        "import sys, liger, liger.labeler.encoders; print('sentence_transformers' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
