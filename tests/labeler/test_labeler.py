@@ -208,3 +208,18 @@ def test_argument_errors_name_the_argument(youtube):
     with pytest.raises(ValueError, match="to_labeler: the LFs"):
         plain.to_labeler()
     assert labeler.predict_proba([], np.empty((0, ds.test.X.shape[1]))).shape == (0, 2)
+
+
+def test_the_session_end_model_goes_with_the_labeler_and_stays_after_an_edit(youtube):
+    ds, lfs = youtube, _youtube_lfs()
+    session = _session(ds, lfs, end_model="logreg", random_state=0)
+    expected = session.predict_proba("test", source="end_model")
+    labeler = session.to_labeler()
+    np.testing.assert_array_equal(labeler.predict_proba(ds.test.texts, ds.test.X), expected)
+    np.testing.assert_array_equal(
+        labeler.predict_proba(ds.test.texts, ds.test.X, source="label_model"),
+        session.predict_proba("test"),
+    )
+    session.remove_lf("song")
+    session.predict_proba("test", source="end_model")  # refits the session's end model
+    np.testing.assert_array_equal(labeler.predict_proba(ds.test.texts, ds.test.X), expected)

@@ -11,6 +11,7 @@ Liger fit would choose).
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any
 
@@ -57,7 +58,8 @@ def fitted_liger(session) -> Liger:
         model.fit(*args)
     if session.end_model is not None:
         model.end_model = session.end_model
-        model.end_model_ = session._end_model()
+        # A copy: the session refits its end model in place (warm) after an edit.
+        model.end_model_ = copy.deepcopy(session._end_model())
     return model
 
 
