@@ -12,11 +12,12 @@ from .conventions import from_pm1, to_pm1
 from .datasets import Dataset, Split, load_example, load_wrench
 from .end_model import EndModel
 from .extension.votes import extend, extend_votes
-from .io.codec import ModelFileError, load
+from .io.codec import ModelFileError
 from .label_model.class_balance import LabelModelWarning
 from .label_model.majority import MajorityVoter
 from .label_model.statistics import VoteStatistics
 from .label_model.triplet import LabelModel
+from .labeler.labeler import Labeler, load
 from .lf.appliers import LFApplier, apply_lfs
 from .lf.definition import LabelingFunction, LabelingFunctionError, labeling_function
 from .pipeline.estimator import Liger
@@ -30,6 +31,7 @@ __all__ = [
     "EditReport",
     "EndModel",
     "LabelModel",
+    "Labeler",
     "LabelModelWarning",
     "LabelingFunction",
     "LabelingFunctionError",

@@ -1,4 +1,10 @@
-"""The `liger` command line: `liger run [PATH]` evaluates Liger against its baselines."""
+"""The `liger` command line: `liger run [PATH]` evaluates Liger against its baselines; `liger
+apply MODEL INPUT -o OUTPUT` labels a file of records with a saved labeler
+(:mod:`liger.apply_cli`).
+
+A user's mistake (a missing file, a file that is not what it should be, a bad argument, an LF
+that fails on a record) is one line on stderr, ``liger: error: <message>``, and exit status 2,
+as argparse's own usage errors; a bug of liger still shows its traceback."""
 
 from __future__ import annotations
 
@@ -8,8 +14,34 @@ import sys
 import warnings
 from collections.abc import Sequence
 
+from . import apply_cli
+
+#: What a user's mistake raises (ModelFileError and LabelingFunctionError are ValueErrors).
+USER_ERRORS = (OSError, ValueError, ImportError)
+USER_ERROR_STATUS = 2
+
 
 def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run(args) if args.command == "run" else apply_cli.run(args)
+    except USER_ERRORS as exc:
+        print(f"{parser.prog}: error: {_one_line(exc)}", file=sys.stderr)
+        return USER_ERROR_STATUS
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        message = f"{exc.filename}: {exc.strerror}"
+    return " ".join(message.split())
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="liger",
         description="Weak supervision with embeddings: extend LFs, fit a label model.",
@@ -30,8 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     run.add_argument("--n-jobs", type=int, default=None, help="threads (default: all cores)")
     run.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    args = parser.parse_args(argv)
+    apply_cli.add_parser(commands)
+    return parser
 
+
+def _run(args) -> int:
     from .datasets import load_example, load_wrench
     from .label_model.class_balance import LabelModelWarning
     from .report import evaluate, format_table

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from ._checks.files import load_npy
+
 SPLITS = ("train", "valid", "test")
 EXAMPLES = ("youtube",)
 
@@ -230,7 +232,7 @@ def _read_split(folder: Path, split: str, n_classes: int, embeddings: str | None
     X = None
     if embeddings is not None:
         emb_path = _require(folder / f"emb_{embeddings}_{split}.npy")
-        X = np.load(emb_path, allow_pickle=False)
+        X = load_npy(emb_path)
         if X.dtype == np.bool_ or not (
             np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)
         ):

@@ -3,6 +3,8 @@ model, per-LF tables, what an edit changed, extension curves."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import diagnostics
@@ -11,8 +13,10 @@ from .._checks.validation import (
 )
 from ..diagnostics.lf_summary import LFSummary
 from ..end_model import EndModel
+from ..labeler.labeler import Labeler
 from ..search.neighbours import TRAIN
 from .engine import _TUNED_SPLITS, _Split
+from .export import labeler_of
 
 
 class _SessionViews:
@@ -141,6 +145,24 @@ class _SessionViews:
             names=self.lf_names_,
             as_frame=as_frame,
         )
+
+    def to_labeler(
+        self, encoder: Any = None, *, text_column: str | None = None, batch_size: int = 10_000
+    ) -> Labeler:
+        """The session's current pipeline as a :class:`liger.Labeler`: its LFs, and a
+        :class:`liger.Liger` fitted on the current votes with the current thresholds (the same
+        label model, dev guard and end model), whose probabilities are the session's. Needs
+        every LF as a function (:meth:`Session.from_lfs`).
+
+        Parameters
+        ----------
+        encoder : callable, optional
+            Texts -> embeddings, as the session's ``X`` were made
+            (:class:`liger.labeler.encoders.Encoder`); without one, labelling needs ``X``.
+        text_column, batch_size
+            As in :class:`liger.Labeler`.
+        """
+        return labeler_of(self, encoder, text_column, batch_size)
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={s.L.shape[0]}" for name, s in self._splits.items())

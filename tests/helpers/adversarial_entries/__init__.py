@@ -16,6 +16,7 @@ from .datasets import DATASET_ENTRIES
 from .diagnostics import DIAGNOSTICS_ENTRIES
 from .io import PERSISTENCE_ENTRIES
 from .label_model import LABEL_MODEL_ENTRIES
+from .labeler import LABELER_ENTRIES
 from .lf import LF_ENTRIES
 from .pipeline import END_MODEL_ENTRIES, LIGER_ENTRIES
 from .search import SEARCH_ENTRIES
@@ -36,6 +37,7 @@ ENTRIES: list[Entry] = [
     *DATASET_ENTRIES,
     *LF_ENTRIES,
     *SESSION_ENTRIES,
+    *LABELER_ENTRIES,
 ]
 
 #: Public callables without adversarial cases, and why.

@@ -7,7 +7,7 @@ from typing import Any
 import liger
 
 from ..adversarial import Reject, Works, path
-from .common import Entry, fitted_label_model, is_fitted
+from .common import Entry, Special, fitted_label_model, is_fitted
 
 # ------------------------------------------------------------------------------- persistence
 
@@ -51,6 +51,21 @@ PERSISTENCE_ENTRIES = [
             )
         },
         check=is_fitted,
+        specials={
+            # lfs / encoder / allow_changed_lfs re-bind a Labeler's code: refused for the others.
+            "lfs for an estimator file": Special(
+                lambda ctx: (liger.load, {"path": _saved(ctx), "lfs": [len]}),
+                Reject(mention="lfs"),
+            ),
+            "allow_changed_lfs for an estimator file": Special(
+                lambda ctx: (liger.load, {"path": _saved(ctx), "allow_changed_lfs": True}),
+                Reject(mention="allow_changed_lfs"),
+            ),
+            "allow_changed_lfs not a bool": Special(
+                lambda ctx: (liger.load, {"path": _saved(ctx), "allow_changed_lfs": "yes"}),
+                Reject(mention="allow_changed_lfs"),
+            ),
+        },
     ),
 ]
 

@@ -1,0 +1,1 @@
+"""Labeling new records with a fitted pipeline: :class:`Labeler` and the text encoders."""
