@@ -1,7 +1,9 @@
 """Side-by-side evaluation on a dataset: tuned on dev, scored once on test.
 
 Every Liger number is reported next to the baselines it must beat: majority vote and the same label
-model without extension.
+model without extension; next to each Liger test score, its out-of-fold estimate on dev (``cv``):
+``Liger.cv_score_`` (the out-of-fold score of the whole model selection) and, for the end model,
+the cross-validated score of the candidate it chose (optimistic by that one choice).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ class MethodResult:
     f1_name: str
     coverage: float
     fit_seconds: float
+    cv_score: float | None = None
+    cv_metric: str | None = None
+    chosen: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,7 +65,7 @@ def evaluate(
     f1_name = "f1" if K == 2 else "macro_f1"
     results = []
 
-    def record(method, predictions, coverage, seconds):
+    def record(method, predictions, coverage, seconds, model=None):
         results.append(
             MethodResult(
                 method=method,
@@ -69,6 +74,7 @@ def evaluate(
                 f1_name=f1_name,
                 coverage=coverage,
                 fit_seconds=seconds,
+                **_estimate(model),
             )
         )
 
@@ -94,7 +100,7 @@ def evaluate(
         coverage = (
             1.0 if model.end_model_ is not None else _covered(model.transform(test.L, test.X))
         )
-        record(method, model.predict(test.L, test.X), coverage, model.fit_time_)
+        record(method, model.predict(test.L, test.X), coverage, model.fit_time_, model)
 
     progress("linear probe on the dev labels")
     started = time.perf_counter()
@@ -108,6 +114,27 @@ def evaluate(
     return results
 
 
+def _estimate(model) -> dict:
+    """The out-of-fold dev estimate of a fitted Liger, its metric and the chosen pipeline."""
+    if model is None:
+        return {}
+    end = model.end_model_
+    if end is not None and end.cv_scores_ is not None:
+        weight = "weak labels only" if np.isinf(end.train_weight_) else f"{end.train_weight_:g}"
+        return {
+            "cv_score": float(end.cv_scores_.max()),
+            "cv_metric": end.cv_metric,
+            "chosen": f"end model (train weight {weight}, penalty {end.penalty_:g})",
+        }
+    if model.selection_ is None:
+        return {}
+    return {
+        "cv_score": float(model.cv_score_),
+        "cv_metric": model.tune_metric_,
+        "chosen": model.selection_.chosen_name,
+    }
+
+
 def _covered(L) -> float:
     """Share of points with at least one vote."""
     return float((L != -1).any(axis=1).mean())
@@ -115,10 +142,20 @@ def _covered(L) -> float:
 
 def format_table(name: str, results: list[MethodResult]) -> str:
     f1_name = results[0].f1_name
-    header = f"{'method':<20}{'accuracy':>10}{f1_name:>10}{'coverage':>10}{'fit (s)':>10}"
-    lines = [f"{name} (test split; tuned on valid)", header, "-" * len(header)]
+    header = (
+        f"{'method':<20}{'accuracy':>10}{f1_name:>10}{'coverage':>10}{'fit (s)':>10}"
+        f"{'cv (dev)':>10}"
+    )
+    lines = [f"{name} (test split; chosen on valid)", header, "-" * len(header)]
     for r in results:
+        cv = "-" if r.cv_score is None else f"{r.cv_score:.3f}"
         lines.append(
-            f"{r.method:<20}{r.accuracy:>10.3f}{r.f1:>10.3f}{r.coverage:>10.3f}{r.fit_seconds:>10.3f}"
+            f"{r.method:<20}{r.accuracy:>10.3f}{r.f1:>10.3f}{r.coverage:>10.3f}"
+            f"{r.fit_seconds:>10.3f}{cv:>10}"
         )
+    lines.append("")
+    lines.append("cv (dev): out-of-fold estimate on the valid split, in its metric; chosen:")
+    for r in results:
+        if r.chosen is not None:
+            lines.append(f"  {r.method}: {r.chosen} ({r.cv_metric} {r.cv_score:.3f})")
     return "\n".join(lines)

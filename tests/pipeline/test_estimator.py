@@ -106,8 +106,10 @@ def test_tuning_needs_dev_and_uses_it():
 
 
 def test_class_balance_modes():
-    """The default is the label model's own estimate from the votes, dev or no dev; the
-    dev-label options use the dev labels (alone, or weighed against the votes' likelihood)."""
+    """Without dev labels the balance is the label model's own estimate from the votes; with
+    them the cross-validation chooses between that estimate and the dev labels' frequencies
+    (``model_selection="dev"`` keeps the votes' estimate); the dev-label options use the dev
+    labels (alone, or weighed against the votes' likelihood)."""
     (L, X, _), (L_dev, X_dev, y_dev), _ = _toy()
 
     def balance(**params):
@@ -115,7 +117,10 @@ def test_class_balance_modes():
         return model.global_label_model_.class_balance_
 
     votes_only = LabelModel().fit(L).class_balance_
-    np.testing.assert_allclose(balance(), votes_only)
+    np.testing.assert_allclose(balance(model_selection="dev"), votes_only)
+    dev_frequencies = (np.bincount(y_dev, minlength=2) + 1) / (y_dev.size + 2)
+    chosen = balance()
+    assert np.allclose(chosen, votes_only) or np.allclose(chosen, dev_frequencies), chosen
     np.testing.assert_allclose(
         Liger(thresholds=None).fit(L, X).global_label_model_.class_balance_, votes_only
     )

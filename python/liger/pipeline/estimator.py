@@ -118,8 +118,8 @@ of shape (K,), default=None
         model, the class balance from the dev labels or from the votes, abstentions as earned
         evidence or ignored; the simplest candidate within one standard error of the best is
         kept, and ``cv_score_`` is the out-of-fold score of that whole procedure. It applies to
-        the default settings it covers (``extension="nearest"``, ``n_partitions=1``,
-        ``fit_on="original"``, ``class_balance=None``, tuned thresholds); other settings keep
+        the settings it covers (``extension="nearest"``, ``n_partitions=1``,
+        ``fit_on="original"``, ``class_balance=None``, thresholds "tune" or None); others keep
         ``"dev"``. ``"dev"``: the in-sample rule of earlier versions (thresholds by coordinate
         ascent on all dev items, then the dev guard), which the interactive ``Session`` uses.
     warm_start : bool, default=False
@@ -372,12 +372,12 @@ of shape (K,), default=None
     def _selects_by_cv(self, dev) -> bool:
         """Whether this fit makes its choices by cross-validation on dev (:mod:`liger.selection`):
         with a dev split and ``model_selection="cv"``, for the settings the selection covers
-        (nearest extension with tuned thresholds, one part, the label model fitted on the votes
-        as cast, the class balance left to the fit)."""
+        (nearest extension with tuned thresholds or none at all, one part, the label model fitted
+        on the votes as cast, the class balance left to the fit)."""
         return (
             dev is not None
             and self.model_selection == "cv"
-            and isinstance(self.thresholds, str)
+            and (isinstance(self.thresholds, str) or self.thresholds is None)
             and self.extension == "nearest"
             and self.n_partitions == 1
             and self.fit_on == "original"
@@ -393,7 +393,7 @@ of shape (K,), default=None
             self.n_classes_,
             self.tune_metric_,
             levels=DEFAULT_LEVELS,
-            threshold_search=self.threshold_search,
+            threshold_search=self.threshold_search if self.thresholds is not None else None,
             label_model=self.label_model,
             random_state=self.random_state,
         )

@@ -345,8 +345,11 @@ def select_pipeline(
     """:func:`select` for a front end: the train split's statistics (votes as cast) and level
     grid are read through its ``SplitVotes`` seam (``statistics``, ``grid``: local or Dask);
     ``threshold_search="global"`` leaves per-LF levels out, ``label_model="majority"`` the label
-    model. Warns when the chosen pipeline is not better than majority vote out of fold."""
-    extensions = EXTENSIONS if threshold_search == "per_lf" else EXTENSIONS[:2]
+    model, ``threshold_search=None`` every extension (thresholds=None: the label model choice
+    alone). Warns when the chosen pipeline is not better than majority vote out of fold."""
+    extensions = {"per_lf": EXTENSIONS, "global": EXTENSIONS[:2], None: EXTENSIONS[:1]}[
+        threshold_search
+    ]
     model = None if label_model == "triplet" else "majority"
     statistics = train.statistics(K, None, model is None)
     grid = train.grid(levels)
