@@ -13,6 +13,7 @@ from .._checks.validation import (
     ABSTAIN,
     as_dense_votes,
     as_embeddings,
+    as_thresholds,
     check_bool,
     check_dims,
     check_lfs,
@@ -119,7 +120,8 @@ of shape (K,), default=None
         evidence or ignored; the simplest candidate within one standard error of the best is
         kept, and ``cv_score_`` is the out-of-fold score of that whole procedure. It applies to
         the settings it covers (``extension="nearest"``, ``n_partitions=1``,
-        ``fit_on="original"``, ``class_balance=None``, thresholds "tune" or None); others keep
+        ``fit_on="original"``, ``class_balance=None``; with fixed thresholds only the label
+        recipe is chosen); others keep
         ``"dev"``. ``"dev"``: the in-sample rule of earlier versions (thresholds by coordinate
         ascent on all dev items, then the dev guard), which the interactive ``Session`` uses.
     warm_start : bool, default=False
@@ -372,12 +374,11 @@ of shape (K,), default=None
     def _selects_by_cv(self, dev) -> bool:
         """Whether this fit makes its choices by cross-validation on dev (:mod:`liger.selection`):
         with a dev split and ``model_selection="cv"``, for the settings the selection covers
-        (nearest extension with tuned thresholds or none at all, one part, the label model fitted
+        (nearest extension with tuned, fixed or no thresholds, one part, the label model fitted
         on the votes as cast, the class balance left to the fit)."""
         return (
             dev is not None
             and self.model_selection == "cv"
-            and (isinstance(self.thresholds, str) or self.thresholds is None)
             and self.extension == "nearest"
             and self.n_partitions == 1
             and self.fit_on == "original"
@@ -396,6 +397,9 @@ of shape (K,), default=None
             threshold_search=self.threshold_search if self.thresholds is not None else None,
             label_model=self.label_model,
             random_state=self.random_state,
+            thresholds=None
+            if self.thresholds is None or isinstance(self.thresholds, str)
+            else as_thresholds(self.thresholds, train.L.shape[1]),
         )
         self._log("model selection by cross-validation on dev:\n" + chosen.selection.table())
         self.selection_ = chosen.selection

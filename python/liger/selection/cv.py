@@ -65,7 +65,8 @@ class Candidate:
         model's own estimate from the votes (majority vote: always the dev labels).
     abstentions : {"ignore", "earned", "-"}
         The label model's ``abstentions`` ("-" for majority vote).
-    extension : {"none", "global", "per_lf"}
+    extension : {"none", "global", "per_lf", "fixed"}
+        ``"fixed"``: thresholds given by the caller (the label recipe alone is chosen).
     """
 
     model: str
@@ -86,7 +87,8 @@ class Candidate:
     def tier(self) -> int:
         """Complexity: majority vote before the label model, less extension before more. The
         balance source and the abstention mode are variants of one label model (same tier)."""
-        return 2 * EXTENSIONS.index(self.extension) + (self.model == "triplet")
+        extension = 0 if self.extension == "fixed" else EXTENSIONS.index(self.extension)
+        return 2 * extension + (self.model == "triplet")
 
     def recipe(self) -> tuple:
         return (self.model, self.balance, self.abstentions)
@@ -213,6 +215,7 @@ def select(
     extensions=EXTENSIONS,
     model: str | None = None,
     random_state=None,
+    fixed: np.ndarray | None = None,
 ):
     """Choose a pipeline by cross-validation on dev, refit it on all dev items.
 
@@ -233,11 +236,16 @@ def select(
         Only that model kind (None: both).
     random_state : int or None
         Seed of the folds (None: a fixed seed, so that a fit is deterministic).
+    fixed : ndarray of shape (m,), optional
+        Given thresholds (NaN: not extended): only the label recipe is chosen; ``grid`` and
+        ``extensions`` are then ignored.
 
     Returns
     -------
     (Selection, Candidate, fitted label model, thresholds (m,), levels column per LF (m,))
     """
+    if fixed is not None:
+        extensions, grid = ("fixed",), np.asarray(fixed, dtype=np.float32)[:, None]
     cands = candidates(extensions, model)
     factory = ModelFactory(statistics, K)
     y_dev = np.asarray(y_dev, dtype=np.int64)
@@ -341,18 +349,24 @@ def select_pipeline(
     threshold_search: str = "per_lf",
     label_model: str = "triplet",
     random_state=None,
+    thresholds: np.ndarray | None = None,
+    statistics=None,
 ) -> Chosen:
     """:func:`select` for a front end: the train split's statistics (votes as cast) and level
     grid are read through its ``SplitVotes`` seam (``statistics``, ``grid``: local or Dask);
     ``threshold_search="global"`` leaves per-LF levels out, ``label_model="majority"`` the label
     model, ``threshold_search=None`` every extension (thresholds=None: the label model choice
-    alone). Warns when the chosen pipeline is not better than majority vote out of fold."""
+    alone). ``thresholds``: given thresholds (m,), the label recipe alone is chosen (no grid is
+    read). ``statistics``: the train votes' statistics when the caller keeps them (a Session),
+    else read through the seam. Warns when the chosen pipeline is not better than majority vote
+    out of fold."""
     extensions = {"per_lf": EXTENSIONS, "global": EXTENSIONS[:2], None: EXTENSIONS[:1]}[
         threshold_search
     ]
     model = None if label_model == "triplet" else "majority"
-    statistics = train.statistics(K, None, model is None)
-    grid = train.grid(levels)
+    if statistics is None:
+        statistics = train.statistics(K, None, model is None)
+    grid = None if thresholds is not None else train.grid(levels)
     selection, chosen, fitted, thresholds, columns = select(
         statistics,
         dev,
@@ -363,6 +377,7 @@ def select_pipeline(
         extensions=extensions,
         model=model,
         random_state=random_state,
+        fixed=thresholds,
     )
     if selection.cv_score <= selection.majority_score:
         warnings.warn(
@@ -375,5 +390,7 @@ def select_pipeline(
         )
     grid_levels = np.asarray(levels, dtype=np.float64)
     level_of = np.where(columns >= 0, grid_levels[np.maximum(columns, 0)], np.nan)
+    if thresholds is not None:
+        level_of = np.full(columns.shape, np.nan)  # thresholds in score units, no level
     fallback = "majority" if chosen.model == "majority" and model is None else None
     return Chosen(selection, chosen, fitted, thresholds, level_of, fallback)

@@ -162,6 +162,8 @@ class _Tuner:
         m, G = self.grid.shape
         if extension == "none" or G == 0:
             return np.full(m, -1)
+        if extension == "fixed":
+            return np.zeros(m, dtype=np.int64)  # the one column: the given thresholds
         post = self.post
         best_g, best = -1, -np.inf
         # Levels ascend, so each LF's prefix only grows: add the newly extended cells.
