@@ -104,6 +104,10 @@ class EncodedVotes:
         self._blocks = _Blocks(L.shape[1], K)
         self.codes = _codes_of(L, self._blocks, DEFAULT_CHUNK_ROWS)
 
+    def block_of(self, j: int) -> int:
+        """The row of :attr:`codes` (the block) LF ``j``'s votes are encoded in."""
+        return self._blocks.block_of(int(j))
+
     def update(self, L: Any, columns) -> None:
         """Re-encode the blocks of ``columns`` from ``L``, the (n, m) votes after they changed."""
         if L.shape != self.shape:
