@@ -13,7 +13,9 @@ LFs run. The code key covers everything that can change what the LF returns:
 
 - the bytecode, constants and names of the function (and of functions nested in it), its default
   arguments and closure values;
-- the bound ``resources`` and the ``pre`` preprocessors;
+- the bound ``resources`` and the ``pre`` preprocessors (their code, wherever they are defined);
+- through wrappers: a function wrapped by ``functools.lru_cache`` / ``cache`` / ``wraps`` (any
+  wrapper with ``__wrapped__``) counts by the code it wraps;
 - the module-level (global) names the function reads, by value: a keyword list edited in a
   notebook cell invalidates the LFs that read it. Functions defined in the same module (or in
   ``__main__``) are followed recursively; functions and classes of other modules (libraries) are
