@@ -10,7 +10,10 @@ at worst describe a wrong model. (Pickling the estimators works too, with pickle
 File format, version 1.0
 ------------------------
 The file is a ZIP archive, readable by ``numpy.load`` like any ``.npz``; members are stored
-uncompressed with fixed timestamps, so the same model always gives the same bytes:
+uncompressed with fixed timestamps, so the same model always gives the same bytes. ``load``
+accepts stored members only, each name once, each declaring at most the file's size and
+:data:`MAX_MEMBER_BYTES` (64 GiB; the manifest :data:`MAX_MANIFEST_BYTES`, 64 MiB), see
+:mod:`liger.io.limits`:
 
 ``manifest.json``
     UTF-8 JSON object with the keys
@@ -74,9 +77,13 @@ import numpy as np
 
 from .._version import __version__
 from . import registry as _classes
+from .errors import ModelFileError
+from .limits import MAX_MANIFEST_BYTES, MAX_MEMBER_BYTES, check_members, check_npy_header
 
 __all__ = [
     "FORMAT_VERSION",
+    "MAX_MANIFEST_BYTES",
+    "MAX_MEMBER_BYTES",
     "ModelFileError",
     "ModelVersionWarning",
     "load",
@@ -100,11 +107,6 @@ def __getattr__(name: str) -> Any:
     if name == "REGISTERED_CLASSES":
         return _classes.REGISTERED_CLASSES
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class ModelFileError(ValueError):
-    """A file :func:`load` refuses: not a liger model, corrupted or truncated, or written by an
-    incompatible (newer) version. The message names the path and the problem."""
 
 
 class ModelVersionWarning(UserWarning):
@@ -329,9 +331,15 @@ def _open(path: str) -> zipfile.ZipFile:
             f"starts with {head!r})"
         )
     try:
-        return zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(path)
     except _ZIP_ERRORS as exc:
         raise ModelFileError(f"{path}: corrupted or truncated model file ({exc})") from exc
+    try:
+        check_members(path, archive, MANIFEST, MANIFEST_CHECKSUM)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
 
 
 def _read_small(path: str, archive: zipfile.ZipFile, name: str) -> bytes:
@@ -422,6 +430,9 @@ class _ArrayReader:
                     "the manifest"
                 )
             with self.archive.open(name) as member:
+                dtype, shape = check_npy_header(self.path, name, member, self.archive)
+            self._check_entry(name, dtype, shape, entry)
+            with self.archive.open(name) as member:
                 array = np.lib.format.read_array(member, allow_pickle=False)
         except KeyError:
             raise ModelFileError(
@@ -433,12 +444,15 @@ class _ArrayReader:
             raise ModelFileError(
                 f"{self.path}: corrupted model file: cannot read {name} ({exc})"
             ) from exc
-        if array.dtype.str != entry.get("dtype") or list(array.shape) != entry.get("shape"):
-            raise ModelFileError(
-                f"{self.path}: corrupted model file: {name} holds dtype {array.dtype.str} shape "
-                f"{list(array.shape)}, the manifest says {entry.get('dtype')} {entry.get('shape')}"
-            )
+        self._check_entry(name, array.dtype, array.shape, entry)
         return array
+
+    def _check_entry(self, name: str, dtype: np.dtype, shape: tuple, entry: dict) -> None:
+        if dtype.str != entry.get("dtype") or list(shape) != entry.get("shape"):
+            raise ModelFileError(
+                f"{self.path}: corrupted model file: {name} holds dtype {dtype.str} shape "
+                f"{list(shape)}, the manifest says {entry.get('dtype')} {entry.get('shape')}"
+            )
 
 
 _NODE_KEYS = {
