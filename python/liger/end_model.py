@@ -37,6 +37,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from ._checks.labels import check_labels
+from ._checks.state import state_array, state_int
 from ._checks.validation import (
     as_embeddings,
     as_probabilities,
@@ -383,6 +384,14 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
         if not self.warm_start or not hasattr(self, "coef_"):
             return False
         return self.coef_.shape == (d, K) and (self.cv_scores_ is not None) == has_dev
+
+    def _check_state(self) -> None:
+        """The fitted state's schema (checked by :func:`liger.load` before the model is used)."""
+        if "coef_" not in vars(self):
+            return
+        K = state_int(self, "n_classes_", 2)
+        state_array(self, "coef_", "f", (None, K), finite=True)
+        state_array(self, "intercept_", "f", (K,), finite=True)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """``P(y | x)``, shape (n, K)."""

@@ -59,12 +59,19 @@ any change here, as long as its value is made of the types above. An attribute o
 makes :func:`save` raise ``TypeError`` naming it (e.g. ``Liger.end_model_.coef_``). A class may
 declare ``_persistence_transient = ("_cache", ...)``, attributes *not* saved (caches, locks), and
 a method ``_after_load(self)`` that rebuilds them; it runs after the state is restored.
+
+On load, a state entry must be an identifier, not a dunder, not a parameter and not a name of
+the class (a method, property or class attribute it would shadow); then the class's
+``_check_state(self)``, its schema (shapes, dtypes, ranges: :mod:`liger._checks.state`), checks
+the restored state before anything uses it. Either refusal is a :class:`ModelFileError` naming
+the entry.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -547,6 +554,10 @@ class _Decoder:
             cls = self._class(node["dataclass"], True, where)
             if type(node["fields"]) is not dict:
                 raise self._corrupt(where, "'fields' must be an object")
+            names = {f.name for f in dataclasses.fields(cls)}
+            unknown = sorted(set(node["fields"]) - names)
+            if unknown:
+                raise self._corrupt(where, f"{cls.__name__} has no fields {unknown}")
             values = {k: self.decode(v, f"{where}.{k}") for k, v in node["fields"].items()}
             init = {f.name for f in dataclasses.fields(cls) if f.init}
             try:
@@ -572,13 +583,41 @@ class _Decoder:
                 f"{self.path}: {where}: the saved parameters of {cls.__name__} do not fit this "
                 f"liger's {cls.__name__} ({exc})"
             ) from exc
+        for k in node["state"]:
+            problem = _state_name_problem(cls, k, params)
+            if problem is not None:
+                raise self._corrupt(f"{where}.{k}", problem)
         self.objects[number] = obj  # before the state: the state may refer back to it
         for k, v in node["state"].items():
             setattr(obj, k, self.decode(v, f"{where}.{k}"))
+        check = getattr(cls, "_check_state", None)  # the class's schema of its fitted state
+        if check is not None:
+            try:
+                check(obj)
+            except (TypeError, ValueError) as exc:
+                raise self._corrupt(where, f"state entry {exc}") from exc
         after_load = getattr(obj, "_after_load", None)
         if after_load is not None:
             after_load()
         return obj
+
+
+_NO_ATTRIBUTE = object()
+
+
+def _state_name_problem(cls: type, name: Any, params: dict) -> str | None:
+    """Why a state entry may not be set on an instance of ``cls`` (None: it may): not an
+    identifier, a dunder, a parameter, or a name of the class (a method, property or class
+    attribute it would shadow)."""
+    if not isinstance(name, str) or not name.isidentifier():
+        return f"{name!r} is not an attribute name"
+    if name.startswith("__") and name.endswith("__"):
+        return "dunder names are refused"
+    if name in params:
+        return "a parameter, not a fitted attribute"
+    if inspect.getattr_static(cls, name, _NO_ATTRIBUTE) is not _NO_ATTRIBUTE:
+        return f"would shadow {cls.__name__}.{name} (a method, property or class attribute)"
+    return None
 
 
 def load(path: str | os.PathLike) -> Any:

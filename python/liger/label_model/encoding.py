@@ -26,6 +26,11 @@ class _Blocks:
 
     def __init__(self, m: int, cardinality: int) -> None:
         width = cardinality + 1
+        if width < 2:  # a block of width 0 or 1 never fills: the loop below would not end
+            raise ValueError(
+                f"log tables: expected K + 1 >= 2 entries per LF, got {width} (cardinality "
+                f"{cardinality})"
+            )
         size = 1
         while width ** (size + 1) <= BLOCK_ENTRIES:
             size += 1

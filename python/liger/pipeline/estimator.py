@@ -47,6 +47,7 @@ from ..splits import (
 from .output import SetOutputMixin, column_names, index_of
 from .output import frame as pandas_frame
 from .partition import assign, spherical_kmeans
+from .state import check_liger_state, owned
 
 PARTITION_CANDIDATES = (1, 2, 3, 4)
 
@@ -266,8 +267,8 @@ of shape (K,), default=None
                     dev[0], dev_scores, dev_indices, L_train, metric
                 )
             # A fitted model owns what it keeps: the caller may reuse its buffers after fit.
-            self._L_support = _owned(L_train, lf_names_from)
-            self._X_support = _owned(X_train, X_given)
+            self._L_support = owned(L_train, lf_names_from)
+            self._X_support = owned(X_train, X_given)
             return train, dev_votes
 
         self._fit_from_searched_votes(L_train, X_train, L_dev, X_dev, y_dev, search, X_train)
@@ -549,6 +550,8 @@ of shape (K,), default=None
     def _partition_state(self):
         return self.partitions_, self.centroids_, self.label_models_, self.global_label_model_
 
+    _check_state = check_liger_state  # the fitted state's schema, checked by liger.load
+
     def _log(self, message: str) -> None:
         if self.verbose:
             import sys
@@ -691,10 +694,3 @@ of shape (K,), default=None
 
 
 MIN_PART_SIZE = 100
-
-
-def _owned(array: np.ndarray, given: Any) -> np.ndarray:
-    """``array`` if the fit allocated it (converting ``given``), else a copy: models own arrays."""
-    if array is not given and array.flags.owndata and not isinstance(array, np.memmap):
-        return array
-    return array.copy()
