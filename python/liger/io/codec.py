@@ -75,7 +75,6 @@ import inspect
 import json
 import math
 import os
-import secrets
 import warnings
 import zipfile
 from typing import Any, Callable
@@ -86,6 +85,7 @@ from .._version import __version__
 from . import registry as _classes
 from .errors import ModelFileError
 from .limits import MAX_MANIFEST_BYTES, MAX_MEMBER_BYTES, check_members, check_npy_header
+from .temporaries import remove_stale_temporaries, temporary_name
 
 __all__ = [
     "FORMAT_VERSION",
@@ -311,7 +311,10 @@ def save(model: Any, path: str | os.PathLike) -> None:
     }
     path = _fspath(path)
     directory, base = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+    # Named recognisably, with the writer's pid: a save killed outright (SIGKILL, power loss)
+    # cannot remove its temporary, so the next save of this path removes those of dead writers.
+    remove_stale_temporaries(directory, base)
+    temporary = temporary_name(directory, base)
     try:
         with open(temporary, "xb") as handle:
             with zipfile.ZipFile(handle, "w") as archive:
