@@ -78,6 +78,12 @@ def _run(args) -> int:
     else:
         progress(f"loading {args.path}")
         dataset = load_wrench(args.path, embeddings=args.embeddings)
+    for split in (dataset.valid, dataset.test):  # checked before any fit, not after all of them
+        if split.y is None:
+            raise ValueError(
+                f"{args.path}: {split.name}.json has no gold labels (no item has a 'label'); "
+                "liger run tunes on valid and scores on test, so both need them"
+            )
     with warnings.catch_warnings():
         # Fallback notes of the label model (rare LFs get the prior) are for library users.
         warnings.simplefilter("ignore", LabelModelWarning)

@@ -60,6 +60,7 @@ from scipy.special import expit
 
 from ._checks.fit_inputs import as_features, check_sample_weight, check_targets
 from ._checks.labels import check_labels
+from ._checks.state import state_array, state_int
 from ._checks.validation import (
     as_embeddings,
     as_probabilities,
@@ -512,6 +513,14 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
         if not self.warm_start or not hasattr(self, "coef_"):
             return False
         return self.coef_.shape == (d, K) and (self.cv_scores_ is not None) == has_dev
+
+    def _check_state(self) -> None:
+        """The fitted state's schema (checked by :func:`liger.load` before the model is used)."""
+        if "coef_" not in vars(self):
+            return
+        K = state_int(self, "n_classes_", 2)
+        state_array(self, "coef_", "f", (None, K), finite=True)
+        state_array(self, "intercept_", "f", (K,), finite=True)
 
     @property
     def n_features_in_(self) -> int:

@@ -179,7 +179,8 @@ def test_liger_reads_narrow_votes_without_widening(dtype):
         warnings.simplefilter("ignore")
         narrow = liger.Liger(random_state=0).fit(L, X, L[dev], X[dev], y[dev])
         wide = liger.Liger(random_state=0).fit(L64, X, L64[dev], X[dev], y[dev])
-    assert narrow._L_support is L  # borrowed, not widened
+    # Kept in its own dtype (not widened), and owned: a copy, not the caller's buffer.
+    assert narrow._L_support.dtype == L.dtype and not np.shares_memory(narrow._L_support, L)
     np.testing.assert_array_equal(narrow.thresholds_, wide.thresholds_)
     np.testing.assert_array_equal(narrow.predict_proba(L, X), wide.predict_proba(L64, X))
     np.testing.assert_array_equal(narrow.transform(L, X), wide.transform(L64, X))

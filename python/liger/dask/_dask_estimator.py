@@ -44,6 +44,7 @@ from ._dask_search import (
     _nearest_votes,
     aligned_rows,
     as_row_chunked,
+    global_rows,
     is_dask,
     tree_reduce,
 )
@@ -58,7 +59,33 @@ def _extended(L, candidate, scores, thresholds, higher_is_better):
 
 def _chunk_statistics(L, candidate, scores, thresholds, higher_is_better, K, pairwise, offset, n):
     votes = _extended(L, candidate, scores, thresholds, higher_is_better)
-    return VoteStatistics.from_votes(votes, K, row_offset=offset, total_rows=n, pairwise=pairwise)
+    try:
+        return VoteStatistics.from_votes(
+            votes, K, row_offset=offset, total_rows=n, pairwise=pairwise
+        )
+    except (TypeError, ValueError) as exc:
+        raise global_rows(exc, offset) from exc
+
+
+def _first_row(block_info) -> int:
+    """The first global row of a ``map_blocks`` block (0 when Dask gives no block_info)."""
+    try:
+        return int(block_info[0]["array-location"][0][0])
+    except (TypeError, KeyError, IndexError):
+        return 0
+
+
+def _rows_named(function):
+    """A ``map_blocks`` function whose errors name global rows (see :func:`global_rows`)."""
+
+    def run(*args, block_info=None, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise global_rows(exc, _first_row(block_info)) from exc
+
+    run.__name__ = run.__qualname__ = function.__name__
+    return run
 
 
 def _merge_statistics(*parts: VoteStatistics) -> VoteStatistics:
@@ -122,6 +149,7 @@ class DaskNearestVotes(NearestVotes):
 
 
 # ------------------------------------------------------------------------ the estimator
+@_rows_named
 def _proba_block(L, X, scores, votes, model, higher_is_better):
     """P(y | extended votes) of one chunk: the fitted model's own ``_proba_extended``."""
     L = as_votes("L", L, allow_empty_rows=True)
@@ -130,12 +158,14 @@ def _proba_block(L, X, scores, votes, model, higher_is_better):
     return model._proba_extended(L_ext, as_embeddings("X", X))
 
 
+@_rows_named
 def _transform_block(L, scores, votes, thresholds, K, higher_is_better):
     L = as_votes("L", L, allow_empty_rows=True)
     check_votes_below("L", L, K, " from fit")
     return NearestVotes(L, votes, scores, higher_is_better).extend(thresholds)
 
 
+@_rows_named
 def _end_model_block(X, end_model):
     return end_model.predict_proba(as_embeddings("X", X))
 

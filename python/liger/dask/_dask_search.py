@@ -12,6 +12,7 @@ the single-machine path whatever the chunking.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import dask
@@ -129,16 +130,33 @@ class SupportBase:
 
 
 # ------------------------------------------------------------------------------------ tasks
-def _search_shard(queries, base, L_base, offset, metric, n_jobs, where, names):
+_ROW = re.compile(r"\b(rows?) (\d+)(\.\.(\d+))?")
+
+
+def global_rows(exc: Exception, first: int, where: str = "") -> Exception:
+    """``exc`` (a chunk's ValueError / TypeError) with every "row N" of its message shifted by
+    ``first``, the chunk's first global row: errors name rows of the whole array."""
+
+    def shift(match) -> str:
+        tail = "" if match.group(4) is None else f"..{int(match.group(4)) + first}"
+        return f"{match.group(1)} {int(match.group(2)) + first}{tail}"
+
+    message = _ROW.sub(shift, str(exc)) + (f" (in the chunk of {where})" if where else "")
+    return type(exc)(message)
+
+
+def _search_shard(queries, base, L_base, offset, first, metric, n_jobs, where, names):
     """Best support point per (query, LF) inside one base shard, with global indices and the
     winner's vote. Runs on a worker; ``n_jobs`` bounds the kernel's threads there; errors name
-    ``names`` (queries, base, votes)."""
+    ``names`` (queries, base, votes) and global rows (``first``: the query chunk's first row,
+    ``offset``: the base shard's)."""
     try:
         scores, indices = search_nearest(
             queries, base, L_base, metric=metric, n_jobs=n_jobs, names=names
         )
     except (TypeError, ValueError) as exc:  # rows in the message are relative to the chunk
-        raise type(exc)(f"{exc} (in the chunk of {where})") from exc
+        start = first if str(exc).startswith(f"{names[0]}:") else offset
+        raise global_rows(exc, start, where) from exc
     votes = support_votes(indices, np.asarray(L_base)).astype(np.int64)
     return scores, np.where(indices >= 0, indices + offset, -1), votes
 
@@ -215,6 +233,7 @@ def _nearest_votes(
                 X_shard,
                 L_shard,
                 offset,
+                first,
                 metric,
                 n_jobs,
                 f"query rows {first}..{first + rows - 1} and base rows "

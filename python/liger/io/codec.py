@@ -10,7 +10,10 @@ at worst describe a wrong model. (Pickling the estimators works too, with pickle
 File format, version 1.0
 ------------------------
 The file is a ZIP archive, readable by ``numpy.load`` like any ``.npz``; members are stored
-uncompressed with fixed timestamps, so the same model always gives the same bytes:
+uncompressed with fixed timestamps, so the same model always gives the same bytes. ``load``
+accepts stored members only, each name once, each declaring at most the file's size and
+:data:`MAX_MEMBER_BYTES` (64 GiB; the manifest :data:`MAX_MANIFEST_BYTES`, 64 MiB), see
+:mod:`liger.io.limits`:
 
 ``manifest.json``
     UTF-8 JSON object with the keys
@@ -56,16 +59,22 @@ any change here, as long as its value is made of the types above. An attribute o
 makes :func:`save` raise ``TypeError`` naming it (e.g. ``Liger.end_model_.coef_``). A class may
 declare ``_persistence_transient = ("_cache", ...)``, attributes *not* saved (caches, locks), and
 a method ``_after_load(self)`` that rebuilds them; it runs after the state is restored.
+
+On load, a state entry must be an identifier, not a dunder, not a parameter and not a name of
+the class (a method, property or class attribute it would shadow); then the class's
+``_check_state(self)``, its schema (shapes, dtypes, ranges: :mod:`liger._checks.state`), checks
+the restored state before anything uses it. Either refusal is a :class:`ModelFileError` naming
+the entry.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 import math
 import os
-import secrets
 import warnings
 import zipfile
 from typing import Any, Callable
@@ -74,9 +83,14 @@ import numpy as np
 
 from .._version import __version__
 from . import registry as _classes
+from .errors import ModelFileError
+from .limits import MAX_MANIFEST_BYTES, MAX_MEMBER_BYTES, check_members, check_npy_header
+from .temporaries import remove_stale_temporaries, temporary_name
 
 __all__ = [
     "FORMAT_VERSION",
+    "MAX_MANIFEST_BYTES",
+    "MAX_MEMBER_BYTES",
     "ModelFileError",
     "ModelVersionWarning",
     "load",
@@ -100,11 +114,6 @@ def __getattr__(name: str) -> Any:
     if name == "REGISTERED_CLASSES":
         return _classes.REGISTERED_CLASSES
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class ModelFileError(ValueError):
-    """A file :func:`load` refuses: not a liger model, corrupted or truncated, or written by an
-    incompatible (newer) version. The message names the path and the problem."""
 
 
 class ModelVersionWarning(UserWarning):
@@ -302,7 +311,10 @@ def save(model: Any, path: str | os.PathLike) -> None:
     }
     path = _fspath(path)
     directory, base = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+    # Named recognisably, with the writer's pid: a save killed outright (SIGKILL, power loss)
+    # cannot remove its temporary, so the next save of this path removes those of dead writers.
+    remove_stale_temporaries(directory, base)
+    temporary = temporary_name(directory, base)
     try:
         with open(temporary, "xb") as handle:
             with zipfile.ZipFile(handle, "w") as archive:
@@ -329,9 +341,15 @@ def _open(path: str) -> zipfile.ZipFile:
             f"starts with {head!r})"
         )
     try:
-        return zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(path)
     except _ZIP_ERRORS as exc:
         raise ModelFileError(f"{path}: corrupted or truncated model file ({exc})") from exc
+    try:
+        check_members(path, archive, MANIFEST, MANIFEST_CHECKSUM)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
 
 
 def _read_small(path: str, archive: zipfile.ZipFile, name: str) -> bytes:
@@ -422,6 +440,9 @@ class _ArrayReader:
                     "the manifest"
                 )
             with self.archive.open(name) as member:
+                dtype, shape = check_npy_header(self.path, name, member, self.archive)
+            self._check_entry(name, dtype, shape, entry)
+            with self.archive.open(name) as member:
                 array = np.lib.format.read_array(member, allow_pickle=False)
         except KeyError:
             raise ModelFileError(
@@ -433,12 +454,15 @@ class _ArrayReader:
             raise ModelFileError(
                 f"{self.path}: corrupted model file: cannot read {name} ({exc})"
             ) from exc
-        if array.dtype.str != entry.get("dtype") or list(array.shape) != entry.get("shape"):
-            raise ModelFileError(
-                f"{self.path}: corrupted model file: {name} holds dtype {array.dtype.str} shape "
-                f"{list(array.shape)}, the manifest says {entry.get('dtype')} {entry.get('shape')}"
-            )
+        self._check_entry(name, array.dtype, array.shape, entry)
         return array
+
+    def _check_entry(self, name: str, dtype: np.dtype, shape: tuple, entry: dict) -> None:
+        if dtype.str != entry.get("dtype") or list(shape) != entry.get("shape"):
+            raise ModelFileError(
+                f"{self.path}: corrupted model file: {name} holds dtype {dtype.str} shape "
+                f"{list(shape)}, the manifest says {entry.get('dtype')} {entry.get('shape')}"
+            )
 
 
 _NODE_KEYS = {
@@ -533,6 +557,10 @@ class _Decoder:
             cls = self._class(node["dataclass"], True, where)
             if type(node["fields"]) is not dict:
                 raise self._corrupt(where, "'fields' must be an object")
+            names = {f.name for f in dataclasses.fields(cls)}
+            unknown = sorted(set(node["fields"]) - names)
+            if unknown:
+                raise self._corrupt(where, f"{cls.__name__} has no fields {unknown}")
             values = {k: self.decode(v, f"{where}.{k}") for k, v in node["fields"].items()}
             init = {f.name for f in dataclasses.fields(cls) if f.init}
             try:
@@ -558,13 +586,41 @@ class _Decoder:
                 f"{self.path}: {where}: the saved parameters of {cls.__name__} do not fit this "
                 f"liger's {cls.__name__} ({exc})"
             ) from exc
+        for k in node["state"]:
+            problem = _state_name_problem(cls, k, params)
+            if problem is not None:
+                raise self._corrupt(f"{where}.{k}", problem)
         self.objects[number] = obj  # before the state: the state may refer back to it
         for k, v in node["state"].items():
             setattr(obj, k, self.decode(v, f"{where}.{k}"))
+        check = getattr(cls, "_check_state", None)  # the class's schema of its fitted state
+        if check is not None:
+            try:
+                check(obj)
+            except (TypeError, ValueError) as exc:
+                raise self._corrupt(where, f"state entry {exc}") from exc
         after_load = getattr(obj, "_after_load", None)
         if after_load is not None:
             after_load()
         return obj
+
+
+_NO_ATTRIBUTE = object()
+
+
+def _state_name_problem(cls: type, name: Any, params: dict) -> str | None:
+    """Why a state entry may not be set on an instance of ``cls`` (None: it may): not an
+    identifier, a dunder, a parameter, or a name of the class (a method, property or class
+    attribute it would shadow)."""
+    if not isinstance(name, str) or not name.isidentifier():
+        return f"{name!r} is not an attribute name"
+    if name.startswith("__") and name.endswith("__"):
+        return "dunder names are refused"
+    if name in params:
+        return "a parameter, not a fitted attribute"
+    if inspect.getattr_static(cls, name, _NO_ATTRIBUTE) is not _NO_ATTRIBUTE:
+        return f"would shadow {cls.__name__}.{name} (a method, property or class attribute)"
+    return None
 
 
 def load(path: str | os.PathLike) -> Any:

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from .._checks.labels import check_labels
-from .._checks.validation import ABSTAIN, check_random_state
+from .._checks.state import state_array, state_int, state_probabilities
+from .._checks.validation import ABSTAIN, MAX_CLASSES, check_random_state
 from .._checks.votes import check_vote_matrix
 from .._estimator import ParamsMixin, SaveMixin
 from ..metrics import compute as compute_metrics
@@ -101,6 +102,17 @@ class VoteModel(ParamsMixin, SaveMixin):
     _INPUT_KIND = "votes"  # scikit-learn tags: an integer vote matrix, fit(L) needs no y
     # Whether predict_proba reads EncodedVotes (the label model's posterior lookups) as votes.
     _READS_ENCODED = False
+
+    def _check_state(self) -> tuple[int, int] | None:
+        """The fitted state's schema (what :func:`liger.load` checks before the model is used):
+        ``(K, m)``, or None when not fitted. Subclasses extend it."""
+        if self._FITTED not in vars(self):
+            return None
+        K = state_int(self, "_cardinality", 2, MAX_CLASSES)
+        m = state_int(self, "n_lfs_", 1)
+        state_probabilities(self, "class_balance_", K)
+        state_array(self, "coverage_", "f", (m,), low=-1e-6, high=1 + 1e-6)
+        return K, m
 
     def _checked_votes(self, L: Any) -> Any:
         """Validated votes (dense in their own dtype, or CSR) with the fitted number of LFs, or

@@ -26,6 +26,11 @@ class _Blocks:
 
     def __init__(self, m: int, cardinality: int) -> None:
         width = cardinality + 1
+        if width < 2:  # a block of width 0 or 1 never fills: the loop below would not end
+            raise ValueError(
+                f"log tables: expected K + 1 >= 2 entries per LF, got {width} (cardinality "
+                f"{cardinality})"
+            )
         size = 1
         while width ** (size + 1) <= BLOCK_ENTRIES:
             size += 1
@@ -103,6 +108,10 @@ class EncodedVotes:
         self.cardinality = K
         self._blocks = _Blocks(L.shape[1], K)
         self.codes = _codes_of(L, self._blocks, DEFAULT_CHUNK_ROWS)
+
+    def block_of(self, j: int) -> int:
+        """The row of :attr:`codes` (the block) LF ``j``'s votes are encoded in."""
+        return self._blocks.block_of(int(j))
 
     def update(self, L: Any, columns) -> None:
         """Re-encode the blocks of ``columns`` from ``L``, the (n, m) votes after they changed."""

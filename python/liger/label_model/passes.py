@@ -10,6 +10,27 @@ from scipy import sparse
 from .._checks.validation import ABSTAIN
 from .chunks import _VoteEntries, dense_rows
 
+# The pairwise statistics and the triplet model's moments hold a few (F + 1) x (F + 1) arrays,
+# F the (LF, class) votes that occur (at most m K): measured, about 77 F^2 bytes at the peak of
+# LabelModel.fit. Beyond this many (about 1.9 GB) they are refused before anything is allocated.
+MAX_PAIRWISE_FEATURES = 5000
+PEAK_BYTES_PER_ENTRY = 77
+
+
+def check_pairwise_features(F: int, m: int, K: int) -> None:
+    """Refuse pairwise statistics of more than :data:`MAX_PAIRWISE_FEATURES` features."""
+    if F > MAX_PAIRWISE_FEATURES:
+        need = PEAK_BYTES_PER_ENTRY * (F + 1) ** 2 / 1e9
+        cap = PEAK_BYTES_PER_ENTRY * (MAX_PAIRWISE_FEATURES + 1) ** 2 / 1e9
+        raise MemoryError(
+            f"L: the label model's pairwise statistics of m = {m} LFs x K = {K} classes hold "
+            f"F = {F} distinct (LF, class) votes, and need about {PEAK_BYTES_PER_ENTRY} F^2 "
+            f"bytes = {need:.1f} GB; the limit is F <= {MAX_PAIRWISE_FEATURES} (about "
+            f"{cap:.1f} GB). Use label_model='majority' (no pairwise statistics), fewer LFs, or "
+            "fewer classes per LF"
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # The passes
 
@@ -39,6 +60,7 @@ def _sparse_moments(L, cardinality: int, chunk_size: int):
     counts = _vote_counts(L, K, chunk_size)
     features = np.flatnonzero(counts[:, 1:].ravel() > 0)
     F = features.size
+    check_pairwise_features(F, m, K)
     lookup = np.full(m * K, -1, dtype=np.int64)
     lookup[features] = np.arange(F)
     gram = np.zeros((F + 1, F + 1), dtype=np.int64)

@@ -95,6 +95,7 @@ from .passes import (
     _union_ranges,
     _vote_counts,
     _wins,
+    check_pairwise_features,
 )
 
 # Rows used to estimate the class balance by profile likelihood (systematic sample beyond it):
@@ -351,6 +352,7 @@ class VoteStatistics:
         features = np.union1d(self.features, other.features)
         gram = keys = patterns = counts = None
         if self.pairwise:
+            check_pairwise_features(features.size, self.n_lfs, self.cardinality)
             gram = np.zeros((features.size + 1, features.size + 1), dtype=np.int64)
             for part in (self, other):
                 index = np.append(np.searchsorted(features, part.features), features.size)
@@ -440,6 +442,8 @@ class VoteStatistics:
         features = np.union1d(
             self.features[self.features // K != j], j * K + np.flatnonzero(counts[j, 1:] > 0)
         )
+        if self.pairwise:
+            check_pairwise_features(features.size, m, K)
         changed = np.flatnonzero(old != new)
         # Per flat feature code (LF l, class b) of the *other* LFs: the change in its
         # co-occurrence with each of LF j's classes (rows K) and with "two or more votes" (row K).
@@ -585,6 +589,7 @@ def _dense_moments(
         features = np.arange(m * K)
         selected = None  # all candidates; the ones that never occur are dropped at the end
     width = features.size
+    check_pairwise_features(width, m, K)
     # Wide indicator blocks get fewer rows so that one block stays under ~16 MB.
     step = max(1, min(chunk_size, 1 << 20, max(n, 1), max(1024, (1 << 22) // (width + 1))))
     block = np.empty((step, width + 1), dtype=np.float32)

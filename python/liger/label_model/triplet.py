@@ -99,6 +99,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks.state import state_array
 from .._checks.votes import check_cardinality, check_chunk_size
 from .base import VoteModel, check_fit_rows, check_fit_statistics, softmax_rows
 from .class_balance import (
@@ -578,6 +579,23 @@ class LabelModel(VoteModel, saveable=True):
         with np.errstate(invalid="ignore", divide="ignore"):
             self.accuracies_ = np.where(voted > 0, correct / np.where(voted > 0, voted, 1), np.nan)
         self._cardinality = K
+
+    def _check_state(self) -> tuple[int, int] | None:
+        fitted = super()._check_state()
+        if fitted is None:
+            return None
+        K, m = fitted
+        state_array(self, "cond_probs_", "f", (m, K + 1, K), finite=True, low=0.0, high=1 + 1e-6)
+        state_array(self, "emitted_", "b", (m, K + 1))
+        state_array(self, "identified_", "b", (m, K))
+        state_array(self, "lf_groups_", "iu", (m,), low=0, high=m - 1)
+        state_array(self, "lf_weights_", "f", (m,), finite=True, low=0.0)
+        state_array(self, "accuracies_", "f", (m,), allow_nan=True)
+        # Log tables: -inf (a vote never cast) is allowed, NaN and +inf are not.
+        state_array(self, "_log_flat", "f", (K, m * (K + 1)))
+        if np.isposinf(self._log_flat).any():
+            raise ValueError("_log_flat: expected log-probabilities, got +inf")
+        return fitted
 
     @classmethod
     def from_params(

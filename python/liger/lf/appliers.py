@@ -13,7 +13,9 @@ LFs run. The code key covers everything that can change what the LF returns:
 
 - the bytecode, constants and names of the function (and of functions nested in it), its default
   arguments and closure values;
-- the bound ``resources`` and the ``pre`` preprocessors;
+- the bound ``resources`` and the ``pre`` preprocessors (their code, wherever they are defined);
+- through wrappers: a function wrapped by ``functools.lru_cache`` / ``cache`` / ``wraps`` (any
+  wrapper with ``__wrapped__``) counts by the code it wraps;
 - the module-level (global) names the function reads, by value: a keyword list edited in a
   notebook cell invalidates the LFs that read it. Functions defined in the same module (or in
   ``__main__``) are followed recursively; functions and classes of other modules (libraries) are
@@ -43,12 +45,10 @@ The vote matrix has the smallest signed integer dtype that holds the classes: in
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import pickle
 import sys
 import time
 import traceback
-import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -61,6 +61,8 @@ import numpy as np
 from .._checks.validation import ABSTAIN, resolve_n_jobs
 from .._checks.votes import check_cardinality_param
 from .definition import LabelingFunction, LabelingFunctionError
+from .processes import can_fork as _can_fork
+from .processes import run_in_processes
 
 __all__ = ["ApplyReport", "LFApplier", "apply_lfs"]
 
@@ -614,16 +616,8 @@ def _stack_columns(columns, n: int, K) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ processes
-_FORK_STATE: tuple | None = None  # (lfs, records), read by forked workers
-
-
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
-
-
-def _run_task(task):
-    j, start, stop = task
-    lfs, records = _FORK_STATE
+def _run_task(lfs, records, j: int, start: int, stop: int):
+    """Rows ``start:stop`` of LF j, in a worker process: a result that can travel back."""
     part = _run_rows(lfs[j], records, start, stop)
     if part[0] == "raised":
         exc = part[2]
@@ -631,35 +625,26 @@ def _run_task(task):
             pickle.dumps(exc)
         except Exception:  # an exception that cannot travel back: send its text
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        return j, start, ("raised", part[1], exc, part[3])
+        return ("raised", part[1], exc, part[3])
     if part[0] == "ok":
-        return j, start, ("ok", _narrow(part[1]), part[2])
+        return ("ok", _narrow(part[1]), part[2])
     try:
         pickle.dumps(part[2])
     except Exception:
         part = ("value", part[1], _Repr(repr(part[2])))
-    return j, start, part
+    return part
 
 
 def _run_in_processes(lfs, todo, records, start: int, workers: int) -> dict:
-    """Rows ``start:`` of each LF in ``todo``, split into chunks over forked workers."""
-    global _FORK_STATE
+    """Rows ``start:`` of each LF in ``todo``, split into chunks over forked workers
+    (:mod:`liger.lf.processes`: a dead worker raises an error naming its LF)."""
     n = len(records)
     chunk = max(1000, -(-(n - start) * len(todo) // (4 * workers)))
     tasks = [(j, a, min(a + chunk, n)) for j in todo for a in range(start, n, chunk)]
-    _FORK_STATE = (lfs, records)
-    try:
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns about fork in a multithreaded process; the workers only run
-            # the LFs' Python code, and liger's native core is fork-safe.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            context = multiprocessing.get_context("fork")
-            with context.Pool(processes=min(workers, len(tasks))) as pool:
-                results = pool.map(_run_task, tasks, chunksize=1)
-    finally:
-        _FORK_STATE = None
+    names = [lf.name for lf in lfs]
+    results = run_in_processes(partial(_run_task, lfs, records), tasks, workers, names)
     parts: dict = {j: [] for j in todo}
-    for j, _, part in sorted(results, key=lambda r: (r[0], r[1])):
+    for (j, _, _), part in zip(tasks, results):
         parts[j].append(part)
     return parts
 

@@ -112,7 +112,8 @@ class LabelingFunction:
     def fingerprint(self) -> str | None:
         """Hex digest of everything that decides the LF's votes (see the module docstring);
         None when some part cannot be fingerprinted (then the LF is never cached)."""
-        hasher = _Fingerprint(_module_of(self.func))
+        # The ``pre`` functions count by their code, wherever they are defined.
+        hasher = _Fingerprint(_module_of(self.func), *(_module_of(p) for p in self.pre))
         try:
             hasher.feed(("vectorized", self.vectorized))
             hasher.feed(self.func)

@@ -37,17 +37,23 @@ _METHODS = (types.FunctionType, staticmethod, classmethod, property)
 
 def _module_of(func) -> str | None:
     func = getattr(func, "__func__", func)
-    while isinstance(func, partial):
-        func = func.func
+    for _ in range(100):  # partials and wrappers, followed (a bounded chain: no cycle hangs)
+        if isinstance(func, partial):
+            func = func.func
+        elif _wrapped_of(func) is not None:
+            func = _wrapped_of(func)
+        else:
+            break
     return getattr(func, "__module__", None)
 
 
 class _Fingerprint:
     """A BLAKE2b digest of a Python value, following user code (functions, closures, globals)."""
 
-    def __init__(self, module: str | None):
+    def __init__(self, module: str | None, *code_modules: str | None):
         self._hash = hashlib.blake2b(digest_size=16)
-        self._user_modules = {"__main__", module}
+        # Modules whose functions count by their code (the LF's, its ``pre`` functions').
+        self._user_modules = {"__main__", module, *code_modules}
         self._active: set = set()
 
     def hexdigest(self) -> str:
@@ -81,6 +87,13 @@ class _Fingerprint:
             self.feed(value.func)
             self.feed(sorted(value.resources.items()))
             self.feed(value.pre)
+        elif (wrapped := _wrapped_of(value)) is not None:
+            # A wrapper (functools.lru_cache / cache / wraps, any decorator setting
+            # ``__wrapped__``): keyed by the wrapper and by the function it wraps, followed.
+            self._token("wrapper", type(value).__module__, type(value).__qualname__)
+            if isinstance(value, types.FunctionType):
+                self._feed_function(value)
+            self.feed(wrapped)
         elif isinstance(value, (list, tuple)):
             self._token(type(value).__name__, len(value))
             if _all_plain(value):
@@ -211,6 +224,18 @@ def _global_names(code: types.CodeType) -> frozenset:
         if isinstance(const, types.CodeType):
             names |= _global_names(const)
     return frozenset(names)
+
+
+def _wrapped_of(value):
+    """The function a callable wrapper wraps (its ``__wrapped__``, read from its own namespace,
+    never through ``__getattr__``), or None."""
+    if isinstance(value, (type, types.ModuleType)) or not callable(value):
+        return None
+    try:
+        namespace = vars(value)
+    except TypeError:
+        return None
+    return namespace.get("__wrapped__")
 
 
 def _all_plain(values) -> bool:

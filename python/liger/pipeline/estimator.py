@@ -47,6 +47,7 @@ from .in_sample import InSampleChoices
 from .output import SetOutputMixin, column_names, index_of
 from .output import frame as pandas_frame
 from .partition import assign
+from .state import check_liger_state, owned
 
 
 class Liger(InSampleChoices, ParamsMixin, SetOutputMixin, SaveMixin, saveable=True):
@@ -256,7 +257,7 @@ of shape (K,), default=None
         """
         started = time.perf_counter()
         metric, threads = self._check_settings(has_dev=y_dev is not None)
-        lf_names_from = L_train
+        lf_names_from, X_given = L_train, X_train
         L_train = as_dense_votes("L_train", L_train)
         X_train = as_embeddings("X_train", X_train, threads)
         check_rows("L_train", L_train, "X_train", X_train)
@@ -285,8 +286,9 @@ of shape (K,), default=None
                 dev_votes = NearestVotes.from_search(
                     dev[0], dev_scores, dev_indices, L_train, metric
                 )
-            self._L_support = L_train
-            self._X_support = X_train
+            # A fitted model owns what it keeps: the caller may reuse its buffers after fit.
+            self._L_support = owned(L_train, lf_names_from)
+            self._X_support = owned(X_train, X_given)
             return train, dev_votes
 
         self._fit_from_searched_votes(L_train, X_train, L_dev, X_dev, y_dev, search, X_train)
@@ -432,7 +434,9 @@ of shape (K,), default=None
         fit_thresholds = self.thresholds_ if self.fit_on == "extended" else None
         L_dev_ext = None if dev_votes is None else dev_votes.extend(self.thresholds_)
         self._coverage_train = (train.coverage(None), train.coverage(self.thresholds_))
-        self._dev_for_summary = None if dev is None else (dev[0], L_dev_ext, dev[2])
+        self._dev_for_summary = (
+            None if dev is None else (np.array(dev[0]), L_dev_ext, np.array(dev[2]))
+        )
         self._choose_partitions(X_train, train, fit_thresholds, dev, L_dev_ext)
         self.fallback_, self.guard_ = self._guard_against_majority(
             train, fit_thresholds, dev, L_dev_ext
@@ -480,6 +484,8 @@ of shape (K,), default=None
 
     def _partition_state(self):
         return self.partitions_, self.centroids_, self.label_models_, self.global_label_model_
+
+    _check_state = check_liger_state  # the fitted state's schema, checked by liger.load
 
     def _log(self, message: str) -> None:
         if self.verbose:

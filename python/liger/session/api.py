@@ -22,6 +22,7 @@ incremental update here (``n_partitions`` other than 1, ``fit_on="extended"``,
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,6 +55,7 @@ from ..splits import check_dev_split, infer_cardinality, resolve_tune_metric
 from .engine import (
     _KEEP,
     _as_lf,
+    _atomic,
     _check_names,
     _check_retune,
     _check_supported,
@@ -131,6 +133,13 @@ end_model, cardinality, random_state, n_jobs
     index_ : NeighbourIndex
     build_seconds_ : float
         Wall time of the one-time build (graphs, sweep, first fit).
+
+    Notes
+    -----
+    Every edit (``set_lf``, ``add_lf``, ``remove_lf``, ``set_thresholds``, ``set_dev_labels``)
+    is all-or-nothing: if it raises anything, ``KeyboardInterrupt`` included, the session is
+    exactly as it was before the edit. A session may be shared between threads: its edits and
+    views hold one lock, so they run one at a time (a second thread waits for the first).
     """
 
     def __init__(
@@ -159,6 +168,7 @@ end_model, cardinality, random_state, n_jobs
         n_jobs: int | None = None,
     ) -> None:
         started = time.perf_counter()
+        self._lock = threading.RLock()  # edits and views run one at a time (see Reliability)
         _check_supported(n_partitions, fit_on, extension)
         self.metric, self.min_gain, self.random_state = check_front_end_settings(
             thresholds=thresholds,
@@ -435,6 +445,7 @@ end_model, cardinality, random_state, n_jobs
         return out
 
     # ------------------------------------------------------------------------------ edits
+    @_atomic
     def set_lf(
         self,
         lf: Any,
@@ -482,6 +493,7 @@ end_model, cardinality, random_state, n_jobs
             self._lfs[name] = function
         return self._edit("set_lf", j, columns, threshold, mode)
 
+    @_atomic
     def add_lf(
         self,
         votes: Any,
@@ -524,6 +536,7 @@ end_model, cardinality, random_state, n_jobs
         self.levels_ = np.append(self.levels_, np.nan)
         return self._edit("add_lf", j, columns, threshold, mode, added=True, before=before)
 
+    @_atomic
     def remove_lf(self, lf: Any, *, retune: Any = "default") -> EditReport:
         """Drop one LF and update every posterior (``retune="all"`` re-tunes the others)."""
         j = self._lf_index(lf)
@@ -557,6 +570,7 @@ end_model, cardinality, random_state, n_jobs
         changed, searched = self._reextend(old_thresholds, seconds)
         return self._finish("remove_lf", j, before, started, seconds, changed, fallback + searched)
 
+    @_atomic
     def set_thresholds(self, thresholds: Any) -> EditReport:
         """Move thresholds and update every posterior.
 
@@ -594,6 +608,7 @@ end_model, cardinality, random_state, n_jobs
             "set_thresholds", None, before, started, seconds, changed, fallback + searched
         )
 
+    @_atomic
     def set_dev_labels(self, y_dev: Any, *, retune: Any = "default") -> EditReport:
         """New labels for the dev points (e.g. corrected or newly labelled): the dev objective,
         the class balance where it uses them, and (``retune="all"``) the thresholds follow.

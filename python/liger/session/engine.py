@@ -4,6 +4,7 @@ edit, the re-tuning and the edit's report (:class:`_SessionEngine`, mixed into
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -76,10 +77,79 @@ class _Split:
         )
 
 
+def _atomic(method):
+    """An edit of the session: serialized by the session's lock, and all-or-nothing. If it
+    raises anything (``KeyboardInterrupt`` included), every attribute of the session and of its
+    splits is restored as it was before the edit (see :meth:`_SessionEngine._begin`)."""
+
+    @functools.wraps(method)
+    def edit(self, *args, **kwargs):
+        with self._lock:
+            saved = self._begin()
+            try:
+                return method(self, *args, **kwargs)
+            except BaseException:
+                self._rollback(saved)
+                raise
+            finally:
+                self.__dict__.pop("_journal", None)
+
+    return edit
+
+
+def _locked(method):
+    """A view of the session: run under the session's lock (never beside an edit)."""
+
+    @functools.wraps(method)
+    def view(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return view
+
+
 class _SessionEngine:
     """The Session's engine: the incremental update after an edit (the LF's column, the label
     model's refit, the re-extension, the dev guard, the posteriors), the re-tuning, and the
     snapshot / report of an edit. Reads and writes the state ``Session.__init__`` builds."""
+
+    # ------------------------------------------------------------------ all-or-nothing edits
+    def _begin(self):
+        """What :meth:`_rollback` restores: the session's and its splits' attributes (shallow
+        copies; the containers an edit changes in place copied), and a journal of the array
+        entries an edit overwrites in place (:meth:`_overwrite`), saved as it goes."""
+        state = dict(self.__dict__)
+        state["thresholds_"] = self.thresholds_.copy()
+        state["levels_"] = self.levels_.copy()
+        state["lf_names_"] = list(self.lf_names_)
+        state["history_"] = list(self.history_)
+        state["_lfs"] = dict(self._lfs)
+        splits = {
+            name: dict(vars(split), columns=list(split.columns), candidates=list(split.candidates))
+            for name, split in self._splits.items()
+        }
+        self._journal = []
+        return state, splits
+
+    def _rollback(self, saved) -> None:
+        state, splits = saved
+        for array, index, values in reversed(self.__dict__.get("_journal") or []):
+            array[index] = values
+        for name, split in self._splits.items():
+            split.__dict__.clear()
+            split.__dict__.update(splits[name])
+        self.__dict__.clear()
+        self.__dict__.update(state)
+
+    def _keep(self, array: np.ndarray, index) -> None:
+        """Journal ``array[index]`` before an edit changes it in place (for :meth:`_rollback`)."""
+        journal = self.__dict__.get("_journal")
+        if journal is not None:
+            journal.append((array, index, array[index].copy()))
+
+    def _overwrite(self, array: np.ndarray, index, values) -> None:
+        self._keep(array, index)
+        array[index] = values
 
     def _edit(self, action, j, columns, threshold, mode, added=False, before=None) -> EditReport:
         before = self._snapshot() if before is None else before
@@ -99,7 +169,7 @@ class _SessionEngine:
             self._stats = self._stats.replace_lf(j, train.L, columns[TRAIN])
         seconds["statistics"] = time.perf_counter() - tick
         for split in self._splits.values():
-            split.L[:, j] = columns[split.name]
+            self._overwrite(split.L, (slice(None), j), columns[split.name])
         tick = time.perf_counter()
         self._model = self._fit_label_model()
         seconds["label_model"] = time.perf_counter() - tick
@@ -317,7 +387,8 @@ class _SessionEngine:
         array, saved = self._before["L_ext"][split.name]
         if split.L_ext is array and j not in saved:
             saved[j] = array[:, j].copy()
-        split.L_ext[:, j] = values
+        self._overwrite(split.L_ext, (slice(None), j), values)
+        self._keep(split.encoded.codes, split.encoded.block_of(j))
         split.encoded.update(split.L_ext, [j])
 
     def _finish(self, action, j, before, started, seconds, changed, fallback) -> EditReport:

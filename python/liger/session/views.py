@@ -15,7 +15,7 @@ from ..diagnostics.lf_summary import LFSummary
 from ..end_model import EndModel
 from ..labeler.labeler import Labeler
 from ..search.neighbours import TRAIN
-from .engine import _TUNED_SPLITS, _Split
+from .engine import _TUNED_SPLITS, _locked, _Split
 from .export import labeler_of
 
 
@@ -28,6 +28,7 @@ class _SessionViews:
             raise ValueError(f"split: expected one of {self.splits}, got {split!r}")
         return self._splits[split]
 
+    @_locked
     def predict_proba(self, split: str = TRAIN, *, source: str = "label_model") -> np.ndarray:
         """Class probabilities of every point of a split, shape (q, K) (a read-only view).
 
@@ -43,10 +44,12 @@ class _SessionViews:
         view.flags.writeable = False
         return view
 
+    @_locked
     def predict(self, split: str = TRAIN, *, source: str = "label_model") -> np.ndarray:
         """Most probable class of every point of a split (ties to the lowest class)."""
         return np.argmax(self.predict_proba(split, source=source), axis=1)
 
+    @_locked
     def votes(self, split: str = TRAIN, *, extended: bool = False) -> np.ndarray:
         """The split's vote matrix (a copy), as cast or after extension."""
         part = self._split(split)
@@ -75,6 +78,7 @@ class _SessionViews:
             self._end_model_stale = self._end_model_cold = False
         return self.end_model_
 
+    @_locked
     def lf_summary(self) -> LFSummary:
         """Per-LF table (as :meth:`liger.Liger.lf_summary`): train coverage before / after
         extension, dev accuracy before / after, threshold and level, estimated accuracy."""
@@ -89,6 +93,7 @@ class _SessionViews:
             self.lf_names_,
         )
 
+    @_locked
     def lf_table(self, *, as_frame: bool | None = None):
         """Per-LF coverage, overlaps, conflicts (train) and dev accuracy, as cast and after
         extension (:func:`liger.diagnostics.lf_table`): a pandas DataFrame when pandas is
@@ -104,6 +109,7 @@ class _SessionViews:
             as_frame=as_frame,
         )
 
+    @_locked
     def what_changed(self, split: str = TRAIN, *, as_frame: bool | None = None):
         """What the last edit changed on a split (:func:`liger.diagnostics.what_changed`): labels
         flipped, mean change of the probabilities, coverage before / after, and the dev score
@@ -130,6 +136,7 @@ class _SessionViews:
             as_frame=as_frame,
         )
 
+    @_locked
     def extension_curves(self, *, as_frame: bool | None = None):
         """Per LF and extension level: train coverage and dev accuracy when that LF alone is
         extended (:func:`liger.diagnostics.extension_curves`; plot them with
