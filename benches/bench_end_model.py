@@ -3,7 +3,7 @@
     python benches/bench_end_model.py                 # youtube, median of 15
     python benches/bench_end_model.py ../shared/data/sms --repeat 5
 
-Rows: the full ``Liger(end_model="logreg").fit`` (what the README quotes), the same fit without
+Rows: the full ``Liger(end_model="logreg").fit`` (docs/BENCHMARKS.md), the same fit without
 the end model, the end model's cross-validated fit alone, and the interactive refit
 (``warm_start=True``: the chosen hyperparameters, one fit from the previous coefficients) after
 an edit that silences one LF. Timings are medians of interleaved runs; the machine may be shared.

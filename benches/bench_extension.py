@@ -1,9 +1,9 @@
 """Benchmark: per-LF nearest support point (``liger.nearest_support``) against the usual ways.
 
 Not part of the test run. Prints one table; ``--markdown`` prints it as a Markdown table for
-README.md. Every contender gets the same data (synthetic unit-norm float32 embeddings, uniform on
-the sphere or a mixture of 20 Gaussians, see ``benchlib.py``; m LFs, each voting on a random share
-of the rows drawn from ``--coverage``) and uses all cores:
+docs/BENCHMARKS.md. Every contender gets the same data (synthetic unit-norm float32 embeddings,
+uniform on the sphere or a mixture of 20 Gaussians, see ``benchlib.py``; m LFs, each voting on a
+random share of the rows drawn from ``--coverage``) and uses all cores:
 
   liger-screened  ``liger.nearest_support(Q, X, L, kernel="screened")``: all LFs in one sweep, int8
                   screen (AVX-512 VNNI), every possible winner re-scored exactly.

@@ -1,7 +1,7 @@
 """Benchmark: exact k-NN graphs (``liger.knn_graph``) against faiss, NumPy and the GEMM roof.
 
-Not part of the test run. Prints one table (``--markdown`` for README.md). Every contender gets
-the same unit-norm float32 embeddings (uniform or clustered, see ``benchlib.py``), searches by
+Not part of the test run. Prints one table (``--markdown``: docs/BENCHMARKS.md). Every contender
+gets the same unit-norm float32 embeddings (uniform or clustered, see ``benchlib.py``), searches by
 inner product (= cosine on unit rows) and uses all cores:
 
   liger-screened  ``liger.knn_graph(X, k, kernel="screened")``: one blocked sweep, top-k fused into

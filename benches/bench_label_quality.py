@@ -3,7 +3,7 @@
 Not part of the test run. Usage::
 
     python benches/bench_label_quality.py              # plain-text table
-    python benches/bench_label_quality.py --markdown   # the README table
+    python benches/bench_label_quality.py --markdown   # the docs/BENCHMARKS.md table
     python benches/bench_label_quality.py --seeds 5 --regimes a b f
 
 Regimes (``tests/helpers/dawid_skene.py``): (a) 10 LFs, 30-80 % coverage; (b) 100 sparse annotators,

@@ -2,7 +2,7 @@
 liger's LabelModel is at least majority vote minus 1 point and Snorkel's LabelModel minus 1 point.
 
 Snorkel is not a test dependency: its accuracies are constants recorded from
-``benches/bench_label_quality.py`` (same regimes, same seeds; README "Label model quality").
+``benches/bench_label_quality.py`` (same regimes, same seeds; docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ..helpers.dawid_skene import REGIME_BY_KEY, REGIMES, sample_regime
 
 SEEDS = range(5)
 # Snorkel 0.10 LabelModel (fit(L, n_epochs=500, seed=seed), one torch thread), mean accuracy
-# over seeds 0-4, from `python benches/bench_label_quality.py --seeds 5` (README table).
+# over seeds 0-4, from `python benches/bench_label_quality.py --seeds 5` (docs/BENCHMARKS.md table).
 SNORKEL_ACCURACY = {
     "a": 0.885,
     "b": 0.748,

@@ -97,7 +97,8 @@ of shape (K,), default=None
         multinomial likelihood. An array: as given. With partitions, each part's model gets the
         dev labels of the dev points routed to it (``"dev"``: their frequencies shrunk towards
         the global balance). The dev-label options are unbiased but did not score higher: tuned
-        on valid, test scores of Liger fell on youtube, sms and trec (README, "Class balance").
+        on valid, test scores of Liger fell on youtube, sms and trec
+        (docs/BENCHMARKS.md, "Class balance").
     extension : {"nearest", "radius", "tune"}, default="nearest"
         How an abstaining LF is extended to a point whose nearest support point clears the LF's
         threshold. ``"nearest"``: that point's vote (Liger's rule). ``"radius"``: the
