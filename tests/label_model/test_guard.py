@@ -132,7 +132,8 @@ def test_liger_keeps_a_label_model_that_is_not_worse():
     L_dev, X_dev, y_dev = _data(200, 3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LabelModelWarning)
-        model = Liger(thresholds=None).fit(L, X, L_dev, X_dev, y_dev)
+        # The in-sample dev guard (model_selection="cv" replaces it by the cross-validation).
+        model = Liger(thresholds=None, model_selection="dev").fit(L, X, L_dev, X_dev, y_dev)
     assert model.fallback_ is None and not model.guard_.fell_back
     assert model.guard_.label_model >= model.guard_.majority - 0.02
     # No dev split, or majority vote itself: no guard.

@@ -29,11 +29,15 @@ def _wrench(folder, unlabelled):
 
 
 @pytest.mark.parametrize("unlabelled", ["test", "valid"])
-def test_a_split_without_gold_labels_is_refused_before_any_fit(unlabelled, tmp_path, monkeypatch):
+def test_a_split_without_gold_labels_is_refused_before_any_fit(
+    unlabelled, tmp_path, monkeypatch, capsys
+):
     def no_fit(*args, **kwargs):
         raise AssertionError("evaluate ran: the check came after the fits")
 
     monkeypatch.setattr(liger.report, "evaluate", no_fit)
     folder = _wrench(tmp_path / "nolabels", unlabelled)
-    with pytest.raises(ValueError, match=rf"{unlabelled}\.json has no gold labels"):
-        main(["run", str(folder)])
+    # A user error: one line on stderr, exit status 2.
+    assert main(["run", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{unlabelled}.json has no gold labels" in err[0], err

@@ -32,13 +32,13 @@ LIGER_PARAMS = ("metric", "label_model", "class_balance", "tune_metric", "min_ga
 
 def assert_matches_from_scratch(session, problem, thresholds=None, **params):
     """The session's every output equals a fresh Liger fitted on the session's current votes
-    (by the in-sample rule a Session applies, ``model_selection="dev"``)."""
+    (both make their choices by the same rule: ``model_selection`` of the session)."""
     (_, X, _), (_, X_dev, _), (_, X_test, _) = problem
     L = session.votes("train")
     L_dev, L_test = session.votes("dev"), session.votes("test")
     y_dev = session._splits["dev"].y
     setting = session.thresholds_ if thresholds is None else thresholds
-    params = {"model_selection": "dev", **params}
+    params = {"model_selection": session.model_selection, **params}
     model = Liger(thresholds=setting, **params).fit(L, X, L_dev, X_dev, y_dev)
     np.testing.assert_array_equal(model.thresholds_, session.thresholds_)
     if isinstance(setting, str):
@@ -165,7 +165,8 @@ def reference_retune_lf(session_before, problem, j, new_votes, min_gain=0.01):
         # The label model's dev score (what the tuning compares), before the dev guard.
         thresholds = session_before.thresholds_.copy()
         thresholds[j] = grid[g]
-        return Liger(thresholds=thresholds).fit(L, X, L_dev, X_dev, y_dev).guard_.label_model
+        fresh = Liger(thresholds=thresholds, model_selection="dev")
+        return fresh.fit(L, X, L_dev, X_dev, y_dev).guard_.label_model
 
     best = dev_score(g)
     if not np.isnan(grid).all():
@@ -184,7 +185,9 @@ def reference_retune_lf(session_before, problem, j, new_votes, min_gain=0.01):
 @pytest.mark.parametrize("seed", [2, 3])
 def test_retune_lf_is_the_guarded_step_recomputed_from_scratch(seed):
     problem = make_problem(seed)
-    session = session_of(problem)  # thresholds="tune", retune="auto" -> "lf"
+    # The in-sample rule (the dev guard's score is what the step compares); the cross-validated
+    # one is checked by test_cv_session_matches_from_scratch_fits.
+    session = session_of(problem, model_selection="dev")  # retune "auto" -> "lf"
     assert session.retune == "lf"
     rng = np.random.default_rng(seed)
     for j in (1, 4):
@@ -386,9 +389,7 @@ def test_multiclass_and_youtube_edit_match_from_scratch():
         names=ds.lf_names,
         retune=None,
     )
-    model = Liger(model_selection="dev").fit(
-        ds.train.L, ds.train.X, ds.valid.L, ds.valid.X, ds.valid.y
-    )
+    model = Liger().fit(ds.train.L, ds.train.X, ds.valid.L, ds.valid.X, ds.valid.y)
     np.testing.assert_array_equal(model.thresholds_, session.thresholds_)
     L = ds.train.L.copy()
     L[::2, 4] = -1  # halve one LF's support
@@ -499,3 +500,27 @@ def test_fallback_points_are_searched_exactly_and_only_when_needed():
     again = session.set_thresholds({1: -0.5})  # already settled for a looser threshold: cached
     assert again.fallback_points == 0
     assert_matches_from_scratch(session, problem)
+
+
+def test_cv_session_matches_from_scratch_fits():
+    """The cross-validated rule: at the start and after a full re-tune the session equals
+    ``Liger(thresholds="tune")``; after any other edit ``Liger(thresholds=session.thresholds_)``
+    (the label recipe chosen again by cross-validation for those thresholds)."""
+    problem = make_problem(6)
+    session = session_of(problem, thresholds="tune")
+    assert session.model_selection == "cv" and session.selection_ is not None
+    model = assert_matches_from_scratch(session, problem, thresholds="tune")
+    assert model.selection_.same_as(session.selection_)
+    assert model.cv_score_ == session.cv_score_ and model.cv_se_ == session.cv_se_
+    rng = np.random.default_rng(6)
+    train, dev, test = three(rng, 0.3)
+    session.set_lf(2, train, dev=dev, test=test)  # retune="lf": LF 2 in-sample, recipe by CV
+    model = assert_matches_from_scratch(session, problem)
+    assert model.selection_.same_as(session.selection_)
+    session.set_thresholds({0: 0.1})
+    assert_matches_from_scratch(session, problem)
+    session.add_lf(*three(rng, 0.2)[:1], dev=three(rng, 0.2)[1], test=three(rng, 0.2)[2])
+    assert_matches_from_scratch(session, problem)
+    session.set_thresholds("tune")
+    model = assert_matches_from_scratch(session, problem, thresholds="tune")
+    assert model.selection_.same_as(session.selection_)

@@ -108,7 +108,8 @@ def candidates(extensions=EXTENSIONS, model: str | None = None) -> list[Candidat
 
 
 @saveable
-@dataclass(frozen=True)
+# eq=False: the fields hold NumPy arrays (element-wise ``==``); compare with ``same_as``.
+@dataclass(frozen=True, eq=False)
 class Selection:
     """What the cross-validation chose, and how sure it is (``Liger.selection_``).
 
@@ -143,6 +144,17 @@ class Selection:
     cv_se: float
     majority_score: float
     n_folds: int
+
+    def same_as(self, other: Selection) -> bool:
+        """The same candidates, scores, choice and estimate (bit for bit)."""
+        return (
+            self.metric == other.metric
+            and self.names == other.names
+            and np.array_equal(self.scores, other.scores)
+            and np.array_equal(self.gaps_se, other.gaps_se)
+            and (self.chosen, self.cv_score, self.cv_se, self.majority_score, self.n_folds)
+            == (other.chosen, other.cv_score, other.cv_se, other.majority_score, other.n_folds)
+        )
 
     @property
     def chosen_name(self) -> str:

@@ -67,10 +67,11 @@ from .engine import (
     _unpack,
 )
 from .report import EditReport
+from .selection import MODEL_SELECTIONS, _SessionSelection
 from .views import _SessionViews
 
 
-class Session(_SessionEngine, _SessionViews):
+class Session(_SessionEngine, _SessionSelection, _SessionViews):
     """An incremental Liger session: add, replace, remove LFs or move thresholds, and get new
     probabilities for every point, identical to a from-scratch :class:`liger.Liger` fit.
 
@@ -89,8 +90,12 @@ class Session(_SessionEngine, _SessionViews):
     metric, thresholds, label_model, class_balance, tune_metric, threshold_search, min_gain, \
 end_model, cardinality, random_state, n_jobs
         As in :class:`liger.Liger`. ``thresholds="tune"`` tunes at the start (needs ``dev``).
-        With a dev split, the dev guard of :meth:`liger.Liger.fit` runs after every step
-        (``fallback_``, ``guard_``).
+    model_selection : {"cv", "dev"}, default="cv"
+        As in :class:`liger.Liger`: with a dev split, the choices are made by cross-validation
+        on dev (:mod:`liger.session.selection`): the whole selection at the start and on every
+        full re-tune, the label recipe again after every other edit (``selection_``,
+        ``cv_score_``). ``"dev"``: the in-sample rule, with the dev guard of
+        :meth:`liger.Liger.fit` after every step (``fallback_``, ``guard_``).
     n_partitions : 1, default=1
     fit_on : "original", default="original"
     extension : "nearest", default="nearest"
@@ -105,7 +110,8 @@ end_model, cardinality, random_state, n_jobs
         level only (the guarded per-LF step of the tuning, others fixed), ``"all"`` everything as
         a from-scratch ``Liger(thresholds="tune")`` would, None nothing (the edited LF keeps its
         threshold; a new LF gets the one passed, default no extension). ``"auto"``: ``"lf"`` when
-        ``thresholds="tune"``, else None.
+        ``thresholds="tune"``, else None. (``"lf"`` is in-sample: the cheap interactive step; a
+        full, cross-validated re-decision is ``"all"``.)
     k : int, default=64
         Neighbours per point in the k-NN graphs (see
         :class:`liger.search.neighbours.NeighbourIndex`).
@@ -158,6 +164,7 @@ end_model, cardinality, random_state, n_jobs
         threshold_search: str = "per_lf",
         min_gain: float = 0.01,
         retune: Any = "auto",
+        model_selection: str = "cv",
         end_model: str | None = None,
         cardinality: int | None = None,
         n_partitions: Any = 1,
@@ -179,6 +186,9 @@ end_model, cardinality, random_state, n_jobs
             random_state=random_state,
         )
         self.threshold_search = threshold_search
+        if model_selection not in MODEL_SELECTIONS:
+            raise ValueError(f"model_selection: expected 'cv' or 'dev', got {model_selection!r}")
+        self.model_selection = model_selection
         self.n_jobs = n_jobs
         threads = resolve_n_jobs(n_jobs)
         if retune == "auto":
@@ -244,18 +254,23 @@ end_model, cardinality, random_state, n_jobs
                 self._write_column(split, j)
 
         self._stats = self._recipe.statistics(L_train)
-        self._model = self._fit_label_model()
-        result = choose_thresholds(
-            thresholds,
-            self._splits[TRAIN].nearest(self._higher),
-            self._dev_objective(),
-            has_dev=self._has_dev,
-            threshold_search=threshold_search,
-            min_gain=min_gain,
-        )
-        self.thresholds_ = np.asarray(result.thresholds, dtype=np.float32).copy()
-        self.levels_ = np.asarray(result.levels, dtype=float).copy()
-        self._global_level = result.global_level
+        self._candidate = self._chosen = None
+        self.selection_ = self.cv_score_ = self.cv_se_ = None
+        if self._selects_by_cv() and (thresholds is None or isinstance(thresholds, str)):
+            self._select(thresholds)  # thresholds, levels and the label model, as Liger.fit
+        else:
+            self._model = self._fit_label_model()
+            result = choose_thresholds(
+                thresholds,
+                self._splits[TRAIN].nearest(self._higher),
+                self._dev_objective(),
+                has_dev=self._has_dev,
+                threshold_search=threshold_search,
+                min_gain=min_gain,
+            )
+            self.thresholds_ = np.asarray(result.thresholds, dtype=np.float32).copy()
+            self.levels_ = np.asarray(result.levels, dtype=float).copy()
+            self._global_level = result.global_level
         for split in self._splits.values():
             extended = split.nearest(self._higher).extend(self.thresholds_).astype(self._dtype)
             split.set_extended(extended, self.n_classes_)

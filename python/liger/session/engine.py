@@ -251,7 +251,10 @@ class _SessionEngine:
         model, fallback, comparison = self._model, None, None
         dev = self._splits.get("dev")
         dev_proba = None
-        if dev is not None and self._recipe.kind == "triplet":
+        if self._selects_by_cv():
+            # The cross-validated choice replaces the in-sample dev guard.
+            model, fallback = self._selected_model()
+        elif dev is not None and self._recipe.kind == "triplet":
             dev_proba = model.predict_proba(dev.votes_for(model))
             voter, comparison = fall_back_to_majority(
                 self._recipe,
@@ -279,7 +282,10 @@ class _SessionEngine:
         self._end_model_stale = True
 
     def _fit_label_model(self):
-        """The label model from the train votes' statistics (the same fit as Liger's)."""
+        """The label model from the train votes' statistics (the same fit as Liger's; with the
+        cross-validated selection, the chosen candidate's)."""
+        if self._selects_by_cv() and self._candidate is not None:
+            return self._candidate_model()
         dev = self._splits.get("dev")
         return self._recipe.fit_statistics(self._stats, None if dev is None else dev.y)
 
@@ -305,6 +311,9 @@ class _SessionEngine:
         column must then be exact for every abstaining point (the grid's quantiles)."""
         tick = time.perf_counter()
         searched = sum(self._settle(j, "all", _TUNED_SPLITS) for j in range(self.n_lfs_))
+        if self._selects_by_cv():
+            self._select("tune")
+            return searched, time.perf_counter() - tick
         result = choose_thresholds(
             "tune",
             self._splits[TRAIN].nearest(self._higher),
