@@ -318,6 +318,9 @@ class LabelModel(VoteModel, saveable=True):
         measure) the prior's accuracy, never NaN.
     coverage_ : ndarray of shape (m,)
         Fraction of the fit rows on which each LF voted.
+    n_rows_without_votes_ : int or None
+        Fit rows on which every LF abstained (what they get: see :meth:`predict_proba`;
+        ``predict(..., no_votes="abstain")`` gives them -1). None for :meth:`from_params`.
     identified_ : ndarray of bool, shape (m, K)
         True where LF j's votes for class a have a moment estimate (False: the prior only, or
         LF j never votes a).
@@ -532,6 +535,7 @@ class LabelModel(VoteModel, saveable=True):
         ident[tri.lf, tri.cls] = identified
         self.identified_ = ident
         self.coverage_ = 1.0 - counts[:, 0] / n
+        self.n_rows_without_votes_ = n - stats.n_rows_with_votes
         self.abstention_weights_ = _abstention_weights(
             self.abstentions, tri, float(self.prior_strength)
         )
@@ -617,6 +621,7 @@ class LabelModel(VoteModel, saveable=True):
         model.coverage_ = 1.0 - table[:, 0, :] @ p
         model.lf_groups_ = np.arange(m)
         model.lf_weights_ = np.ones(m)
+        model.n_rows_without_votes_ = None  # no fit rows
         # Given parameters are taken as true: abstentions count in full unless told to ignore them.
         model.abstention_weights_ = np.full(m, 0.0 if model.abstentions == "ignore" else 1.0)
         model._set_derived()
@@ -648,6 +653,18 @@ class LabelModel(VoteModel, saveable=True):
         -------
         ndarray of float64, shape (n, K)
             Rows sum to 1.
+
+        Notes
+        -----
+        A row on which every LF abstains has no cast vote; what it gets depends on
+        ``abstentions``. ``"ignore"``: exactly the prior ``class_balance_``. ``"earned"`` (the
+        default): the prior times ``prod_j P(L_j = -1 | Y = c) ^ (w_j / g_j)``, normalised, with
+        ``w_j = abstention_weights_[j]`` (the LF's evidence ``s / (s + prior_strength)``) and
+        ``g_j`` the size of its duplicate group — so silence moves it away from the classes
+        frequent LFs fire on, and the row is exactly the prior when no LF's abstention depends
+        on the class. ``"full"``: the same with ``w_j = 1``. ``predict(L, no_votes="abstain")``
+        turns these rows into -1 instead of the argmax; ``n_rows_without_votes_`` counts them in
+        the fit.
         """
         L = self._checked_votes(L)
         if self._cardinality != 2:
