@@ -52,9 +52,10 @@ def test_rows_without_votes_get_the_prior_when_abstentions_are_ignored():
     assert np.allclose(ignore.predict_proba(L[empty]), ignore.class_balance_)
     earned = _fit(LabelModel(2), L)
     # earned: the prior times each LF's abstention likelihood to the power of its weight
-    logs = np.log(earned.cond_probs_[:, 0, :]) * (
-        earned.abstention_weights_ * earned.lf_weights_
-    )[:, None]
+    logs = (
+        np.log(earned.cond_probs_[:, 0, :])
+        * (earned.abstention_weights_ * earned.lf_weights_)[:, None]
+    )
     expected = np.log(earned.class_balance_) + logs.sum(axis=0)
     expected = np.exp(expected - expected.max())
     assert np.allclose(earned.predict_proba(L[empty])[0], expected / expected.sum())
