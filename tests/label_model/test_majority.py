@@ -74,9 +74,10 @@ def test_protocol_and_errors():
         MajorityVoter(2).fit(L)
     with pytest.raises(ValueError, match=r"tie_break_policy"):
         voter.predict(L, tie_break_policy="max")
-    # Estimated balance: winners 0, 1, (0 + 1) / 2, 2 -> [0.375, 0.375, 0.25], itself a tie, so
-    # the row without votes abstains too; abstentions count as wrong.
-    assert np.allclose(voter.class_balance_, [0.375, 0.375, 0.25])
+    # Estimated balance: winners 0, 1, (0 + 1) / 2, 2 -> [1.5, 1.5, 1] of 4 rows, shrunk towards
+    # uniform by BALANCE_PRIOR_ROWS = 20 pseudo-rows -> [0.34, 0.34, 0.32], itself a tie, so the
+    # row without votes abstains too; abstentions count as wrong.
+    assert np.allclose(voter.class_balance_, np.array([1.5, 1.5, 1.0]) / 4 * 4 / 24 + 20 / 3 / 24)
     scores = voter.score(L, [0, 1, 0, 1, 2], metrics=["accuracy", "macro_f1"])
     assert scores["accuracy"] == pytest.approx(0.6)
 

@@ -15,10 +15,12 @@ from .._checks.validation import ABSTAIN, MAX_CLASSES, check_random_state
 from .._checks.votes import check_vote_matrix
 from .._estimator import ParamsMixin, SaveMixin
 from ..metrics import compute as compute_metrics
-from .encoding import EncodedVotes
+from .encoding import EncodedVotes, rows_without_votes
 from .statistics import VoteStatistics
 
 TIE_BREAK_POLICIES = ("abstain", "random", "lowest")
+# What predict() gives a row on which every LF abstains (see VoteModel.predict).
+NO_VOTE_POLICIES = ("posterior", "abstain")
 
 # Probabilities closer than this are a tie in predict(). Exact symmetric cases (an all-abstain row
 # with a uniform class balance) are equal only up to rounding after the log/exp round trip.
@@ -139,7 +141,12 @@ class VoteModel(ParamsMixin, SaveMixin):
         return votes
 
     def predict(
-        self, L: Any, tie_break_policy: str = "abstain", random_state: Any = None
+        self,
+        L: Any,
+        tie_break_policy: str = "abstain",
+        random_state: Any = None,
+        *,
+        no_votes: str = "posterior",
     ) -> np.ndarray:
         """Most probable class per row.
 
@@ -151,17 +158,32 @@ class VoteModel(ParamsMixin, SaveMixin):
             Rows whose top probabilities tie (within 1e-9): -1, a random tied class, or the lowest.
         random_state : None, int or numpy Generator, optional
             Seed for ``"random"``.
+        no_votes : {"posterior", "abstain"}, default="posterior"
+            Rows on which every LF abstains. ``"posterior"``: like every other row, the argmax
+            of :meth:`predict_proba` (see that method for what such a row gets: the prior
+            ``class_balance_``, for :class:`LabelModel` times the abstention evidence it has
+            earned), ties following ``tie_break_policy``. ``"abstain"``: -1, whatever the
+            prior says — no LF voted, so the votes say nothing (Snorkel's
+            ``tie_break_policy="abstain"`` with its uniform prior gives these rows -1 too).
 
         Returns
         -------
         ndarray of int64, shape (n,)
-            Classes ``0..K-1``, or -1 for an abstention on a tie.
+            Classes ``0..K-1``, or -1 for an abstention (a tie, or a row without votes with
+            ``no_votes="abstain"``).
         """
         if tie_break_policy not in TIE_BREAK_POLICIES:
             raise ValueError(
                 f"tie_break_policy: expected one of {TIE_BREAK_POLICIES}, got {tie_break_policy!r}"
             )
-        return break_ties(self.predict_proba(L), tie_break_policy, random_state)
+        if not isinstance(no_votes, str) or no_votes not in NO_VOTE_POLICIES:
+            raise ValueError(f"no_votes: expected one of {NO_VOTE_POLICIES}, got {no_votes!r}")
+        if no_votes == "posterior":
+            return break_ties(self.predict_proba(L), tie_break_policy, random_state)
+        votes = self._checked_votes(L)
+        pred = break_ties(self.predict_proba(votes), tie_break_policy, random_state)
+        pred[rows_without_votes(votes)] = ABSTAIN
+        return pred
 
     @property
     def n_features_in_(self) -> int:
@@ -175,6 +197,8 @@ class VoteModel(ParamsMixin, SaveMixin):
         metrics: Any = "accuracy",
         tie_break_policy: str = "abstain",
         random_state: Any = None,
+        *,
+        no_votes: str = "posterior",
     ) -> Any:
         """Evaluate predictions against gold labels.
 
@@ -188,7 +212,7 @@ class VoteModel(ParamsMixin, SaveMixin):
             Among ``"accuracy"``, ``"f1"`` (binary, class 1 positive) and ``"macro_f1"``. One
             name gives its value (a float, scikit-learn's ``score`` convention); a list or tuple
             of names gives a dict of them.
-        tie_break_policy, random_state
+        tie_break_policy, random_state, no_votes
             As in :meth:`predict`; abstentions count as wrong.
 
         Returns
@@ -203,6 +227,6 @@ class VoteModel(ParamsMixin, SaveMixin):
             raise ValueError(
                 f"L and y: expected the same number of rows, got {votes.shape[0]} and {y.shape[0]}"
             )
-        pred = self.predict(votes, tie_break_policy, random_state)
+        pred = self.predict(votes, tie_break_policy, random_state, no_votes=no_votes)
         values = compute_metrics(metrics, y, pred, self._cardinality)
         return values[metrics] if isinstance(metrics, str) else values

@@ -161,3 +161,17 @@ def _log_likelihoods(
             chunk = codes[:, start:stop]
         out[:, start:stop] = _block_sums(tables, chunk)
     return out
+
+
+def rows_without_votes(L: Any, chunk_size: int = DEFAULT_CHUNK_ROWS) -> np.ndarray:
+    """(n,) bool: the rows of a validated vote matrix (dense, CSR, or :class:`EncodedVotes`) on
+    which every LF abstains."""
+    if isinstance(L, EncodedVotes):
+        # A block whose LFs all abstain has code ``offsets[b]`` (every digit v + 1 = 0).
+        return np.all(L.codes == L._blocks.offsets[:, None], axis=0)
+    n = L.shape[0]
+    out = np.empty(n, dtype=bool)
+    for start in range(0, n, chunk_size):
+        stop = min(start + chunk_size, n)
+        out[start:stop] = ~np.any(dense_rows(L, start, stop) != -1, axis=1)
+    return out

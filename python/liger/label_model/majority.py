@@ -19,8 +19,9 @@ class MajorityVoter(VoteModel, saveable=True):
 
     Rows where every LF abstains get ``class_balance_`` as probabilities, so :meth:`predict`
     gives them the most frequent class (a tie, handled by ``tie_break_policy``, only if the class
-    balance itself is uniform). Rows whose vote counts tie get equal probabilities on the tied
-    classes and follow ``tie_break_policy``.
+    balance itself is uniform), or -1 with ``predict(L, no_votes="abstain")``;
+    ``n_rows_without_votes_`` counts them in the fit. Rows whose vote counts tie get equal
+    probabilities on the tied classes and follow ``tie_break_policy``.
 
     Parameters
     ----------
@@ -41,6 +42,9 @@ class MajorityVoter(VoteModel, saveable=True):
         Probabilities given to rows without votes.
     coverage_ : ndarray of shape (m,)
         Fraction of the fit rows on which each LF voted.
+    n_rows_without_votes_ : int
+        Fit rows on which every LF abstained (their probabilities are the prior's, see
+        :meth:`predict_proba`; ``predict(..., no_votes="abstain")`` gives them -1).
     n_lfs_ : int
         Number of LFs seen in ``fit``.
     """
@@ -107,6 +111,7 @@ class MajorityVoter(VoteModel, saveable=True):
         n = stats.n_rows
         self.class_balance_ = fixed
         self.coverage_ = (n - stats.vote_counts[:, 0]) / n
+        self.n_rows_without_votes_ = n - stats.n_rows_with_votes
         self.n_lfs_ = stats.n_lfs
         self._cardinality = K
         return self

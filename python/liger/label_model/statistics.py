@@ -326,6 +326,13 @@ class VoteStatistics:
         n = self.n_rows
         return (n - self.vote_counts[:, 0]) / max(n, 1)
 
+    @property
+    def n_rows_with_votes(self) -> int:
+        """Counted rows on which at least one LF voted (from ``majority_wins``: a row whose top
+        vote count t classes share is counted once in each of their t cells of row t - 1)."""
+        ties = np.arange(1, self.cardinality + 1, dtype=np.int64)
+        return int(np.sum(self.majority_wins.sum(axis=1) // ties))
+
     def balance_sample(self) -> tuple[np.ndarray, np.ndarray]:
         """The sampled vote patterns (P, m) and their counts as float64 weights (P,)."""
         if not self.pairwise:

@@ -118,11 +118,17 @@ def _vote_model_entries(cls, label: str, fitted: Callable, hyper: dict[str, Role
         Entry(
             f"{name}.predict",
             lambda **kw: fitted().predict(**kw),
-            lambda: {"L": L_test, "tie_break_policy": "random", "random_state": 0},
+            lambda: {
+                "L": L_test,
+                "tie_break_policy": "random",
+                "random_state": 0,
+                "no_votes": "abstain",
+            },
             roles={
                 "L": _predict_votes(),
                 "tie_break_policy": choice("abstain", "random", "lowest"),
                 "random_state": RANDOM_STATE,
+                "no_votes": choice("posterior", "abstain"),
             },
             check=check_labels,
             state=fitted,
@@ -148,6 +154,7 @@ def _vote_model_entries(cls, label: str, fitted: Callable, hyper: dict[str, Role
                 "metrics": ["accuracy", "f1"],
                 "tie_break_policy": "lowest",
                 "random_state": None,
+                "no_votes": "posterior",
             },
             roles={
                 "L": _predict_votes().expecting({"zero rows": Reject(mention="L")}),
@@ -157,6 +164,7 @@ def _vote_model_entries(cls, label: str, fitted: Callable, hyper: dict[str, Role
                 ),
                 "tie_break_policy": choice("abstain", "random", "lowest"),
                 "random_state": RANDOM_STATE,
+                "no_votes": choice("posterior", "abstain"),
             },
             check=check_score,
             state=fitted,
