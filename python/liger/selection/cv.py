@@ -258,6 +258,7 @@ def select(
     """
     if fixed is not None:
         extensions, grid = ("fixed",), np.asarray(fixed, dtype=np.float32)[:, None]
+        L_fixed = dev.extend(grid[:, 0])
     cands = candidates(extensions, model)
     factory = ModelFactory(statistics, K)
     y_dev = np.asarray(y_dev, dtype=np.int64)
@@ -274,11 +275,17 @@ def select(
             held, train_rows = folds == f, np.flatnonzero(folds != f)
             for c, cand in enumerate(cands):
                 fitted = factory.fit(cand.recipe(), y_dev[train_rows])
-                post = posteriors.get(id(fitted))
-                if post is None:
-                    post = posteriors[id(fitted)] = (_DevPosterior(fitted, dev, K), fitted)
-                tuner = _Tuner(post[0], grid, y_dev, train_rows, metric, K)
-                pred = tuner.predictions(tuner.tune(cand.extension))
+                if fixed is not None:
+                    # Nothing to tune: each model's predictions of the extended dev votes, once.
+                    pred = posteriors.get(id(fitted))
+                    if pred is None:
+                        pred = posteriors[id(fitted)] = _predictions(fitted, L_fixed)
+                else:
+                    post = posteriors.get(id(fitted))
+                    if post is None:
+                        post = posteriors[id(fitted)] = _DevPosterior(fitted, dev, K)
+                    tuner = _Tuner(post, grid, y_dev, train_rows, metric, K)
+                    pred = tuner.predictions(tuner.tune(cand.extension))
                 oof[c, r, held] = pred[held]
                 fold_scores[c, r, f] = score(metric, y_dev[held], pred[held], K)
     means = np.array(
@@ -303,9 +310,11 @@ def select(
     best = cands[chosen]
     # Refit the chosen candidate on every dev item.
     fitted = factory.fit(best.recipe(), y_dev, quiet=False)
-    post = _DevPosterior(fitted, dev, K)
-    tuner = _Tuner(post, grid, y_dev, np.arange(n), metric, K)
-    columns = tuner.tune(best.extension)
+    if fixed is not None:
+        columns = np.zeros(grid.shape[0], dtype=np.int64)  # the given thresholds
+    else:
+        tuner = _Tuner(_DevPosterior(fitted, dev, K), grid, y_dev, np.arange(n), metric, K)
+        columns = tuner.tune(best.extension)
     selection = Selection(
         metric=metric,
         names=[c.name for c in cands],
@@ -318,6 +327,12 @@ def select(
         n_folds=N_REPEATS * n_splits,
     )
     return selection, best, fitted, thresholds_of(grid, columns), columns
+
+
+def _predictions(model, L: np.ndarray) -> np.ndarray:
+    """A fitted model's labels of the votes ``L``: the argmax of its probabilities (ties to the
+    lowest class; majority vote's rows without votes: its class balance's largest)."""
+    return np.argmax(model.predict_proba(L), axis=1)
 
 
 def _one_se_choice(
