@@ -22,6 +22,7 @@ from ..extension.tuning import (
     support_votes,
 )
 from ..label_model.encoding import EncodedVotes
+from ..label_model.fit_warnings import once_per_fit
 from ..label_model.guard import DevComparison, fall_back_to_majority
 from ..label_model.triplet import LabelModel
 from ..lf.definition import LabelingFunction
@@ -211,7 +212,8 @@ class _SessionEngine:
     def _fit_label_model(self):
         """The label model from the train votes' statistics (the same fit as Liger's)."""
         dev = self._splits.get("dev")
-        return self._recipe.fit_statistics(self._stats, None if dev is None else dev.y)
+        with once_per_fit(self.lf_names_, stacklevel=5):  # its warnings name the LFs
+            return self._recipe.fit_statistics(self._stats, None if dev is None else dev.y)
 
     # ------------------------------------------------------------------------------ tuning
     def _dev_objective(self):
