@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
+import sys
 import warnings
 from collections.abc import Iterator, Sequence
 
@@ -41,11 +43,25 @@ def describe_lfs(indices: np.ndarray) -> str:
     return "[" + ", ".join(parts) + (", ...]" if indices.size > SHOWN else "]")
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` of a warning emitted by this function's caller that points at the
+    first frame outside liger (and contextlib): the user's call of the front end."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE)
+        or frame.f_code.co_filename == contextlib.__file__
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 @contextlib.contextmanager
-def once_per_fit(names: Sequence | None = None, stacklevel: int = 4) -> Iterator[None]:
+def once_per_fit(names: Sequence | None = None) -> Iterator[None]:
     """Collect the :class:`LabelModelWarning` raised inside and emit each distinct one once at
-    the end (``stacklevel``: frames from :func:`warnings.warn` here to the user's call, through
-    ``contextlib`` and the front end's method). Nested uses (a Session edit inside a fit) emit
+    the end, at the user's call of the front end. Nested uses (a Session edit inside a fit) emit
     at the outermost one."""
     outer = _NAMES.get()
     token = _NAMES.set(list(names) if names is not None else outer)
@@ -69,7 +85,7 @@ def once_per_fit(names: Sequence | None = None, stacklevel: int = 4) -> Iterator
                 message = str(record.message)
                 if message not in seen:
                     seen.add(message)
-                    warnings.warn(record.message, stacklevel=stacklevel)
+                    warnings.warn(record.message, stacklevel=_user_stacklevel())
             else:  # as it came (the filters decide again)
                 warnings.warn_explicit(
                     record.message, record.category, record.filename, record.lineno

@@ -344,7 +344,7 @@ of shape (K,), default=None
         dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, resolve_n_jobs(self.n_jobs))
         train, dev_votes = search(dev)
         # Each label-model warning once per fit, naming the LFs (not once per internal model).
-        with once_per_fit(getattr(self, "lf_names_", None), stacklevel=5):
+        with once_per_fit(getattr(self, "lf_names_", None)):
             self._fit_searched(train, X_partitions, dev, dev_votes)
 
     def _fit_searched(self, train, X_train, dev, dev_votes) -> None:

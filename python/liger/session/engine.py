@@ -212,7 +212,7 @@ class _SessionEngine:
     def _fit_label_model(self):
         """The label model from the train votes' statistics (the same fit as Liger's)."""
         dev = self._splits.get("dev")
-        with once_per_fit(self.lf_names_, stacklevel=5):  # its warnings name the LFs
+        with once_per_fit(self.lf_names_):  # its warnings name the LFs
             return self._recipe.fit_statistics(self._stats, None if dev is None else dev.y)
 
     # ------------------------------------------------------------------------------ tuning
