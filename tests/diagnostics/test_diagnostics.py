@@ -14,11 +14,11 @@ from hypothesis.extra import numpy as hnp
 
 import liger
 from liger import Liger, nearest_support
+from liger.diagnostics.plots import plot_extension_curves
 from liger.diagnostics.tables import (
     Table,
     extension_curves,
     lf_table,
-    plot_extension_curves,
     vote_accuracy,
     vote_statistics,
     what_changed,
@@ -230,6 +230,7 @@ def test_extension_curves_match_extending_one_lf_at_a_time():
         "level",
         "threshold",
         "coverage",
+        "train_votes",
         "dev_votes",
         "dev_correct",
         "dev_accuracy",
@@ -245,6 +246,7 @@ def test_extension_curves_match_extending_one_lf_at_a_time():
             dev_votes = dev.extend(thresholds)[:, j]
             row = j * G + g
             assert curves["coverage"][row] == pytest.approx((train_votes != -1).mean())
+            assert curves["train_votes"][row] == (train_votes != -1).sum()
             assert curves["dev_votes"][row] == (dev_votes != -1).sum()
             assert curves["dev_correct"][row] == ((dev_votes == y_dev) & (dev_votes != -1)).sum()
         coverage = curves["coverage"][rows]
@@ -275,14 +277,23 @@ def test_plot_extension_curves_draws_one_line_per_lf_and_marks_the_chosen_level(
     for as_frame in (False, None):
         curves = extension_curves(train, dev, y_dev, names=list("abcd"), as_frame=as_frame)
         chosen = np.array([0.0, 0.2, np.nan, 1.0])
-        figure = plot_extension_curves(curves, chosen_levels=chosen)
-        coverage_axes, accuracy_axes = figure.axes
+        figure = plot_extension_curves(curves, chosen_levels=chosen, x="level", names=list("abcd"))
+        coverage_axes, accuracy_axes = figure.axes[:2]
         # One line per LF plus one marker per chosen (non-NaN) level, on each panel.
         assert len(coverage_axes.lines) == 4 + 3 and len(accuracy_axes.lines) == 4 + 3
         first = coverage_axes.lines[0]
         np.testing.assert_allclose(first.get_xdata(), DEFAULT_LEVELS)
         np.testing.assert_allclose(first.get_ydata(), curves["coverage"][: len(DEFAULT_LEVELS)])
-        assert [t.get_text() for t in accuracy_axes.get_legend().get_texts()] == list("abcd")
+        texts = [t.get_text() for t in accuracy_axes.get_legend().get_texts()]
+        assert texts == [*"abcd", "chosen threshold"]
+        plt.close(figure)
+        # The default x axis: each LF's thresholds (the unextended level 0 has none).
+        figure = plot_extension_curves(curves)
+        first = figure.axes[0].lines[0]
+        G = len(DEFAULT_LEVELS)
+        thresholds = np.asarray(curves["threshold"][:G], dtype=float)
+        np.testing.assert_allclose(first.get_xdata(), thresholds[np.isfinite(thresholds)])
+        assert figure.axes[0].xaxis_inverted()  # cosine: the extension grows rightwards
         plt.close(figure)
     figure, axes = plt.subplots(1, 2)
     assert plot_extension_curves(curves, names=["b"], axes=axes) is figure

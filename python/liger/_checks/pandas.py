@@ -14,9 +14,13 @@ OUTPUTS = ("default", "pandas")
 
 
 def is_pandas(value: Any) -> bool:
-    """True for pandas objects (checked by module name: pandas is never imported here)."""
-    module = type(value).__module__ or ""
-    return module == "pandas" or module.startswith("pandas.")
+    """True for pandas objects and their subclasses (the diagnostics' frames), checked by module
+    name: pandas is never imported here."""
+    for kind in type(value).__mro__[:-1]:
+        module = kind.__module__ or ""
+        if module == "pandas" or module.startswith("pandas."):
+            return True
+    return False
 
 
 def to_numpy(name: str, value: Any) -> np.ndarray:

@@ -5,8 +5,9 @@ coverage and dev accuracy move with an LF's extension level.
   it), as cast and after extension;
 - :func:`what_changed`: two predictions of the same points compared (labels flipped, coverage,
   dev score before and after);
-- :func:`extension_curves` / :func:`plot_extension_curves`: per LF, train coverage and dev
-  accuracy at every extension level of :data:`liger.extension.tuning.DEFAULT_LEVELS`.
+- :func:`extension_curves`: per LF, train coverage and dev accuracy at every extension level of
+  :data:`liger.extension.tuning.DEFAULT_LEVELS` (plotted by
+  :func:`liger.diagnostics.plots.plot_extension_curves`).
 
 Every table is a pandas DataFrame when pandas is installed and a :class:`Table` otherwise (same
 columns, same numbers; ``as_frame=False`` asks for the plain one). pandas and matplotlib are
@@ -34,6 +35,7 @@ from .._checks.validation import (
 )
 from ..extension.tuning import DEFAULT_LEVELS, NearestVotes, threshold_grid
 from ..metrics import compute
+from .frames import full_frame
 
 
 class Table:
@@ -95,13 +97,33 @@ class Table:
         pandas = _import("pandas", "pip install pandas")
         return pandas.DataFrame(self.to_dict())
 
-    def __str__(self) -> str:
+    def to_string(self, max_rows: int | None = None) -> str:
+        """The table as text: every column, every row (``max_rows``: at most that many, the
+        first and last halves around a line saying how many were left out)."""
+        if max_rows is not None and (
+            isinstance(max_rows, bool)
+            or not isinstance(max_rows, (int, np.integer))
+            or max_rows < 2
+        ):
+            raise ValueError(f"max_rows: expected None or an int >= 2, got {max_rows!r}")
         headers = self.columns
-        cells = [[_cell(self._columns[h][i]) for h in headers] for i in range(len(self))]
-        widths = [max([len(h)] + [len(row[c]) for row in cells]) for c, h in enumerate(headers)]
+        n = len(self)
+        rows = list(range(n))
+        if max_rows is not None and n > max_rows:
+            rows = rows[: (max_rows + 1) // 2] + [None] + rows[n - max_rows // 2 :]
+        cells = [None if i is None else [_cell(self._columns[h][i]) for h in headers] for i in rows]
+        shown = [row for row in cells if row is not None]
+        widths = [max([len(h)] + [len(row[c]) for row in shown]) for c, h in enumerate(headers)]
         lines = ["  ".join(h.rjust(w) for h, w in zip(headers, widths))]
-        lines += ["  ".join(v.rjust(w) for v, w in zip(row, widths)) for row in cells]
+        for row in cells:
+            if row is None:
+                lines.append(f"... ({n - len(shown)} rows not shown; to_string() shows all)")
+            else:
+                lines.append("  ".join(v.rjust(w) for v, w in zip(row, widths)))
         return "\n".join(lines)
+
+    def __str__(self) -> str:  # every row and column
+        return self.to_string()
 
     __repr__ = __str__
 
@@ -139,11 +161,12 @@ def as_table(columns: dict, as_frame: bool | None = None):
         return Table(columns)
     if as_frame is None:
         try:
-            import pandas
+            import pandas  # noqa: F401 (installed?)
         except ImportError:
             return Table(columns)
-        return pandas.DataFrame(Table(columns).to_dict())
-    return Table(columns).to_pandas()
+        return full_frame(Table(columns).to_dict())
+    _import("pandas", "pip install pandas")
+    return full_frame(Table(columns).to_dict())
 
 
 # ----------------------------------------------------------------------- per LF
@@ -437,8 +460,9 @@ def extension_curves(
     Returns
     -------
     DataFrame or Table, one row per (LF, level), LF-major
-        ``lf``, ``level``, ``threshold`` (NaN = not extended), ``coverage`` (train), and with dev
-        ``dev_votes``, ``dev_correct``, ``dev_accuracy``.
+        ``lf``, ``level``, ``threshold`` (NaN = not extended), ``coverage`` and ``train_votes``
+        (train: the share and the number of points it votes on), and with dev ``dev_votes``,
+        ``dev_correct``, ``dev_accuracy``.
     """
     if not isinstance(train, NearestVotes):
         raise TypeError(f"train: expected a liger.tuning.NearestVotes, got {type(train).__name__}")
@@ -454,12 +478,13 @@ def extension_curves(
             raise TypeError(f"dev: expected a liger.tuning.NearestVotes, got {type(dev).__name__}")
         check_lfs("train.L", train.L, "dev.L", dev.L)
         y = _dev_labels(y_dev, "dev.L", dev.L.shape[0])
-    table: dict = {"lf": [], "level": [], "threshold": [], "coverage": []}
+    table: dict = {"lf": [], "level": [], "threshold": [], "coverage": [], "train_votes": []}
     if dev is not None:
         table.update({"dev_votes": [], "dev_correct": [], "dev_accuracy": []})
     for j in range(m):
         train_votes = _extend_one(train, j, grid[j])  # (G, n)
         coverage = (train_votes != ABSTAIN).mean(axis=1)
+        counts = (train_votes != ABSTAIN).sum(axis=1)
         if dev is not None:
             stats = vote_accuracy(_extend_one(dev, j, grid[j]).T, y)
         for g, level in enumerate(levels):
@@ -467,6 +492,7 @@ def extension_curves(
             table["level"].append(level)
             table["threshold"].append(float(grid[j, g]))
             table["coverage"].append(float(coverage[g]))
+            table["train_votes"].append(int(counts[g]))
             if dev is not None:
                 table["dev_votes"].append(int(stats["votes"][g]))
                 table["dev_correct"].append(int(stats["correct"][g]))
@@ -485,96 +511,3 @@ def _extend_one(votes: NearestVotes, j: int, thresholds: np.ndarray) -> np.ndarr
         )
     own = votes.L[:, j][None, :]
     return np.where((own == ABSTAIN) & close, votes.candidate[:, j][None, :], own)
-
-
-def plot_extension_curves(
-    curves: Any,
-    *,
-    chosen_levels: Any = None,
-    names: Sequence[str] | None = None,
-    axes: Any = None,
-):
-    """Plot coverage and dev accuracy against the extension level, one line per LF.
-
-    Parameters
-    ----------
-    curves : DataFrame or Table
-        From :func:`extension_curves` (with dev columns for the accuracy panel).
-    chosen_levels : array-like of shape (m,), optional
-        The level chosen for each LF (``Liger.levels_``), marked on its line.
-    names : sequence of str, optional
-        Only these LFs (default: all).
-    axes : sequence of two matplotlib Axes, optional
-        Where to draw; default: a new figure with two panels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    pyplot = _import("matplotlib.pyplot", "pip install 'liger[plot]'")
-    column = _column_reader(curves)
-    if isinstance(names, (str, bytes)):
-        raise TypeError(f"names: expected a sequence of LF names, got {names!r}")
-    lf_column = list(column("lf"))
-    order = list(dict.fromkeys(lf_column))
-    shown = order if names is None else list(names)
-    unknown = [name for name in shown if name not in order]
-    if unknown:
-        raise ValueError(f"names: expected LFs of the curves, got unknown {unknown}")
-    has_dev = "dev_accuracy" in _columns_of(curves)
-    if axes is None:
-        figure, axes = pyplot.subplots(1, 2 if has_dev else 1, figsize=(12 if has_dev else 7, 4))
-        axes = np.atleast_1d(axes)
-    else:
-        axes = np.atleast_1d(axes)
-        figure = axes[0].figure
-    level = np.asarray(column("level"), dtype=float)
-    panels = [("coverage", "train coverage")]
-    if has_dev:
-        panels.append(("dev_accuracy", "dev accuracy (votes of the LF)"))
-    if len(axes) < len(panels):
-        raise ValueError(f"axes: expected {len(panels)} Axes, got {len(axes)}")
-    try:
-        chosen = None if chosen_levels is None else np.asarray(chosen_levels, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"chosen_levels: expected numbers, got {chosen_levels!r}") from None
-    if chosen is not None and chosen.shape != (len(order),):
-        raise ValueError(
-            f"chosen_levels: expected shape ({len(order)},) (one level per LF), got {chosen.shape}"
-        )
-    for ax, (key, label) in zip(axes, panels):
-        values = np.asarray(column(key), dtype=float)
-        for name in shown:
-            rows = np.array([lf == name for lf in lf_column])
-            (line,) = ax.plot(level[rows], values[rows], marker=".", label=str(name))
-            if chosen is not None and not np.isnan(chosen[order.index(name)]):
-                at = rows & np.isclose(level, chosen[order.index(name)])
-                ax.plot(level[at], values[at], "o", ms=9, mfc="none", color=line.get_color())
-        ax.set_xlabel("extension level (share of the LF's abstentions filled)")
-        ax.set_ylabel(label)
-        ax.grid(True, alpha=0.3)
-    # Outside the last panel: the curves fill both panels' corners.
-    axes[len(panels) - 1].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    figure.tight_layout()
-    return figure
-
-
-def _columns_of(table) -> list:
-    return list(table.columns)
-
-
-def _column_reader(table):
-    """Reads the columns of ``curves`` (a Table or DataFrame from extension_curves)."""
-    if isinstance(table, Table):
-        read = table.__getitem__
-    elif type(table).__module__.startswith("pandas") and hasattr(table, "columns"):
-        read = lambda name: table[name].to_numpy()  # noqa: E731
-    else:
-        raise TypeError(
-            "curves: expected the Table or DataFrame of extension_curves, got "
-            f"{type(table).__name__}"
-        )
-    missing = [c for c in ("lf", "level", "coverage") if c not in list(table.columns)]
-    if missing:
-        raise ValueError(f"curves: expected the columns of extension_curves, missing {missing}")
-    return read

@@ -115,6 +115,7 @@ from .class_balance import (
 )
 from .em import refine_tables
 from .encoding import _Blocks, _codes_of, _log_likelihoods
+from .fit_warnings import describe_lfs
 from .moments import DUPLICATE_AGREEMENT, _Triplets
 from .statistics import VoteStatistics
 from .tables import _abstention_weights, _log_tables, _tables
@@ -126,8 +127,7 @@ ABSTENTION_MODES = ("earned", "full", "ignore")
 
 
 def _few(indices: np.ndarray) -> str:
-    shown = [int(i) for i in indices[:10]]
-    return str(shown)[:-1] + (", ...]" if indices.size > 10 else "]")
+    return describe_lfs(indices)  # by name inside a front end's fit (fit_warnings.once_per_fit)
 
 
 class LabelModel(VoteModel, saveable=True):
@@ -419,7 +419,8 @@ class LabelModel(VoteModel, saveable=True):
             warnings.warn(
                 f"LFs {_few(copies)} near-duplicate LFs {_few(np.unique(tri.group[copies]))} "
                 f"(they agree on >= {DUPLICATE_AGREEMENT:.0%} of the rows either votes on): each "
-                "group counts as one LF (lf_groups_, lf_weights_)",
+                "group counts as one LF (lf_groups_, lf_weights_); remove the copies if they are "
+                "the same LF",
                 LabelModelWarning,
                 stacklevel=2,
             )
@@ -447,23 +448,24 @@ class LabelModel(VoteModel, saveable=True):
 
     @staticmethod
     def _warn_degenerate(tri: _Triplets, identified: np.ndarray, never: np.ndarray) -> None:
+        """Warn where the user can act: LFs that never vote, too few voting LFs. An LF with no
+        usable triplet (too rare, never overlapping with two correlated LFs: most rare keyword
+        LFs) gets its parameters from the prior precision without a warning: that is the right
+        estimate for it, and ``identified_`` records which (LF, class) entries it holds for."""
         messages = []
         if never.any():
             messages.append(
                 f"LFs {_few(np.flatnonzero(never))} never vote: they carry no evidence and their "
-                "accuracies_ are the prior's"
+                "accuracies_ are the prior's; check them on the records (a typo in a keyword, a "
+                "wrong column?) or remove them"
             )
-        if not identified.all():
+        voting = tri.m - int(never.sum())
+        if not identified.all() and voting < 3:
             missing = np.unique(tri.lf[~identified])
-            if tri.m - int(never.sum()) < 3:
-                reason = f"only {tri.m - int(never.sum())} LF(s) vote: triplets need at least 3"
-            else:
-                reason = (
-                    "they have no usable triplet (too rare, never overlapping with two correlated "
-                    "LFs, or always voting the same class)"
-                )
             messages.append(
-                f"LFs {_few(missing)}: parameters set from the prior precision, because {reason}"
+                f"LFs {_few(missing)}: parameters set from the prior precision, because only "
+                f"{voting} LF(s) vote: triplets need at least 3; add LFs, or use "
+                "label_model='majority'"
             )
         for message in messages:
             warnings.warn(message, LabelModelWarning, stacklevel=3)

@@ -49,7 +49,7 @@ import pickle
 import sys
 import time
 import traceback
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -58,11 +58,13 @@ from typing import Any
 
 import numpy as np
 
-from .._checks.validation import ABSTAIN, resolve_n_jobs
+from .._checks.validation import ABSTAIN, check_bool, resolve_n_jobs
 from .._checks.votes import check_cardinality_param
+from . import faults as _faults
 from .definition import LabelingFunction, LabelingFunctionError
 from .processes import can_fork as _can_fork
 from .processes import run_in_processes
+from .rows import _frame_rows
 
 __all__ = ["ApplyReport", "LFApplier", "apply_lfs"]
 
@@ -98,6 +100,8 @@ class ApplyReport:
         None}``: how the executed LFs ran.
     seconds : dict
         Wall time per executed LF (for processes: the sum of its chunks' times).
+    faults : dict
+        ``{LF name: rows on which it raised and abstained}`` (``fault_tolerant=True``).
     """
 
     ran: list = field(default_factory=list)
@@ -105,6 +109,7 @@ class ApplyReport:
     uncacheable: list = field(default_factory=list)
     backend: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    faults: dict = field(default_factory=dict)
 
 
 class LFApplier:
@@ -124,11 +129,17 @@ class LFApplier:
         Keep each LF's vote column, keyed by the LF's code and the data.
     cache_bytes : int, default=256 MiB
         The least recently used columns are dropped beyond this size.
+    fault_tolerant : bool, default=False
+        A row on which an LF raises abstains (-1) instead of aborting the apply (a vectorised LF
+        that raises abstains on every row); the faults are counted per LF (``faults_``) and one
+        warning names the LFs. Cached columns keep their fault counts (:mod:`liger.lf.faults`).
 
     Attributes
     ----------
     last_report_ : ApplyReport
         What the last :meth:`apply` ran and reused.
+    faults_ : dict of str to int
+        Per LF of the last :meth:`apply`, the rows on which it raised (0 without faults).
 
     Notes
     -----
@@ -143,19 +154,26 @@ class LFApplier:
         backend: str = "auto",
         cache: bool = True,
         cache_bytes: int = 256 * 2**20,
+        fault_tolerant: bool = False,
     ):
         self.cardinality = cardinality
         self.n_jobs = n_jobs
         self.backend = backend
         self.cache = cache
         self.cache_bytes = cache_bytes
+        self.fault_tolerant = fault_tolerant
         self._columns: OrderedDict = OrderedDict()
+        self._column_faults: dict = {}  # cache key -> faults, for the columns that have some
         self._records_memo: tuple | None = None
 
     def clear_cache(self) -> None:
         """Forget every cached column."""
         self._columns.clear()
+        self._column_faults.clear()
         self._records_memo = None
+
+    def __getstate__(self) -> dict:  # pickled with its cache, not the records' memo
+        return {**vars(self), "_records_memo": None}
 
     def apply(self, lfs: Iterable[Any], records: Any, *, data_key: Any = None) -> np.ndarray:
         """The (n, m) vote matrix of ``lfs`` on ``records``.
@@ -196,11 +214,14 @@ class LFApplier:
             or self.cache_bytes < 0
         ):
             raise ValueError(f"cache_bytes: expected an int >= 0, got {self.cache_bytes!r}")
+        tolerant = check_bool("fault_tolerant", self.fault_tolerant)
+        known_faults = vars(self).setdefault("_column_faults", {})  # (an applier of before)
         if data_key is not None and not isinstance(data_key, Hashable):
             raise TypeError(f"data_key: expected a hashable value, got {type(data_key).__name__}")
         lfs = _as_lfs(lfs)
         data = _Data.wrap(records)
         report = ApplyReport(backend={"per_record": None, "vectorized": None})
+        report.faults = dict.fromkeys((lf.name for lf in lfs), 0)
         keys: list = []
         if self.cache:
             data_fp = _data_key(data, data_key)
@@ -214,28 +235,36 @@ class LFApplier:
 
         columns: list = [None] * len(lfs)
         for j, (lf, key) in enumerate(zip(lfs, keys)):
-            if key is not None and key in self._columns:
+            if key is not None and key in self._columns and (tolerant or key not in known_faults):
                 self._columns.move_to_end(key)
                 columns[j] = self._columns[key]
                 _check_range(lf, columns[j], K, data)
                 report.cached.append(lf.name)
+                report.faults[lf.name] = known_faults.get(key, 0)
         todo = [j for j in range(len(lfs)) if columns[j] is None]
         vectorized = [j for j in todo if lfs[j].vectorized]
         per_record = [j for j in todo if not lfs[j].vectorized]
         threads = resolve_n_jobs(self.n_jobs)
+        run = _faults.tolerant(lfs) if tolerant else lfs  # twins that abstain where LFs raise
         if vectorized:
             report.backend["vectorized"] = self._run_vectorized(
-                lfs, vectorized, data, K, columns, threads, report
+                run, vectorized, data, K, columns, threads, report
             )
         if per_record:
             report.backend["per_record"] = self._run_per_record(
-                lfs, per_record, data, K, columns, threads, report, keys
+                run, per_record, data, K, columns, threads, report, keys
             )
         for j in todo:
             report.ran.append(lfs[j].name)
+            report.faults[lfs[j].name] = _faults.fault_count(run[j])
             if keys[j] is not None:
                 self._store(keys[j], columns[j])
+                known_faults.pop(keys[j], None)
+                if report.faults[lfs[j].name]:
+                    known_faults[keys[j]] = report.faults[lfs[j].name]
         self.last_report_ = report
+        self.faults_ = dict(report.faults)
+        _faults.warn_faults(report.faults, data.n)
         return _stack_columns(columns, data.n, K)
 
     # ------------------------------------------------------------------ running
@@ -309,6 +338,7 @@ class LFApplier:
                 if remote:
                     report.seconds[lfs[j].name] += part[2]
             column = np.concatenate([part[1] for part in parts]) if n else np.empty(0, np.int64)
+            column = _faults.settle(lfs[j], column)  # fault_tolerant: the faulted rows abstain
             columns[j] = _narrow(_check_range(lfs[j], column, K, data))
         return "processes" if use_processes else "serial"
 
@@ -335,7 +365,7 @@ class LFApplier:
 
 def apply_lfs(lfs: Iterable[Any], records: Any, **kwargs) -> np.ndarray:
     """One-off :meth:`LFApplier.apply` (no cache kept between calls). ``kwargs`` go to
-    :class:`LFApplier` (``cardinality``, ``n_jobs``, ``backend``)."""
+    :class:`LFApplier` (``cardinality``, ``n_jobs``, ``backend``, ``fault_tolerant``)."""
     return LFApplier(cache=False, **kwargs).apply(lfs, records)
 
 
@@ -392,40 +422,6 @@ def _pandas_kind(records) -> str | None:
     if isinstance(records, pandas.Series):
         return "series"
     return None
-
-
-def _frame_rows(frame) -> list:
-    """A DataFrame's rows as tuples readable by attribute (``x.text``) and label (``x["text"]``)."""
-    labels = list(frame.columns)
-    if len(set(labels)) != len(labels):
-        duplicated = next(c for c in labels if labels.count(c) > 1)
-        raise ValueError(f"records: expected unique column labels, got {duplicated!r} twice")
-    row_type = _row_type(tuple(labels))
-    columns = [frame[c].tolist() for c in labels]
-    return list(map(partial(tuple.__new__, row_type), zip(*columns)))
-
-
-def _row_type(labels: tuple) -> type:
-    fields = [str(c) if isinstance(c, str) else f"_{i}" for i, c in enumerate(labels)]
-    base = namedtuple("Row", fields, rename=True)
-    positions = {c: i for i, c in enumerate(labels)}
-
-    def __getitem__(self, key):
-        try:
-            position = positions[key]
-        except (KeyError, TypeError):  # not a label: a position or slice, as a tuple
-            return tuple.__getitem__(self, key)
-        return tuple.__getitem__(self, position)
-
-    def get(self, key, default=None):
-        position = positions.get(key)
-        return default if position is None else tuple.__getitem__(self, position)
-
-    def keys(self):
-        return list(labels)
-
-    namespace = {"__slots__": (), "__getitem__": __getitem__, "get": get, "keys": keys}
-    return type("Row", (base,), namespace)
 
 
 # ------------------------------------------------------------------ validation

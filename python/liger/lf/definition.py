@@ -5,6 +5,7 @@ describes both)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Callable
@@ -12,6 +13,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .fingerprint import _Fingerprint, _module_of, _Unfingerprintable, register_lf_type
+from .pickling import reduce_lf
 
 __all__ = ["LabelingFunction", "LabelingFunctionError", "labeling_function"]
 
@@ -122,6 +124,21 @@ class LabelingFunction:
         except _Unfingerprintable:
             return None
         return hasher.hexdigest()
+
+    def __reduce__(self):
+        # Pickled like a function: by module + qualname where importable (liger.lf.pickling).
+        return reduce_lf(self)
+
+    def __copy__(self):  # copies need no pickling (a lambda LF copies as before)
+        new = type(self).__new__(type(self))
+        new.__dict__.update(vars(self))
+        return new
+
+    def __deepcopy__(self, memo):
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        new.__dict__.update(copy.deepcopy(vars(self), memo))
+        return new
 
     def __repr__(self) -> str:
         extra = ", vectorized=True" if self.vectorized else ""

@@ -30,6 +30,7 @@ from ..extension.tuning import (
     DEFAULT_LEVELS,
     NearestVotes,
 )
+from ..label_model.fit_warnings import once_per_fit
 from ..label_model.labeling import PART_BALANCE_PSEUDO_COUNT, LabelRecipe  # noqa: F401 (re-exported)
 from ..search.core import nearest_support_of_checked
 from ..search.nearest import search_nearest
@@ -347,7 +348,9 @@ of shape (K,), default=None
         model read (None for Dask, which supports neither)."""
         dev = self._check_dev(L_train, X_train, L_dev, X_dev, y_dev, resolve_n_jobs(self.n_jobs))
         train, dev_votes = search(dev)
-        self._fit_searched(train, X_partitions, dev, dev_votes)
+        # Each label-model warning once per fit, naming the LFs (not once per internal model).
+        with once_per_fit(getattr(self, "lf_names_", None)):
+            self._fit_searched(train, X_partitions, dev, dev_votes)
 
     def _fit_searched(self, train, X_train, dev, dev_votes) -> None:
         """Everything :meth:`fit` does after the searches: label model(s), tuning, partitions.

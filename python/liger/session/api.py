@@ -66,6 +66,7 @@ from .engine import (
     _Split,
     _unpack,
 )
+from .lf_votes import applier_for, apply_by_split
 from .report import EditReport
 from .selection import MODEL_SELECTIONS, _SessionSelection
 from .views import _SessionViews
@@ -308,6 +309,7 @@ end_model, cardinality, random_state, n_jobs
         dev: Sequence | None = None,
         test: Sequence | None = None,
         applier: LFApplier | None = None,
+        fault_tolerant: bool | None = None,
         **params: Any,
     ) -> Session:
         """A session over labeling functions applied to raw records.
@@ -325,6 +327,10 @@ end_model, cardinality, random_state, n_jobs
         applier : LFApplier, optional
             Applies the LFs and caches each one's votes per split (default: a new
             ``LFApplier(cardinality=params.get("cardinality"))``).
+        fault_tolerant : bool, optional
+            ``LFApplier(fault_tolerant=True)``: a row on which an LF raises abstains; the faults
+            per LF and split are ``faults_`` (and the ``faults`` column of :meth:`lf_table`).
+            Default: the given applier's setting (False for a new one).
         **params
             The other :class:`Session` parameters.
 
@@ -342,8 +348,7 @@ end_model, cardinality, random_state, n_jobs
         lfs = [_as_lf(lf) for lf in lfs]
         if not lfs:
             raise ValueError("lfs: expected at least one labeling function, got none")
-        if applier is None:
-            applier = LFApplier(cardinality=params.get("cardinality"))
+        applier = applier_for(applier, fault_tolerant, params.get("cardinality"))
         key = uuid.uuid4().hex  # the session's records never change: no need to hash them
         splits = {TRAIN: records}
         dev_parts = _unpack("dev", dev, 3)
@@ -352,9 +357,7 @@ end_model, cardinality, random_state, n_jobs
             splits["dev"] = dev_parts[0]
         if test is not None:
             splits["test"] = test_parts[0]
-        votes = {
-            name: applier.apply(lfs, part, data_key=(key, name)) for name, part in splits.items()
-        }
+        votes, faults = apply_by_split(applier, lfs, splits, key)
         session = cls(
             votes[TRAIN],
             X,
@@ -364,6 +367,7 @@ end_model, cardinality, random_state, n_jobs
             **params,
         )
         session._lfs = dict(zip(session.lf_names_, lfs))
+        session._lf_faults = faults
         session._records = splits
         session._applier = applier
         session._data_key = key
@@ -417,10 +421,9 @@ end_model, cardinality, random_state, n_jobs
         if dev is not None or test is not None:
             raise ValueError("dev, test: given an LF, the session applies it to every split")
         function = _as_lf(new)
-        votes = {
-            name: self._applier.apply([function], part, data_key=(self._data_key, name))[:, 0]
-            for name, part in self._records.items()
-        }
+        votes, faults = apply_by_split(self._applier, [function], self._records, self._data_key)
+        vars(self).setdefault("_lf_faults", {}).update(faults)  # shown once the edit is made
+        votes = {name: matrix[:, 0] for name, matrix in votes.items()}
         columns = self._vote_columns(votes[TRAIN], votes.get("dev"), votes.get("test"))
         return function, columns
 

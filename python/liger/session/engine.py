@@ -23,6 +23,7 @@ from ..extension.tuning import (
     support_votes,
 )
 from ..label_model.encoding import EncodedVotes
+from ..label_model.fit_warnings import once_per_fit
 from ..label_model.guard import DevComparison, fall_back_to_majority
 from ..label_model.triplet import LabelModel
 from ..lf.definition import LabelingFunction
@@ -287,7 +288,8 @@ class _SessionEngine:
         if self._selects_by_cv() and self._candidate is not None:
             return self._candidate_model()
         dev = self._splits.get("dev")
-        return self._recipe.fit_statistics(self._stats, None if dev is None else dev.y)
+        with once_per_fit(self.lf_names_):  # its warnings name the LFs
+            return self._recipe.fit_statistics(self._stats, None if dev is None else dev.y)
 
     # ------------------------------------------------------------------------------ tuning
     def _dev_objective(self):

@@ -12,6 +12,7 @@ from .._checks.validation import (
     ABSTAIN,
 )
 from ..diagnostics.lf_summary import LFSummary
+from ..diagnostics.tables import as_table
 from ..end_model import EndModel
 from ..labeler.labeler import Labeler
 from ..search.neighbours import TRAIN
@@ -97,17 +98,38 @@ class _SessionViews:
     def lf_table(self, *, as_frame: bool | None = None):
         """Per-LF coverage, overlaps, conflicts (train) and dev accuracy, as cast and after
         extension (:func:`liger.diagnostics.lf_table`): a pandas DataFrame when pandas is
-        installed, else a :class:`liger.diagnostics.Table`."""
+        installed, else a :class:`liger.diagnostics.Table`. A session of LFs
+        (:meth:`Session.from_lfs`) adds ``faults``: the rows each LF raised on, over every
+        split (``fault_tolerant=True``)."""
         train, dev = self._splits[TRAIN], self._splits.get("dev")
-        return diagnostics.lf_table(
+        table = diagnostics.lf_table(
             train.L,
             train.L_ext,
             L_dev=None if dev is None else dev.L,
             y_dev=None if dev is None else dev.y,
             L_dev_extended=None if dev is None else dev.L_ext,
             names=self.lf_names_,
-            as_frame=as_frame,
+            as_frame=False if self._lfs else as_frame,
         )
+        if not self._lfs:
+            return table
+        # Sessions of LFs: the rows each one raised on, over every split (fault_tolerant).
+        faults = self.faults_
+        columns = table.to_dict()
+        columns["faults"] = [sum(faults.get(name, {}).values()) for name in self.lf_names_]
+        return as_table(columns, as_frame)
+
+    @property
+    def faults_(self) -> dict:
+        """Per LF given as a function (:meth:`Session.from_lfs`): ``{split: rows on which it
+        raised and abstained}`` (``fault_tolerant=True``; all 0 otherwise)."""
+        known = getattr(self, "_lf_faults", {})
+        empty = dict.fromkeys(self._splits, 0)
+        return {
+            name: dict(known.get(self._lfs[name], empty))
+            for name in self.lf_names_
+            if name in self._lfs
+        }
 
     @_locked
     def what_changed(self, split: str = TRAIN, *, as_frame: bool | None = None):

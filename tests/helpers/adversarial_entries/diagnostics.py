@@ -154,6 +154,8 @@ DIAGNOSTICS_ENTRIES = [
             "chosen_levels": fitted_liger().levels_,
             "names": None,
             "axes": None,
+            "top_k": 10,
+            "x": "threshold",
         },
         roles={
             "curves": anything(
@@ -166,6 +168,14 @@ DIAGNOSTICS_ENTRIES = [
             ),
             "chosen_levels": anything(wrong_length=reject([0.1]), strings=reject("high")),
             "names": anything(unknown=reject(["zzz"]), string=reject("zzz")),
+            "top_k": anything(
+                zero=reject(0),
+                float=reject(2.5),
+                boolean=reject(True),
+                none=works(None),
+                one=works(1),
+            ),
+            "x": anything(level=works("level"), unknown=reject("similarity"), none=reject(None)),
         },
     ),
     Entry(
@@ -188,6 +198,23 @@ DIAGNOSTICS_ENTRIES = [
         lambda: {},
         specials={
             "empty table": Special(lambda ctx: (liger.diagnostics.Table({}).to_dict, {}), Works())
+        },
+    ),
+    Entry(
+        "liger.diagnostics.Table.to_string",
+        lambda **kw: liger.diagnostics.Table({"a": np.arange(30)}).to_string(**kw),
+        lambda: {"max_rows": None},
+        roles={
+            "max_rows": anything(
+                one=reject(1),
+                string=reject("10"),
+                boolean=reject(True),
+                two=works(2),
+                more_than_rows=works(100),
+            )
+        },
+        specials={
+            "empty table": Special(lambda ctx: (liger.diagnostics.Table({}).to_string, {}), Works())
         },
     ),
     Entry(

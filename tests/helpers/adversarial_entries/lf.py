@@ -114,6 +114,7 @@ LF_ENTRIES = [
             "backend": "serial",
             "cache": True,
             "cache_bytes": 2**20,
+            "fault_tolerant": False,
         },
         roles=constructor_roles(
             {
@@ -134,6 +135,11 @@ LF_ENTRIES = [
                 "backend": choice("auto", "serial", "threads", "processes"),
                 "cache": anything(string=reject("no"), none=reject(None)),
                 "cache_bytes": integer(low=0),
+                "fault_tolerant": anything(
+                    string=reject("yes"),
+                    none=reject(None),
+                    true=works(True),
+                ),
             }
         ),
         check=check_votes,
@@ -198,10 +204,21 @@ LF_ENTRIES = [
         },
         check=check_votes,
         specials={
+            "fault tolerant, an LF raising": Special(
+                lambda ctx: (
+                    liger.apply_lfs,
+                    {
+                        "lfs": [liger.LabelingFunction(_raising, name="raiser")],
+                        "records": TEXTS,
+                        "fault_tolerant": True,
+                    },
+                ),
+                Works(),
+            ),
             "unknown keyword": Special(
                 lambda ctx: (liger.apply_lfs, {"lfs": [_spam_lf()], "records": TEXTS, "bogus": 1}),
                 Reject(mention="bogus"),
-            )
+            ),
         },
     ),
 ]

@@ -208,8 +208,10 @@ SESSION_ENTRIES = [
             "thresholds": 0.3,
             "k": 2,
             "n_jobs": 1,
+            "fault_tolerant": None,
         },
         roles={
+            "fault_tolerant": anything(string=reject("yes"), true=works(True)),
             "lfs": anything(
                 empty=reject([]),
                 not_callable=reject([3]),
