@@ -5,6 +5,7 @@ edit, the re-tuning and the edit's report (:class:`_SessionEngine`, mixed into
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -113,6 +114,19 @@ class _SessionEngine:
     """The Session's engine: the incremental update after an edit (the LF's column, the label
     model's refit, the re-extension, the dev guard, the posteriors), the re-tuning, and the
     snapshot / report of an edit. Reads and writes the state ``Session.__init__`` builds."""
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict:
+        """A session pickles without its lock (a lock belongs to one process); a fresh one is
+        made when it is loaded."""
+        state = dict(self.__dict__)
+        state.pop("_lock", None)
+        state.pop("_journal", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ all-or-nothing edits
     def _begin(self):
