@@ -36,7 +36,8 @@ is answered. Ctrl-C is answered as fast with progress reported as without.
 notebook, ``tqdm.auto``; shown once a stage has run 1 s) when tqdm is installed
 (``pip install "liger[progress]"``), else a plain line on stderr every second while a stage runs
 longer than that. ``progress(False)`` or ``progress(None)``: no reports (a way to silence an
-enclosing context). Contexts nest; the innermost reports.
+enclosing context). Contexts nest; the innermost one of the thread running the stage reports
+(a context opened in another thread sees nothing of this one's builds).
 """
 
 from __future__ import annotations
@@ -93,13 +94,18 @@ class _Stage:
             self.total += total
 
 
+def _innermost() -> _Context | None:
+    """The innermost open context of this thread."""
+    thread = threading.get_ident()
+    return next((c for c in reversed(_contexts) if c.thread == thread), None)
+
+
 def _core_hook(done: int, total: int, finished: bool) -> None:
     """Installed in the core while a context is open: the running call's progress to the open
-    stage of the innermost context (nothing when none is open or it reports in another thread)."""
-    context = _contexts[-1] if _contexts else None
-    if context is None or context.stage is None or context.thread != threading.get_ident():
-        return
-    context.stage.core(int(done), int(total), bool(finished))
+    stage of this thread's innermost context (nothing when no stage is open)."""
+    context = _innermost()
+    if context is not None and context.stage is not None:
+        context.stage.core(int(done), int(total), bool(finished))
 
 
 @contextlib.contextmanager
@@ -114,8 +120,9 @@ def progress(callback: Callback | bool | None = True) -> Iterator[None]:
         "liger[progress]"``), else a line on stderr every second; False or None: nothing
         (silences an enclosing context).
     """
-    if callback is True:
-        callback = _default_display()
+    display = _default_display() if callback is True else None  # ours to close at the end
+    if display is not None:
+        callback = display
     elif callback is False or callback is None:
         callback = None
     elif not callable(callback):
@@ -135,22 +142,17 @@ def progress(callback: Callback | bool | None = True) -> Iterator[None]:
             _contexts.remove(context)
             if not _contexts:
                 _core.set_progress(None)
-        if hasattr(callback, "close"):
-            callback.close()
+        if display is not None:
+            display.close()
 
 
 @contextlib.contextmanager
 def stage(name: str) -> Iterator[None]:
-    """A stage of a build (used by liger's stages around their long steps): reported to the
-    innermost context when it is open in this thread and no stage is open in it yet; a no-op
+    """A stage of a build (used by liger's stages around their long steps): reported to this
+    thread's innermost context when there is one and no stage is open in it yet; a no-op
     otherwise (cheap: no context, no work)."""
-    context = _contexts[-1] if _contexts else None
-    if (
-        context is None
-        or context.callback is None
-        or context.stage is not None
-        or context.thread != threading.get_ident()
-    ):
+    context = _innermost() if _contexts else None
+    if context is None or context.callback is None or context.stage is not None:
         yield
         return
     current = _Stage(name, context.callback)
@@ -220,3 +222,6 @@ class _Lines:
         share = f"{100 * done / total:.0f}%" if total else "..."
         stream = self._stream if self._stream is not None else sys.stderr
         print(f"liger: {stage}: {share} ({now - self._started:.0f} s)", file=stream, flush=True)
+
+    def close(self) -> None:
+        pass

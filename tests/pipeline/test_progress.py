@@ -154,3 +154,28 @@ def test_true_without_tqdm_prints_lines_to_stderr(monkeypatch):
     slow("end model", 0, 0)
     slow("end model", 1, 1)
     assert quiet.getvalue() == ""  # a stage shorter than a second prints nothing
+
+
+def test_a_context_reports_only_its_own_threads_builds():
+    import threading
+
+    X = np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32)
+    mine, record_mine = _recorded()
+    theirs, record_theirs = _recorded()
+    inside, leave = threading.Event(), threading.Event()
+
+    def other():
+        with liger.progress(record_theirs):
+            inside.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    inside.wait(10)
+    try:
+        with liger.progress(record_mine):
+            liger.knn_graph(X, 3)
+    finally:
+        leave.set()
+        thread.join()
+    assert [s for s, d, t in mine if (d, t) == (0, 0)] == ["k-NN graph"] and not theirs
