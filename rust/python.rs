@@ -7,9 +7,12 @@
 //! Every binding that works on the rayon pool runs through `run_interruptible`: the work runs there
 //! with the GIL released while the calling thread checks for signals every `SIGNAL_POLL`. Ctrl-C
 //! cancels the work (`cancel.rs`), waits for the workers to stop, and raises `KeyboardInterrupt`.
+//! While a progress hook is set (`set_progress`, by `liger/progress.py`), the same loop passes
+//! the call's progress to it every `PROGRESS_EVERY`, and once more when the call has finished.
 
 use std::cell::Cell;
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use numpy::ndarray::Array2;
 use numpy::{
@@ -51,6 +54,26 @@ fn to_py(err: CoreError) -> PyErr {
 /// every worker has reached its next cancellation check (one block of the sweep: milliseconds).
 const SIGNAL_POLL: Duration = Duration::from_millis(20);
 
+/// How often a running call passes its progress to the hook (when one is set).
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+/// The progress hook: `hook(done, total, finished)`, called in the main thread only.
+static PROGRESS: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
+
+/// Sets (or, with None, clears) the progress hook of the calls made from Python's main thread:
+/// `hook(done, total, finished)` with the call's work in query x column pairs, every 0.2 s while
+/// it runs and once when it has finished (`finished=True`). An exception it raises cancels the
+/// call like Ctrl-C (the workers stop before it propagates).
+#[pyfunction]
+fn set_progress(hook: Option<Py<PyAny>>) {
+    *PROGRESS.lock().unwrap_or_else(PoisonError::into_inner) = hook;
+}
+
+fn progress_hook(py: Python<'_>) -> Option<Py<PyAny>> {
+    let hook = PROGRESS.lock().unwrap_or_else(PoisonError::into_inner);
+    hook.as_ref().map(|hook| hook.clone_ref(py))
+}
+
 /// Runs `work` on the rayon pool of `threads` threads with the GIL released, while this thread
 /// checks for signals every `SIGNAL_POLL` (`check_signals` runs the Python handlers). When a
 /// handler raises (`KeyboardInterrupt` for Ctrl-C), the work is cancelled and this returns that
@@ -68,14 +91,28 @@ fn run_interruptible<R: Send>(
             py.detach(|| call.wait_until_finished());
             return Ok(());
         }
+        let hook = progress_hook(py);
+        let report = |finished: bool| -> PyResult<()> {
+            if let Some(hook) = &hook {
+                let (done, total) = call.progress();
+                hook.call1(py, (done, total, finished))?;
+            }
+            Ok(())
+        };
+        let mut reported = Instant::now();
         while !py.detach(|| call.wait(SIGNAL_POLL)) {
-            if let Err(raised) = py.check_signals() {
+            let mut outcome = py.check_signals();
+            if outcome.is_ok() && hook.is_some() && reported.elapsed() >= PROGRESS_EVERY {
+                reported = Instant::now();
+                outcome = report(false);
+            }
+            if let Err(raised) = outcome {
                 call.cancel();
                 py.detach(|| call.wait_until_finished());
                 return Err(raised);
             }
         }
-        Ok(())
+        report(true)
     })?
     .map_err(to_py)
 }
@@ -473,6 +510,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(first_non_finite, m)?)?;
     m.add_function(wrap_pyfunction!(simd_level, m)?)?;
     m.add_function(wrap_pyfunction!(screen_engine, m)?)?;
+    m.add_function(wrap_pyfunction!(set_progress, m)?)?;
     m.add("ABSTAIN", crate::ABSTAIN)?;
     Ok(())
 }

@@ -76,6 +76,11 @@ impl Watched<'_> {
         while !self.finished.wait(Duration::from_secs(3600)) {}
     }
 
+    /// The call's `(done, total)` work so far (`Cancel::progress`).
+    pub fn progress(&self) -> (u64, u64) {
+        self.cancel.progress()
+    }
+
     /// Asks the call to stop early (it then returns `CoreError::Cancelled`, or its result when it
     /// was already done).
     pub fn cancel(&self) {

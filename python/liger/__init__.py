@@ -7,6 +7,7 @@ vote extension; this package validates arguments and adds the pieces written in 
 from . import diagnostics, metrics
 from ._checks.validation import ABSTAIN
 from ._estimator import NotFittedError
+from ._progress import progress
 from ._version import __version__
 from .conventions import from_pm1, to_pm1
 from .datasets import Dataset, Split, load_example, load_wrench
@@ -56,6 +57,7 @@ __all__ = [
     "load_wrench",
     "metrics",
     "nearest_support",
+    "progress",
     "radius_neighbors",
     "to_pm1",
 ]

@@ -71,6 +71,7 @@ from ._checks.validation import (
     check_rows,
 )
 from ._estimator import ParamsMixin, SaveMixin
+from ._progress import stage
 from .metrics import compute
 
 DEFAULT_PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1)
@@ -373,7 +374,7 @@ class EndModel(ParamsMixin, SaveMixin, saveable=True):
         """
         # The fits are small (a few thousand rows, (d + 1) x K parameters): multithreaded BLAS
         # spends more time waking threads than computing (measured 80 ms -> 13 ms per fit).
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with stage("end model"), _blas_controller().limit(limits=1, user_api="blas"):
             return self._fit(X_train, proba_train, X_dev, y_dev)
 
     def _check_cv_metric(self, K: int) -> None:

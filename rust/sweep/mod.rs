@@ -121,6 +121,8 @@ impl<'a> Sweep<'a> {
                 f32_terms.push_f32(metric, gamma, norm, sq);
             }
         }
+        // Every (query, column) pair is swept once: the progress `run` counts tile by tile.
+        cancel.add_total(queries.rows() as u64 * columns.len() as u64);
         Ok(Sweep {
             queries,
             base,
@@ -222,6 +224,7 @@ impl<'a> Sweep<'a> {
         if self.cancel.is_cancelled() {
             return;
         }
+        let rows = query_rows.len() as u64;
         let mut task = match self.engine {
             Engine::F32 => TaskScreen::F32(F32Task::new(self, query_rows)),
             Engine::Int8Portable | Engine::Int8Vnni => {
@@ -236,6 +239,8 @@ impl<'a> Sweep<'a> {
                 TaskScreen::F32(t) => t.tile(self, tile, consumer),
                 TaskScreen::Int8(t) => t.tile(self, tile, consumer),
             }
+            self.cancel
+                .advance(rows * self.tile_columns(&(tile..tile + 1)).len() as u64);
         }
     }
 

@@ -69,7 +69,7 @@ CHILD = textwrap.dedent(
     # call(q): the long call on the first q queries (its cost is linear in q); full(): the call
     # interrupted; small(): the same on small data, run before and after the interrupt.
     def build(n):
-        if case in ("nearest_support", "nearest_support_exact", "thread"):
+        if case in ("nearest_support", "nearest_support_exact", "thread") or "progress" in case:
             kernel = "exact" if case.endswith("exact") else "auto"
             X, L = embeddings(n), votes(n)
 
@@ -198,8 +198,50 @@ CHILD = textwrap.dedent(
         }))
         sys.exit()
 
+    if case in ("progress", "progress_raises"):
+        # A call of a few seconds inside liger.progress: the reports it gets, and (raises) what
+        # an exception of the callback does to it.
+        n, call, full, small, estimate = sized(12_000, 3.0, 200_000)
+        reference = as_bytes(small())
+        calls = []
+
+        def record(stage, done, total):
+            calls.append((stage, done, total, time.perf_counter()))
+            if case == "progress_raises" and 0 < done < total:
+                raise RuntimeError("stop here")
+
+        started = time.perf_counter()
+        try:
+            with liger.progress(record):
+                full()
+            outcome = "completed"
+        except RuntimeError as exc:
+            outcome = f"raised {exc}"
+        caught = time.perf_counter()
+        time.sleep(0.3)
+        cpu = time.process_time()
+        time.sleep(0.5)
+        idle_cpu = time.process_time() - cpu
+        print(json.dumps({
+            "outcome": outcome,
+            "estimate": estimate,
+            "duration": caught - started,
+            "calls": [list(c[:3]) for c in calls],
+            "latency": caught - calls[-1][3],
+            "idle_cpu": idle_cpu,
+            "threads": liger_threads(),
+            "same_after": as_bytes(small()) == reference,
+        }))
+        sys.exit()
+
     first_n = 40_000 if case == "nearest_support_exact" else 60_000
     n, call, full, small, estimate = sized(first_n, 10.0, 400_000)
+    if case == "nearest_support_progress":  # Ctrl-C answered as fast with progress reported
+        unwatched, reports = full, []
+
+        def full():
+            with liger.progress(lambda *report: reports.append(report)):
+                return unwatched()
     reference = as_bytes(small())
 
     timer = threading.Timer(0.5, interrupt)
@@ -235,7 +277,15 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.parametrize(
-    "case", ["nearest_support", "nearest_support_exact", "knn_graph", "radius_neighbors", "fit"]
+    "case",
+    [
+        "nearest_support",
+        "nearest_support_exact",
+        "knn_graph",
+        "radius_neighbors",
+        "fit",
+        "nearest_support_progress",
+    ],
 )
 def test_sigint_interrupts_a_long_call_and_stops_its_threads(case):
     done = subprocess.run(
@@ -325,3 +375,40 @@ def test_ctrl_c_while_lfs_run_in_threads_drops_the_lfs_not_started():
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["outcome"] == "interrupted", got
     assert len(got["started"]) <= 4, got
+
+
+def _run_child(case):
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, case], capture_output=True, text=True, timeout=CHILD_TIMEOUT
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_progress_reports_are_monotone_and_end_complete():
+    got = _run_child("progress")
+    report = json.dumps({**got, "calls": got["calls"][:3] + ["..."] + got["calls"][-3:]}, indent=1)
+    assert got["outcome"] == "completed", report
+    calls = got["calls"]
+    assert {stage for stage, _, _ in calls} == {"nearest support"}, report
+    assert calls[0] == ["nearest support", 0, 0], report  # the stage starts
+    done = [d for _, d, _ in calls]
+    assert done == sorted(done), f"done went down\n{report}"
+    assert all(0 <= d <= t for _, d, t in calls[1:]), report
+    # A call of seconds reports every 0.2 s while it runs, and once complete.
+    assert got["duration"] >= 1.0 and len(calls) >= 4, report
+    assert any(0 < d < t for _, d, t in calls), report
+    assert calls[-1][1] == calls[-1][2] > 0, report
+    assert got["same_after"], report
+
+
+def test_an_exception_of_the_progress_callback_stops_the_search():
+    got = _run_child("progress_raises")
+    report = json.dumps(got, indent=1)
+    assert got["outcome"] == "raised stop here", report
+    # The first report of a running search raised: the call stopped then, not at its end.
+    assert got["latency"] <= MAX_LATENCY and got["duration"] < got["estimate"], report
+    assert got["threads"], f"no liger worker thread found\n{report}"
+    assert all(state != "R" for state in got["threads"].values()), f"a worker still runs\n{report}"
+    assert got["idle_cpu"] <= MAX_IDLE_CPU, f"the process kept computing\n{report}"
+    assert got["same_after"], report

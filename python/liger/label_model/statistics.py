@@ -51,7 +51,8 @@ partition into chunks, array for array and bit for bit, in any merge order. That
 a Dask reduction. When one LF's column changes (an interactive edit), :meth:`replace_lf` recomputes
 only what that column touches — its own features' rows and columns of ``cooccurrence``, the
 "two or more votes" indicator, the winners and the sample — in ``O(n (K + F))`` time, never the
-``O(n F^2)`` Gram matrix of the other LFs.
+``O(n F^2)`` Gram matrix of the other LFs; :meth:`add_lf` and :meth:`remove_lf` are the same
+update from / to an LF that never votes (``edits.py``).
 
 Vote matrices
 -------------
@@ -85,7 +86,8 @@ from scipy.linalg import blas
 
 from .._checks.validation import ABSTAIN
 from .._checks.votes import _check_count, check_cardinality, check_chunk_size, check_vote_matrix
-from .chunks import _check_column, _column, _take_rows, dense_rows
+from .chunks import _check_column, _take_rows, dense_rows
+from .edits import check_lf, check_source, column_update, old_column, with_column
 from .passes import (
     _class_counts,
     _counts_and_wins,
@@ -121,17 +123,19 @@ def balance_sample_positions(total_rows: int) -> np.ndarray:
 
 
 def _balance_sample(
-    L, cardinality: int, row_offset: int, total_rows: int, replace=None
+    L, cardinality: int, row_offset: int, total_rows: int, edit=None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keys, patterns and counts of this chunk's share of the systematic balance sample;
-    ``replace=(j, column)`` reads column j from ``column`` instead of ``L``."""
-    n, m = L.shape
+    ``edit(rows, local)``: the sampled rows of the edited matrix from ``L``'s (int64 rows at the
+    chunk's positions ``local``; an LF's column replaced, added or removed)."""
+    n = L.shape[0]
     positions = balance_sample_positions(total_rows)
     lo, hi = np.searchsorted(positions, [row_offset, row_offset + n])
     positions = positions[lo:hi]
     rows = _take_rows(L, positions - row_offset)
-    if replace is not None:
-        rows[:, replace[0]] = replace[1][positions - row_offset]
+    if edit is not None:
+        rows = edit(rows, positions - row_offset)
+    m = rows.shape[1]
     dtype = _pattern_dtype(cardinality)
     if not _codes_fit(m, cardinality):
         return positions, rows.astype(dtype), np.ones(positions.size, dtype=np.int64)
@@ -164,7 +168,8 @@ class VoteStatistics:
     """Exact integer sufficient statistics of a vote matrix (see the module docstring).
 
     Build with :meth:`from_votes`; combine row chunks with :meth:`merge` (or ``+``); update after
-    one LF's votes changed with :meth:`replace_lf`. Instances are immutable values: every array is
+    one LF's votes changed with :meth:`replace_lf`, after an LF is appended or deleted with
+    :meth:`add_lf` / :meth:`remove_lf`. Instances are immutable values: every array is
     read-only and the methods return new objects. ``a == b`` compares every statistic exactly.
 
     Attributes
@@ -418,101 +423,128 @@ class VoteStatistics:
         -------
         VoteStatistics
         """
-        K, m = self.cardinality, self.n_lfs
-        j = _check_count("lf", lf, 0)
-        if j >= m:
-            raise ValueError(f"lf: expected an LF index in 0..{m - 1}, got {j}")
+        j = check_lf(self, lf)
         chunk = check_chunk_size(chunk_size)
-        if len(self.row_ranges) > 1:
-            raise ValueError(
-                "replace_lf: these statistics cover several separate row ranges "
-                f"{list(self.row_ranges)}; update each chunk's statistics and merge them"
-            )
-        votes = check_vote_matrix("L", L, K, allow_empty_rows=True)
-        n = self.n_rows
-        if votes.shape != (n, m):
-            raise ValueError(
-                f"L: expected shape ({n}, {m}) (the rows and LFs of these statistics), got "
-                f"{votes.shape}"
-            )
-        new = _check_column(column, n, K)
-        old = _column(votes, j)
-        width = K + 1
-        old_counts = np.bincount(old + 1, minlength=width)
-        if not np.array_equal(old_counts, self.vote_counts[j]):
-            raise ValueError(
-                f"L: column {j}'s vote counts {old_counts.tolist()} differ from these statistics' "
-                f"{self.vote_counts[j].tolist()}; pass the votes the statistics were built from"
-            )
-        counts = self.vote_counts.copy()
-        counts[j] = np.bincount(new + 1, minlength=width)
-        features = np.union1d(
-            self.features[self.features // K != j], j * K + np.flatnonzero(counts[j, 1:] > 0)
-        )
-        if self.pairwise:
-            check_pairwise_features(features.size, m, K)
-        changed = np.flatnonzero(old != new)
-        # Per flat feature code (LF l, class b) of the *other* LFs: the change in its
-        # co-occurrence with each of LF j's classes (rows K) and with "two or more votes" (row K).
-        delta = np.zeros((K + 1, m * K), dtype=np.int64)
-        multi_j = np.zeros((2, K), dtype=np.int64)  # LF j's classes x (old, new) multi rows
-        multi_rows = 0
-        wins = self.majority_wins.copy()
-        for start in range(0, changed.size, chunk):
-            rows = changed[start : start + chunk]
-            block = _take_rows(votes, rows)  # (r, m) with LF j's old votes
-            block[:, j] = ABSTAIN
-            row, other_lf = np.nonzero(block != ABSTAIN)
-            cls = block[row, other_lf]
-            code = other_lf * K + cls
-            others = np.bincount(row, minlength=rows.size)  # other LFs' votes per row
-            o, w = old[rows], new[rows]
-            o_voted, w_voted = o != ABSTAIN, w != ABSTAIN
-            multi_old, multi_new = others + o_voted >= 2, others + w_voted >= 2
-            for sign, vote, voted in ((-1, o, o_voted), (1, w, w_voted)):
-                cast = voted[row]
-                pairs = vote[row[cast]] * (m * K) + code[cast]
-                delta[:K] += sign * np.bincount(pairs, minlength=K * m * K).reshape(K, m * K)
-            # "Two or more votes" changes only in rows where LF j started or stopped voting.
-            for sign, flipped in ((1, multi_new & ~multi_old), (-1, multi_old & ~multi_new)):
-                delta[K] += sign * np.bincount(code[flipped[row]], minlength=m * K)
-            multi_j[0] += np.bincount(o[o_voted & multi_old], minlength=K)
-            multi_j[1] += np.bincount(w[w_voted & multi_new], minlength=K)
-            multi_rows += int(multi_new.sum()) - int(multi_old.sum())
-            per_class = np.bincount(row * K + cls, minlength=rows.size * K)
-            per_class = per_class.reshape(rows.size, K)
-            for sign, vote, voted in ((-1, o, o_voted), (1, w, w_voted)):
-                with_vote = per_class.copy()
-                with_vote[voted, vote[voted]] += 1
-                wins += sign * _wins(with_vote)
-        if not self.pairwise:
-            return self._replaced(counts, features, None, wins, (None, None, None))
+        votes = check_source(self, L, "replace_lf")
+        new = _check_column(column, self.n_rows, self.cardinality)
+        old = old_column(self, votes, j)
+        sample = (lambda rows, local: with_column(rows, j, new[local])) if self.pairwise else None
+        return self._updated(j, votes, old, new, chunk, sample)
 
-        F = features.size
-        gram = np.zeros((F + 1, F + 1), dtype=np.int64)
-        # Carry over every old entry whose feature still occurs (LF j's included), then add the
-        # changes; a feature of LF j that no longer occurs has only zero entries left.
-        still = np.isin(self.features, features)
-        old_pos = np.append(np.flatnonzero(still), self.features.size)
-        new_pos = np.append(np.searchsorted(features, self.features[still]), F)
-        gram[np.ix_(new_pos, new_pos)] = self.cooccurrence[np.ix_(old_pos, old_pos)]
-        others_mask = features // K != j
-        other_pos = np.flatnonzero(others_mask)
-        other_codes = features[others_mask]
-        j_classes = features[~others_mask] - j * K
-        j_pos = np.flatnonzero(~others_mask)
-        block = delta[j_classes][:, other_codes]
-        gram[np.ix_(j_pos, other_pos)] += block
-        gram[np.ix_(other_pos, j_pos)] += block.T
-        gram[j_pos, j_pos] = counts[j, 1 + j_classes]
-        gram[other_pos, F] += delta[K, other_codes]
-        gram[F, other_pos] += delta[K, other_codes]
-        gram[j_pos, F] += multi_j[1, j_classes] - multi_j[0, j_classes]
-        gram[F, j_pos] = gram[j_pos, F]
-        gram[F, F] += multi_rows
-        offset = self.row_ranges[0][0] if self.row_ranges else 0
-        sample = _balance_sample(votes, K, offset, self.total_rows, replace=(j, new))
-        return self._replaced(counts, features, gram, wins, sample)
+    # ----------------------------------------------------------------------- add / remove
+    def add_lf(
+        self, L: Any, column: Any, *, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> VoteStatistics:
+        """Statistics after appending an LF with votes ``column``, identical to recomputing.
+
+        ``stats.add_lf(L, column) == VoteStatistics.from_votes(L_new, ...)`` where ``L_new`` is
+        ``L`` with ``column`` appended as its last column (same ``row_offset`` and
+        ``total_rows``). The update of :meth:`replace_lf` from an LF that never votes: only the
+        rows where the new LF votes are read. Time ``O(n + r (m + K) + F^2)`` for r such rows,
+        plus the balance sample's ``O(min(n, MAX_BALANCE_ROWS) m)`` and one validating min / max
+        pass over ``L`` (no copy).
+
+        Parameters
+        ----------
+        L : array-like of int or scipy.sparse CSR / CSC, shape (n_rows, m)
+            The votes these statistics were built from (only their shape is checked against
+            the statistics: pass the right ones). Not modified.
+        column : array-like of int, shape (n_rows,)
+            The new LF's votes, -1 = abstain.
+        chunk_size : int, default=65536
+            Rows per chunk (memory only).
+
+        Returns
+        -------
+        VoteStatistics
+            With ``n_lfs + 1`` LFs.
+        """
+        chunk = check_chunk_size(chunk_size)
+        votes = check_source(self, L, "add_lf")
+        new = _check_column(column, self.n_rows, self.cardinality)
+        K, m = self.cardinality, self.n_lfs
+        old = np.full(self.n_rows, ABSTAIN, dtype=np.int64)
+        # The statistics of L with a silent LF appended: its features would come after every
+        # other LF's (codes m * K + a), so the co-occurrences and winners are unchanged.
+        silent = np.zeros((1, K + 1), dtype=np.int64)
+        silent[0, 0] = self.n_rows
+        counts = np.concatenate([self.vote_counts, silent])
+
+        def take(rows):
+            return with_column(_take_rows(votes, rows), m, None)
+
+        sample = (lambda rows, local: with_column(rows, m, new[local])) if self.pairwise else None
+        return self._updated(m, votes, old, new, chunk, sample, counts=counts, take=take)
+
+    def remove_lf(self, lf: int, L: Any, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> VoteStatistics:
+        """Statistics after deleting LF ``lf``'s column, identical to recomputing.
+
+        ``stats.remove_lf(j, L) == VoteStatistics.from_votes(np.delete(L, j, axis=1), ...)``
+        (same ``row_offset`` and ``total_rows``). The update of :meth:`replace_lf` to a column
+        of abstentions (only the rows where LF j voted are read), then LF j's empty counts are
+        dropped and the features of the LFs after it renumbered. Time as :meth:`replace_lf`.
+
+        Parameters
+        ----------
+        lf : int
+            Index of the removed LF (column).
+        L : array-like of int or scipy.sparse CSR / CSC, shape (n_rows, m)
+            The votes these statistics were built from (LF j's column is checked against its
+            vote counts). Not modified.
+        chunk_size : int, default=65536
+            Rows per chunk (memory only).
+
+        Returns
+        -------
+        VoteStatistics
+            With ``n_lfs - 1`` LFs.
+        """
+        j = check_lf(self, lf)
+        if self.n_lfs == 1:
+            raise ValueError("lf: cannot remove the only LF (statistics need at least one)")
+        chunk = check_chunk_size(chunk_size)
+        votes = check_source(self, L, "remove_lf")
+        old = old_column(self, votes, j)
+        silent = np.full(self.n_rows, ABSTAIN, dtype=np.int64)
+        sample = (lambda rows, local: np.delete(rows, j, axis=1)) if self.pairwise else None
+        return self._updated(j, votes, old, silent, chunk, sample, drop=True)
+
+    # ------------------------------------------------------------------ the shared update
+    def _updated(
+        self, j, votes, old, new, chunk, sample, counts=None, take=None, drop=False
+    ) -> VoteStatistics:
+        """:func:`~liger.label_model.edits.column_update` of column j from ``old`` to ``new``
+        (``counts``: the vote counts before, when they have another LF than these; ``take``:
+        the rows of the matrix before, default ``votes``'), the balance sample recomputed from
+        ``votes`` through ``sample``; ``drop``: then delete LF j (now silent)."""
+        K = self.cardinality
+        counts, features, gram, wins = column_update(
+            K,
+            j,
+            self.vote_counts if counts is None else counts,
+            self.features,
+            self.cooccurrence,
+            self.majority_wins,
+            (lambda rows: _take_rows(votes, rows)) if take is None else take,
+            old,
+            new,
+            chunk,
+        )
+        m = counts.shape[0]
+        if drop:  # LF j has no features left: the later LFs' codes move down by K
+            counts = np.delete(counts, j, axis=0)
+            features = np.where(features > j * K, features - K, features)
+            m -= 1
+        keys = patterns = sample_counts = None
+        if sample is not None:
+            offset = self.row_ranges[0][0] if self.row_ranges else 0
+            keys, patterns, sample_counts = _balance_sample(
+                votes, K, offset, self.total_rows, edit=sample
+            )
+        sample = (keys, patterns, sample_counts)
+        return self._build(
+            K, m, self.total_rows, self.row_ranges, counts, features, gram, wins, sample
+        )
 
     def _replaced(self, counts, features, gram, wins, sample, row_ranges=None) -> VoteStatistics:
         """Statistics of this one's classes, LFs and total rows with other counts (``row_ranges``:

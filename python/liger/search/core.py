@@ -7,13 +7,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._native import _core
+from .._progress import stage
 
 
 def nearest_support_of_checked(
     queries: np.ndarray, base: np.ndarray, votes: np.ndarray, metric: str, threads: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``_core.nearest_support`` on validated arrays (the default screen)."""
-    return _core.nearest_support(queries, base, votes, metric, threads)
+    with stage("nearest support"):
+        return _core.nearest_support(queries, base, votes, metric, threads)
 
 
 def extend_votes_of_checked(
@@ -26,4 +28,5 @@ def extend_votes_of_checked(
     threads: int,
 ) -> np.ndarray:
     """``_core.extend_votes`` on validated arrays."""
-    return _core.extend_votes(L, scores, indices, L_base, thresholds, metric, threads)
+    with stage("extension"):
+        return _core.extend_votes(L, scores, indices, L_base, thresholds, metric, threads)

@@ -39,6 +39,7 @@ from .._checks.validation import (
     resolve_n_jobs,
 )
 from .._native import _core
+from .._progress import stage
 
 __all__ = ["nearest_support", "knn_graph", "radius_neighbors"]
 
@@ -124,7 +125,7 @@ def search_nearest(
     check_dims(q_name, queries, b_name, base)
     check_rows(b_name, base, l_name, shape)
     renames = {"queries": q_name, "base": b_name, "L_base": l_name}
-    with core_errors_named({k: v for k, v in renames.items() if k != v}):
+    with core_errors_named({k: v for k, v in renames.items() if k != v}), stage("nearest support"):
         return _core.nearest_support(queries, base, votes, metric, threads, kernel)
 
 
@@ -180,7 +181,8 @@ def knn_graph(
             f"k: expected 1 <= k <= {candidates} (rows of X"
             f"{' other than the query itself' if exclude_self else ''}), got {k}"
         )
-    return _core.knn(queries, X, int(k), metric, exclude_self, threads, kernel)
+    with stage("k-NN graph"):
+        return _core.knn(queries, X, int(k), metric, exclude_self, threads, kernel)
 
 
 def radius_neighbors(
@@ -237,9 +239,10 @@ def radius_neighbors(
     check_dims("queries", queries, "X", X)
     radius32 = _as_radius(radius, metric)
     max_neighbors = check_max_neighbors(max_neighbors)
-    indptr, indices, scores = _core.radius_neighbors(
-        queries, X, radius32, metric, exclude_self, max_neighbors, threads, kernel
-    )
+    with stage("radius neighbours"):
+        indptr, indices, scores = _core.radius_neighbors(
+            queries, X, radius32, metric, exclude_self, max_neighbors, threads, kernel
+        )
     return csr_matrix((scores, indices, indptr), shape=(queries.shape[0], X.shape[0]), copy=False)
 
 

@@ -38,6 +38,7 @@ from .._checks.validation import (
     resolve_n_jobs,
 )
 from .._native import _core
+from .._progress import stage
 from .nearest import knn_graph, nearest_support
 
 __all__ = ["NeighbourIndex", "SupportColumn", "TRAIN"]
@@ -147,7 +148,6 @@ class NeighbourIndex:
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise ValueError(f"k: expected an int >= 1, got {k!r}")
         self._base = as_embeddings(labels.get(TRAIN, "X_base"), X_base, threads)
-        n = self._base.shape[0]
         self._points = {TRAIN: self._base}
         for name, X in (queries or {}).items():
             if name == TRAIN:
@@ -159,6 +159,13 @@ class NeighbourIndex:
         self.higher_is_better = self.metric != "euclidean"
         self._worst = np.float32(-np.inf if self.higher_is_better else np.inf)
         self._graphs: dict[str, _Graph] = {}
+        with stage("k-NN graphs"):
+            self._build_graphs(k, label, n_jobs)
+        self.k = int(k)
+        self.splits = tuple(self._points)
+
+    def _build_graphs(self, k, label, n_jobs) -> None:
+        n = self._base.shape[0]
         for name, points in self._points.items():
             # The base split never counts a row as its own neighbour.
             kk = min(int(k), n - 1 if name == TRAIN else n)
@@ -176,8 +183,6 @@ class NeighbourIndex:
                         n_jobs=n_jobs,
                     )
             self._graphs[name] = _Graph(scores, indices, n, -self._worst)
-        self.k = int(k)
-        self.splits = tuple(self._points)
 
     def points(self, split: str) -> np.ndarray:
         """The (q, d) float32 embeddings of a split."""
@@ -456,9 +461,10 @@ class NeighbourIndex:
             return {}
         points = np.concatenate([self.points(name)[r] for name, r in wanted.items()])
         votes = np.ascontiguousarray(base_votes)[:, None]  # any signed width: the core reads it
-        scores, indices = _core.nearest_support(
-            points, self._base, votes, self.metric, self._threads
-        )
+        with stage("fallback search"):
+            scores, indices = _core.nearest_support(
+                points, self._base, votes, self.metric, self._threads
+            )
         out, start = {}, 0
         for name, r in wanted.items():
             out[name] = scores[start : start + r.size, 0], indices[start : start + r.size, 0]

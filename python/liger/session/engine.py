@@ -177,8 +177,8 @@ class _SessionEngine:
         old_base = train.L[:, j].copy()
         tick = time.perf_counter()
         if added:
-            # VoteStatistics has no "add an LF" update: recomputed from the votes.
-            self._stats = self._recipe.statistics(train.L)
+            # Only the rows where the new LF votes are read (the votes before it: all but j).
+            self._stats = self._stats.add_lf(train.L[:, :j], columns[TRAIN])
         else:
             # Only the rows where LF j's vote changed are read (the votes before the edit).
             self._stats = self._stats.replace_lf(j, train.L, columns[TRAIN])

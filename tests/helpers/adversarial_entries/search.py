@@ -13,15 +13,18 @@ import liger
 from ..adversarial import (
     Reject,
     Works,
+    anything,
     choice,
     embeddings,
     indices,
     integer,
     n_jobs,
     number,
+    reject,
     scores,
     thresholds,
     votes,
+    works,
 )
 from .common import KERNEL, METRIC, Entry, M, Special, check_search, check_votes, data
 
@@ -199,4 +202,26 @@ SEARCH_ENTRIES = [
             ),
         },
     ),
+    Entry(
+        "liger.progress",
+        lambda **kw: _search_with_progress(**kw),
+        lambda: {"callback": lambda stage, done, total: None},
+        roles={
+            "callback": anything(
+                true=works(True),
+                false=works(False),
+                none=works(None),
+                integer=reject(3),
+                string=reject("tqdm"),
+                not_callable=reject([print]),
+            )
+        },
+        check=lambda result, kwargs: check_search(result, kwargs, q=40, width=3, n=40),
+    ),
 ]
+
+
+def _search_with_progress(**kw):
+    """A small search inside ``liger.progress(**kw)``."""
+    with liger.progress(**kw):
+        return liger.knn_graph(data("X")[0], 3)

@@ -108,6 +108,51 @@ STATISTICS_ENTRIES = [
         check=lambda result, kwargs: result.is_complete,
     ),
     Entry(
+        "liger.VoteStatistics.add_lf",
+        lambda **kw: _stats().add_lf(**kw),
+        lambda: {
+            "L": data("L")[0],
+            "column": np.where(data("L")[0][:, 1] == -1, 0, -1),
+            "chunk_size": 16,
+        },
+        roles={
+            # The votes the statistics were built from: only their shape is checked (valid
+            # votes of the right shape are taken for them).
+            "L": votes(K=K, rows_sibling=False, lfs_sibling=True, sparse=True)
+            .without("zero rows")
+            .expecting({"uint16 without abstentions": Works()}),
+            "column": labels(K=K)
+            .without("label -1", "0-D", "zero length")
+            .plus(
+                abstain=lambda a, ctx: (np.full(40, -1), Works()),
+                vote_minus_2=lambda a, ctx: (with_value(a, 0, -2), Reject()),
+            )
+            .expecting({"uint8": Reject()}),
+            "chunk_size": integer(low=1),
+        },
+        check=lambda result, kwargs: result.is_complete and result.n_lfs == M + 1,
+    ),
+    Entry(
+        "liger.VoteStatistics.remove_lf",
+        lambda **kw: _stats().remove_lf(**kw),
+        lambda: {"lf": 1, "L": data("L")[0], "chunk_size": 16},
+        roles={
+            "lf": integer(low=0, high=M - 1).expecting({"numpy int": Works()}),
+            # The votes the statistics were built from (a cheap check: their column counts).
+            "L": votes(K=K, rows_sibling=False, lfs_sibling=True, sparse=True)
+            .without("zero rows")
+            .plus(
+                other_votes=lambda a, ctx: (
+                    with_value(a, (np.flatnonzero(a[:, 1] == -1)[0], 1), 0),
+                    Reject(),
+                )
+            )
+            .expecting({"uint16 without abstentions": Reject()}),
+            "chunk_size": integer(low=1),
+        },
+        check=lambda result, kwargs: result.is_complete and result.n_lfs == M - 1,
+    ),
+    Entry(
         "liger.VoteStatistics.balance_sample",
         lambda: _stats().balance_sample(),
         lambda: {},
