@@ -71,6 +71,19 @@ def test_to_labeler_equals_the_session_on_new_records_also_after_save_and_load(y
     )
 
 
+@pytest.mark.parametrize("model_selection", ["cv", "dev"])
+def test_to_labeler_right_after_a_tuned_build_equals_the_session(youtube, model_selection):
+    """No edit yet: the session's model came from its full selection (which chose the
+    thresholds too), and the labeler holds that model."""
+    ds = youtube
+    session = _session(ds, _youtube_lfs(), thresholds="tune", model_selection=model_selection)
+    labeler = session.to_labeler()
+    np.testing.assert_array_equal(
+        labeler.predict_proba(ds.test.texts, ds.test.X), session.predict_proba("test")
+    )
+    assert labeler.model_.cv_score_ == session.cv_score_
+
+
 def test_a_labeler_file_keeps_only_the_supports_and_predicts_bit_identically(youtube, tmp_path):
     ds = youtube
     model = Liger().fit(ds.train.L, ds.train.X, ds.valid.L, ds.valid.X, ds.valid.y)

@@ -2,9 +2,9 @@
 :class:`~liger.Labeler` (``Session.to_labeler``).
 
 The Liger is fitted from scratch on the session's current votes and embeddings with its
-thresholds fixed (``Liger(thresholds=session.thresholds_, ...)``, the same label recipe, tuning
-objective and dev split): the fit the session's incremental updates equal bit for bit, so its
-probabilities are the session's (tests/session, ``assert_matches_from_scratch``). The session's
+thresholds fixed (``Liger(thresholds=session.thresholds_, ...)``, the same settings and dev
+split: its supports and extension are the session's), and then holds the session's own fitted
+label model and choices, so its probabilities are the session's. The session's
 end model, when it has one, is taken as is (refitted warm after edits, it is not the one a cold
 Liger fit would choose).
 """
@@ -47,6 +47,7 @@ def fitted_liger(session) -> Liger:
         cardinality=session.n_classes_,
         random_state=session.random_state,
         n_jobs=session.n_jobs,
+        model_selection=session.model_selection,
     )
     dev = session._splits.get("dev")
     args = [session.votes(TRAIN), session._X_train]
@@ -56,6 +57,17 @@ def fitted_liger(session) -> Liger:
         # The session warned already (a fallback to majority vote, rare LFs): the same fit.
         warnings.simplefilter("ignore", LabelModelWarning)
         model.fit(*args)
+    # The session's own fitted label model and choices: with the cross-validated selection the
+    # recipe a from-scratch fit with fixed thresholds chooses can differ from the one the
+    # session's last full selection chose (it chose the thresholds too).
+    label_model = copy.deepcopy(session.label_model_)
+    model.global_label_model_, model.label_models_ = label_model, [label_model]
+    model.fallback_, model.guard_ = session.fallback_, session.guard_
+    model.selection_, model.cv_score_, model.cv_se_ = (
+        session.selection_,
+        session.cv_score_,
+        session.cv_se_,
+    )
     if session.end_model is not None:
         model.end_model = session.end_model
         # A copy: the session refits its end model in place (warm) after an edit.
